@@ -14,7 +14,7 @@ out-of-range ``(row, col)`` it spells, so the rules can classify it as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 from .coords import Point
 
@@ -29,7 +29,7 @@ def opponent(colour: str) -> str:
     return "w" if colour == "b" else "b"
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class Node:
     """One SGF node: properties in file order, and child nodes (first = main line).
 
@@ -37,10 +37,82 @@ class Node:
     raw values: the bytes between ``[`` and ``]`` exactly as in the file,
     escapes included. Nothing is decoded or dropped here, so writing a node
     back loses nothing.
+
+    Trees can be thousands of nodes deep, so nothing here recurses: ``==``
+    compares whole subtrees (props as dicts, children in order) with an
+    explicit stack, ``repr`` shows this node only, and ``copy.deepcopy`` and
+    ``pickle`` go through a flat pre-order list.
     """
 
     props: dict[str, list[bytes]] = field(default_factory=dict)
     children: list["Node"] = field(default_factory=list)
+
+    __hash__ = None  # mutable, compared by value
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Node):
+            return NotImplemented
+        stack = [(self, other)]
+        while stack:
+            a, b = stack.pop()
+            if a is b:
+                continue
+            if a.props != b.props or len(a.children) != len(b.children):
+                return False
+            stack.extend(zip(a.children, b.children))
+        return True
+
+    def __repr__(self) -> str:
+        props = "".join(
+            f"{k}[{_short(v[0])}]" + ("[...]" if len(v) > 1 else "") for k, v in self.props.items()
+        )
+        return f"Node(;{props}, {len(self.children)} children)"
+
+    def __deepcopy__(self, memo: dict) -> "Node":
+        return _from_flat(_to_flat(self))
+
+    def __reduce__(self):
+        return (_from_flat, (_to_flat(self),))
+
+
+def _short(value: bytes, limit: int = 20) -> str:
+    text = value.decode("utf-8", errors="replace")
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _to_flat(root: Node) -> list[tuple[dict[str, list[bytes]], int]]:
+    """The subtree as a pre-order list of (props copy, number of children)."""
+    return [({k: list(v) for k, v in n.props.items()}, len(n.children)) for n in iter_nodes(root)]
+
+
+def _from_flat(flat: list[tuple[dict[str, list[bytes]], int]]) -> Node:
+    """Rebuild a tree from ``_to_flat`` output (iteratively)."""
+    root = Node(flat[0][0])
+    pending = [(root, flat[0][1])]  # nodes still waiting for children
+    for props, nchildren in flat[1:]:
+        while pending[-1][1] == len(pending[-1][0].children):
+            pending.pop()
+        node = Node(props)
+        pending[-1][0].children.append(node)
+        pending.append((node, nchildren))
+    return root
+
+
+def iter_nodes(root: Node) -> Iterator[Node]:
+    """Every node of the tree under ``root`` in pre-order (file order), iteratively."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
+def main_line(root: Node) -> list[Node]:
+    """``root`` and its chain of first children: the nodes of the main line."""
+    nodes = [root]
+    while nodes[-1].children:
+        nodes.append(nodes[-1].children[0])
+    return nodes
 
 
 @dataclass

@@ -1,0 +1,140 @@
+"""Findings about one game: what the rules (and later the models) see wrong.
+
+``check_record`` replays a record under the rules and turns every move that is
+not ``ok`` into a ``Finding``. ``GameReport.to_dict`` is the JSON Lines schema
+of ``gofix check --json`` (one object per game), exactly::
+
+    {"path": str, "game": int, "status": "clean"|"flagged"|"unreadable",
+     "size": int, "moves": int,
+     "findings": [{"move": int, "colour": "B"|"W", "point": str, "kind": str,
+                   "confidence": float, "repair": str|null}],
+     "error": str|null}
+
+``move`` is the 1-based main-line move number as read, ``point`` the SGF
+coordinate as written ("" for a pass), ``kind`` one of ``FINDING_KINDS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Protocol
+
+from .board import replay_record
+from .coords import on_board, to_gtp
+from .record import GameRecord
+
+FINDING_KINDS = ("occupied", "suicide", "ko", "superko", "turn", "offboard", "suspect")
+
+_RULE_TEXT = {
+    "occupied": "point is already occupied",
+    "suicide": "suicide: leaves its own group without liberties",
+    "ko": "retakes a ko at once",
+    "superko": "repeats an earlier whole-board position",
+    "turn": "same colour as the previous move",
+    "offboard": "point is off the board",
+}
+
+
+@dataclass
+class Finding:
+    """One suspicious or illegal move."""
+
+    move: int  # 1-based main-line move number as read
+    colour: str  # 'B' or 'W'
+    point: str  # SGF coordinate as written, "" for a pass
+    kind: str  # one of FINDING_KINDS
+    confidence: float  # in [0, 1]; 1.0 for a rule violation
+    repair: str | None = None  # proposed repair in words, or None
+    gtp: str = ""  # the point in GTP coordinates ('Q16', 'pass', '' if off the board)
+    note: str = ""  # what is wrong, in words, for people
+
+    def to_dict(self) -> dict:
+        return {
+            "move": self.move,
+            "colour": self.colour,
+            "point": self.point,
+            "kind": self.kind,
+            "confidence": round(float(self.confidence), 4),
+            "repair": self.repair,
+        }
+
+
+@dataclass
+class GameReport:
+    """What gofix found in one game (or why it could not read it)."""
+
+    path: str
+    game: int
+    status: str  # 'clean' | 'flagged' | 'unreadable'
+    size: int = 0
+    moves: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "game": self.game,
+            "status": self.status,
+            "size": self.size,
+            "moves": self.moves,
+            "findings": [f.to_dict() for f in self.findings],
+            "error": self.error,
+        }
+
+
+class Detector(Protocol):
+    """Anything that adds findings to a game (the models plug in here)."""
+
+    def findings(self, record: GameRecord, rule_findings: list[Finding]) -> list[Finding]: ...
+
+
+def rule_findings(record: GameRecord) -> list[Finding]:
+    """Every move the rules reject, in move order. Never raises on bad moves."""
+    rep = replay_record(record)
+    out: list[Finding] = []
+    last = len(record.moves)
+    for i, cls in enumerate(rep.classes):
+        if cls == "ok":
+            continue
+        colour, point, sgf = record.moves[i]
+        note = _RULE_TEXT[cls]
+        if i + 1 == last and cls in ("ko", "superko", "turn", "suicide"):
+            note += " (final move: may be a real foul that ended the game; left as played)"
+        gtp = to_gtp(point, record.size) if point is None or on_board(point, record.size) else ""
+        out.append(Finding(i + 1, colour.upper(), sgf, cls, 1.0, None, gtp, note))
+    return out
+
+
+def check_record(record: GameRecord, detectors: Iterable[Detector] = ()) -> GameReport:
+    """Report the rule findings of one record, plus those of any detectors."""
+    findings = rule_findings(record)
+    for det in detectors:
+        findings.extend(det.findings(record, list(findings)))
+    findings.sort(key=lambda f: f.move)
+    return GameReport(
+        path=record.source,
+        game=record.index,
+        status="flagged" if findings else "clean",
+        size=record.size,
+        moves=len(record.moves),
+        findings=findings,
+        warnings=list(record.warnings),
+    )
+
+
+def unreadable_report(source: str, index: int, reason: str) -> GameReport:
+    return GameReport(path=source, game=index, status="unreadable", error=reason)
+
+
+def check_path(path, detectors: Iterable[Detector] = ()) -> Iterator[GameReport]:
+    """Check every game under ``path`` (file, directory or archive), streaming."""
+    from .sgf_io import Unreadable, iter_games
+
+    dets = list(detectors)
+    for item in iter_games(path):
+        if isinstance(item, Unreadable):
+            yield unreadable_report(item.source, item.index, item.reason)
+        else:
+            yield check_record(item, dets)
