@@ -117,7 +117,7 @@ class Board:
 
     __slots__ = (
         "size", "superko", "_geo", "_board", "_gid", "_glibs", "_gstones",
-        "_hash", "_seen", "_ko", "_kocol", "_captured",
+        "_empty", "_hash", "_seen", "_ko", "_kocol", "_captured",
     )
 
     def __init__(self, size: int, *, superko: bool = True):
@@ -126,9 +126,10 @@ class Board:
         self.superko = superko
         self._geo = geo
         self._board = geo.template.copy()  # _EMPTY/_BLACK/_WHITE, _BORDER outside
-        self._gid = [0] * geo.length  # root index of each stone's group
+        self._gid = [0] * geo.length  # root index of each stone's group; 0 elsewhere
         self._glibs: list[set[int] | None] = [None] * geo.length  # liberties, at the root
         self._gstones: list[list[int] | None] = [None] * geo.length  # stones, at the root
+        self._empty = set(geo.onboard)  # the empty points
         self._hash = 0  # Zobrist hash of the stones
         self._seen: set[int] = set()  # hashes of earlier positions (added as moves are played)
         self._ko = -1  # index that _kocol may not play at now, or -1
@@ -284,14 +285,20 @@ class Board:
         ``hleft`` how many leading Black moves are handicap stones (exempt
         from turn order, White is due after them). Returns four lists:
         classes, captures, liberties after the move, atari (bool).
-        This is the one hot loop: everything is a local, and the outputs are
-        preallocated so that a plain move writes only its liberty count.
+
+        This is the one hot loop, so everything is a local, the outputs are
+        preallocated (a plain move writes only its liberty count), and the
+        neighbourhood is read in C: ``nget[i](gid)`` gives the neighbours'
+        group roots (0 for empty points), ``empty & nbset[i]`` the new
+        stone's liberties; Python only loops over distinct adjacent groups.
         """
+        if not isinstance(moves, (list, tuple)):
+            moves = list(moves)
         geo = self._geo
         board, gid, glibs, gstones = self._board, self._gid, self._glibs, self._gstones
-        nbrs, pidx = geo.nbrs, geo.index
-        zob = geo.zobrist
-        zb, zw = zob[1], zob[2]
+        nbrs, nbset, nget, pidx, zob = geo.nbrs, geo.nbset, geo.nget, geo.index, geo.zobrist
+        empty = self._empty
+        empty_remove = empty.remove
         seen = self._seen
         seen_add = seen.add
         check_superko = self.superko
@@ -310,25 +317,18 @@ class Board:
                 c = codes[move[0]]
             except (KeyError, TypeError):
                 c = _code(move[0])
-            if c == 1:
-                o = 2
-                zc = zb
-            else:
-                o = 1
-                zc = zw
             # turn order (passes take part)
             cls = OK
             if c == expected and not hleft:
-                expected = o
+                expected = 3 - c
             elif hleft and c == 1:
                 hleft -= 1
                 expected = 2
             else:
                 hleft = 0
-                if expected and c != expected:
-                    cls = TURN
-                expected = o
-            captured = ()
+                if expected:
+                    cls = TURN  # c != expected
+                expected = 3 - c
             point = move[1]
             if point is None:
                 ko = -1
@@ -336,12 +336,15 @@ class Board:
                     classes[k] = cls
                 continue
             try:
-                i = pidx.get(point)
-            except TypeError:  # an unhashable point, e.g. a list
-                i = pidx.get(tuple(point))
-            if i is None:
+                i = pidx[point]
+            except KeyError:
                 classes[k] = OFFBOARD
                 continue
+            except TypeError:  # an unhashable point, e.g. a list
+                i = pidx.get(tuple(point))
+                if i is None:
+                    classes[k] = OFFBOARD
+                    continue
             if board[i]:
                 classes[k] = OCCUPIED
                 continue
@@ -349,44 +352,51 @@ class Board:
             seen_add(h)  # the position before this move is now an earlier one
             if i == ko and c == kocol:
                 cls = KO
-            nb = nbrs[i]
+            roots = set(nget[i](gid))  # adjacent groups, and 0 if an empty neighbour
+            board[i] = c
+            empty_remove(i)
+            libs = empty & nbset[i]
+            if c == 1:
+                h ^= zob[1][i]
+            else:
+                h ^= zob[2][i]
             own = -1
             more = None
             dead = None
-            for n in nb:
-                v = board[n]
-                if v == c:
-                    g = gid[n]
-                    if own < 0:
-                        own = g
-                    elif g != own:
-                        if more is None:
+            if roots:
+                roots.discard(0)
+                for g in roots:
+                    if board[g] == c:
+                        if own < 0:
+                            own = g
+                        elif more is None:
                             more = [g]
-                        elif g not in more:
+                        else:
                             more.append(g)
-                elif v:
-                    gl = glibs[gid[n]]
-                    if i in gl:  # first time this group is met
+                    else:
+                        gl = glibs[g]
                         gl.remove(i)
                         if not gl:
                             if dead is None:
-                                dead = [gid[n]]
+                                dead = [g]
                             else:
-                                dead.append(gid[n])
+                                dead.append(g)
                         elif len(gl) == 1:
                             ataris[k] = True
-            board[i] = c
-            h ^= zc[i]
             if own < 0:
                 root = i
                 gid[i] = i
                 gstones[i] = [i]
-                glibs[i] = gl = set()
+                glibs[i] = gl = libs
             else:
                 root = own
                 if more is not None:  # join several groups: relabel into the largest
+                    size = len(gstones[own])
+                    for g in more:
+                        if len(gstones[g]) > size:
+                            root = g
+                            size = len(gstones[g])
                     more.append(own)
-                    root = max(more, key=lambda r: len(gstones[r]))
                     rstones = gstones[root]
                     gl = glibs[root]
                     for g in more:
@@ -400,22 +410,23 @@ class Board:
                 gid[i] = root
                 gstones[root].append(i)
                 gl = glibs[root]
-                gl.discard(i)
-            for n in nb:
-                if not board[n]:
-                    gl.add(n)
+                gl.remove(i)
+                gl |= libs
             if dead is not None:
+                o = 3 - c
                 captured = []
                 zo = zob[o]
                 for g in dead:
                     st = gstones[g]
                     for s in st:
                         board[s] = 0
+                        gid[s] = 0
                         h ^= zo[s]
                         for n in nbrs[s]:
                             if board[n] == c:
                                 glibs[gid[n]].add(s)
                     captured.extend(st)
+                    empty.update(st)
                     gstones[g] = glibs[g] = None
                 ncap = caps[k] = len(captured)
                 if ncap == 1 and own < 0 and len(gl) == 1:
@@ -432,17 +443,22 @@ class Board:
                     cls = SUPERKO
             else:  # suicide: the group leaves the board
                 cls = SUICIDE
-                for s in gstones[root]:
+                o = 3 - c
+                zc = zob[c]
+                st = gstones[root]
+                for s in st:
                     board[s] = 0
+                    gid[s] = 0
                     h ^= zc[s]
                     for n in nbrs[s]:
                         if board[n] == o:
                             glibs[gid[n]].add(s)
+                empty.update(st)
                 gstones[root] = glibs[root] = None
             if cls is not OK:
                 classes[k] = cls
         self._hash, self._ko, self._kocol = h, ko, kocol
-        self._captured = captured
+        self._captured = captured if count and caps[-1] else ()
         return classes, caps, libs_out, ataris
 
     # ------------------------------------------------------------------ setup
@@ -462,6 +478,7 @@ class Board:
         if board[i]:
             self._remove(i)
         board[i] = c
+        self._empty.discard(i)
         self._hash ^= self._geo.zobrist[c][i]
         gid, glibs = self._gid, self._glibs
         for n in self._geo.nbrs[i]:
@@ -484,6 +501,8 @@ class Board:
         rest = [s for s in self._gstones[root] if s != i]
         self._gstones[root] = glibs[root] = None
         board[i] = _EMPTY
+        gid[i] = 0
+        self._empty.add(i)
         self._hash ^= self._geo.zobrist[c][i]
         for n in self._geo.nbrs[i]:
             v = board[n]
@@ -533,6 +552,7 @@ class Board:
         for r in {gid[i] for i, v in enumerate(board) if v == _BLACK or v == _WHITE}:
             new._glibs[r] = self._glibs[r].copy()
             new._gstones[r] = self._gstones[r].copy()
+        new._empty = self._empty.copy()
         new._hash, new._seen = self._hash, self._seen.copy()
         new._ko, new._kocol, new._captured = self._ko, self._kocol, ()
         return new

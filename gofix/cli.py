@@ -115,7 +115,7 @@ def check(
                 elif report.status == "unreadable":
                     err.print(f"[yellow]unreadable[/yellow] {report.path} game {report.game}: {report.error}")
                 elif report.status == "flagged" and not quiet:
-                    progress.console.print(_finding_table(report), soft_wrap=False)
+                    out.print(_finding_table(report), soft_wrap=False)
                 done = sum(counts.values())
                 elapsed = time.perf_counter() - start
                 progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
@@ -130,6 +130,133 @@ def check(
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
+
+
+def _channel(errors_per_game: int, clean_share: float):
+    from .corrupt import Channel
+
+    try:
+        return Channel(errors_per_game=errors_per_game, clean_share=clean_share)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def corrupt(
+    src: Path = typer.Argument(..., exists=True, readable=True, help="Clean games: file, directory or archive."),
+    out_dir: Path = typer.Option(..., "--out", "-o", help="Directory for the corrupted copies and truth.jsonl."),
+    seed: int = typer.Option(0, help="Seed of the error channel (same seed, same output)."),
+    errors_per_game: int = typer.Option(1, min=0, help="Errors in each corrupted game."),
+    clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
+) -> None:
+    """Write corrupted copies of clean records (same relative paths) plus truth.jsonl.
+
+    Use it to measure gofix on your own archive: corrupt it, then run
+    [bold]gofix eval[/bold] on the output.
+
+    Example: [bold]gofix corrupt archive.tar.gz --out noisy/ --seed 1[/bold]
+    """
+    from .batch import corrupt_tree
+
+    channel = _channel(errors_per_game, clean_share)
+    if out_dir.resolve() == src.resolve() or src.resolve() in out_dir.resolve().parents:
+        err.print(f"[red]error:[/red] --out {out_dir} must not be inside the input {src}")
+        raise typer.Exit(2)
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("corrupting", total=None, rate=0.0)
+        start = time.perf_counter()
+
+        def tick(n: int) -> None:
+            progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
+
+        stats = corrupt_tree(src, out_dir, channel=channel, seed=seed, progress=tick)
+    for line in stats.refused:
+        err.print(f"[yellow]refused[/yellow] {line}")
+    out.print(
+        f"{stats.games} games in {stats.files} files written to {out_dir}: {stats.corrupted} corrupted, "
+        f"{stats.clean} left clean, {stats.skipped} skipped (see {out_dir / 'truth.jsonl'})"
+    )
+    if stats.games == 0:
+        raise typer.Exit(2)
+
+
+@app.command(name="eval")
+def evaluate_cmd(
+    data: Path = typer.Argument(
+        ..., exists=True, readable=True,
+        help="Clean games to corrupt (file, directory, archive), or a directory written by gofix corrupt.",
+    ),
+    limit: int = typer.Option(500, min=1, help="Games to evaluate."),
+    split: str = typer.Option("test", help="Which split of the clean games: train, val, test or all."),
+    seed: int = typer.Option(0, help="Seed of the error channel."),
+    errors_per_game: int = typer.Option(1, min=0, help="Errors in each corrupted game."),
+    clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence at which a flag counts."),
+    margin: int = typer.Option(0, min=0, help="Moves either side of an error's window where a flag still counts."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON on stdout."),
+    markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Also write a markdown report here."),
+    plot_path: Optional[Path] = typer.Option(None, "--plot", help="Also write a precision-recall PNG (needs matplotlib)."),
+) -> None:
+    """Measure detection and repair on corrupted games with known truth.
+
+    Systems compared on the same games: the rules alone (what SGFC-style
+    checkers see), and the models when they are installed.
+
+    Example: [bold]gofix eval ../shared/corpus/pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
+    """
+    from . import evaluate as ev
+
+    if split not in ("train", "val", "test", "all"):
+        raise typer.BadParameter(f"split must be train, val, test or all, not {split!r}")
+    if (data / "truth.jsonl").is_file() if data.is_dir() else False:
+        source = f"{data} (truth.jsonl)"
+        cases_iter = ev.cases_from_truth(data)
+    else:
+        from .sgf_io import iter_games
+
+        channel = _channel(errors_per_game, clean_share)
+        records = (g for g in iter_games(data) if not hasattr(g, "reason"))
+        cases_iter = ev.make_cases(records, channel=channel, seed=seed,
+                                   split=None if split == "all" else split, limit=limit)
+        source = f"{data} split={split} seed={seed} errors/game={errors_per_game} clean share={clean_share}"
+    with _progress(err.is_terminal and not as_json) as progress:
+        task = progress.add_task("building cases", total=None, rate=0.0)
+        cases = []
+        for case in cases_iter:
+            cases.append(case)
+            progress.update(task, completed=len(cases))
+            if len(cases) >= limit:
+                break
+        if not cases:
+            err.print(f"[red]error:[/red] no usable games in {data} (19x19, legal, 30+ moves, split {split})")
+            raise typer.Exit(2)
+        results = []
+        for system in ev.available_systems():
+            progress.update(task, description=system.name, completed=0, total=len(cases))
+            outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
+            results.append(ev.score(system.name, cases, outputs, seconds=secs, threshold=threshold, margin=margin))
+    header = f"gofix eval on {source}: {len(cases)} games (threshold {threshold}, margin {margin})"
+    if as_json:
+        sys.stdout.write(json.dumps({"data": source, "results": [r.to_dict() for r in results]}) + "\n")
+    else:
+        out.print(_scores_table(results, header))
+    if markdown_path is not None:
+        from .sgf_io import atomic_write
+
+        atomic_write(markdown_path, ev.markdown(results, header=f"### {header}\n").encode("utf-8"))
+    if plot_path is not None and not ev.plot_pr(results, plot_path):
+        err.print("[yellow]no plot:[/yellow] matplotlib is not installed (pip install 'gofix[plot]')")
+
+
+def _scores_table(results, title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for col in ("system", "P", "R", "F0.5", "top flag", "repaired", "clean kept", "false/100", "games/s"):
+        t.add_column(col, justify="left" if col == "system" else "right")
+    for s in results:
+        t.add_row(s.system, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f05:.3f}", f"{s.top_flag_hit:.3f}",
+                  f"{s.repaired_exactly:.3f}", f"{s.clean_untouched:.3f}", f"{s.false_flags_per_100_clean:.1f}",
+                  f"{s.games_per_s:.0f}")
+    return t
 
 
 if __name__ == "__main__":  # pragma: no cover

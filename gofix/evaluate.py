@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from .board import replay
 from .corrupt import Channel, Truth
 from .record import GameRecord, Move
+from .sgf_io import Unreadable
 
 Flag = tuple[int, float]  # (0-based move index in the noisy record, confidence in [0, 1])
 
@@ -75,6 +76,11 @@ class RulesOnly:
         rep = replay(case.size, case.noisy, setup_black=case.setup_black,
                      setup_white=case.setup_white, handicap=case.handicap)
         return Output([(i, 1.0) for i, c in enumerate(rep.classes) if c != "ok"], None)
+
+
+def available_systems() -> list[System]:
+    """The systems ``gofix eval`` compares: the rules always, the models when installed."""
+    return [RulesOnly()]
 
 
 # ------------------------------------------------------------------ building cases
@@ -342,3 +348,33 @@ def plot_pr(scores: Sequence[Scores], path) -> bool:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return True
+
+
+def cases_from_truth(directory) -> Iterator[Case]:
+    """Cases from a set written by ``gofix corrupt``: its SGF files plus ``truth.jsonl``.
+
+    The clean record of each game is its noisy record with the truth's undo
+    edits applied. Raises FileNotFoundError if ``truth.jsonl`` is missing.
+    """
+    import json
+    import os
+
+    from .batch import group_by_file, relative_output
+    from .corrupt import undo_all
+
+    truth = {}
+    with open(os.path.join(directory, "truth.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            if "skipped" not in e:
+                truth[(e["path"], e["game"])] = e
+    for source, games in group_by_file(directory):
+        rel = relative_output(source, os.fspath(directory))
+        for g in games:
+            e = truth.get((rel, g.index))
+            if e is None or isinstance(g, Unreadable):
+                continue
+            truths = [Truth.from_dict(t) for t in e["truths"]]
+            yield Case(g.game_id, g.size, undo_all(g.moves, truths), list(g.moves), truths,
+                       list(g.setup_black), list(g.setup_white), g.handicap)
+

@@ -1,0 +1,150 @@
+"""Whole archives in, mirrored trees out: path mapping and ``corrupt_tree``.
+
+Output paths mirror the input: a file under a source directory keeps its
+relative path; a member of an archive ``games.tar.gz`` is written under
+``games/`` followed by the member's own path. Member names that would escape
+the output directory (``../x.sgf``, absolute paths) are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from typing import Callable, Iterator
+
+from .corrupt import Channel
+from .errors import GofixError
+from .record import GameRecord
+from .sgf_io import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, iter_games
+
+
+class UnsafePathError(GofixError, ValueError):
+    """A member name that would write outside the output directory."""
+
+
+def _strip_archive_suffix(name: str) -> str:
+    low = name.lower()
+    for suf in sorted(ARCHIVE_SUFFIXES, key=len, reverse=True):
+        if low.endswith(suf):
+            return name[: -len(suf)]
+    return name
+
+
+def relative_output(source: str, root: str) -> str:
+    """The output path (relative, '/'-separated) for a game source under input ``root``.
+
+    ``source`` is a path or ``archive!member`` as ``sgf_io`` names them.
+    Raises UnsafePathError for a member that would escape (``..``, absolute).
+    """
+    root_abs = os.path.abspath(root)
+    if "!" in source and os.path.isfile(source.split("!", 1)[0]):
+        archive, member = source.split("!", 1)
+        base = _relative_file(archive, root_abs)
+        parts = PurePosixPath(member.replace("\\", "/")).parts
+        if not parts or member.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise UnsafePathError(f"archive member {member!r} in {archive!r} would be written outside the output")
+        return str(PurePosixPath(_strip_archive_suffix(base), *[p for p in parts if p not in (".", "")]))
+    return _relative_file(source, root_abs)
+
+
+def _relative_file(path: str, root_abs: str) -> str:
+    p = os.path.abspath(path)
+    if os.path.isdir(root_abs):
+        rel = os.path.relpath(p, root_abs)
+    else:  # the input was this one file (or archive)
+        rel = os.path.basename(p)
+    return rel.replace(os.sep, "/")
+
+
+def group_by_file(path) -> Iterator[tuple[str, list[GameRecord | Unreadable]]]:
+    """Games of ``iter_games(path)`` grouped by their source file, in order (streaming)."""
+    current: str | None = None
+    games: list[GameRecord | Unreadable] = []
+    for item in iter_games(path):
+        if current is not None and item.source != current:
+            yield current, games
+            games = []
+        current = item.source
+        games.append(item)
+    if current is not None:
+        yield current, games
+
+
+@dataclass
+class CorruptStats:
+    files: int = 0
+    games: int = 0
+    corrupted: int = 0
+    clean: int = 0
+    skipped: int = 0  # unusable as ground truth (illegal already, too short, unreadable)
+    refused: list[str] = field(default_factory=list)  # sources not written (unsafe names)
+
+
+def corrupt_tree(
+    src,
+    out,
+    *,
+    channel: Channel,
+    seed: int = 0,
+    sizes=(9, 13, 19),
+    progress: Callable[[int], None] | None = None,
+) -> CorruptStats:
+    """Write corrupted copies of every game under ``src`` into ``out`` plus ``out/truth.jsonl``.
+
+    Each game gets ``random.Random(f"{seed}:{source}#{index}")``, so output
+    does not depend on the order files are read. Games that cannot serve as
+    ground truth (illegal already, under 30 moves, size not in ``sizes``) are
+    written unchanged and listed with ``"skipped"``; unreadable games are
+    listed only. ``game`` in ``truth.jsonl`` is the game's number in the
+    written file, ``source`` its id in the input. Existing
+    files in ``out`` are overwritten (atomically); ``src`` is only read.
+    """
+    from .evaluate import clean_enough
+    from .rewrite import with_main_line
+
+    stats = CorruptStats()
+    os.makedirs(out, exist_ok=True)
+    lines = []
+    for source, games in group_by_file(src):
+        try:
+            rel = relative_output(source, os.fspath(src))
+        except UnsafePathError as exc:
+            stats.refused.append(str(exc))
+            continue
+        written = []
+        for g in games:
+            stats.games += 1
+            if progress:
+                progress(stats.games)
+            entry = {"path": rel, "game": len(written), "source": f"{g.source}#{g.index}"}
+            if isinstance(g, Unreadable):
+                stats.skipped += 1
+                lines.append({**entry, "game": None, "skipped": g.reason})
+                continue
+            if g.size not in sizes or not clean_enough(g):
+                stats.skipped += 1
+                lines.append({**entry, "skipped": "not usable as ground truth (illegal, short or size)"})
+                written.append(g)  # written unchanged, so game numbers in the output still match
+                continue
+            rng = random.Random(f"{seed}:{g.source}#{g.index}")
+            noisy, truths = channel.corrupt(g.moves, g.size, rng)
+            if truths:
+                stats.corrupted += 1
+            else:
+                stats.clean += 1
+            entry.update(size=g.size, kinds=[t.kind for t in truths],
+                         positions=[list(t.positions) for t in truths],
+                         truths=[t.to_dict() for t in truths])
+            lines.append(entry)
+            written.append(with_main_line(g, noisy))
+        if written:
+            target = os.path.join(out, *rel.split("/"))
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            atomic_write(target, dump_collection(written))
+            stats.files += 1
+    atomic_write(os.path.join(out, "truth.jsonl"),
+                 "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines).encode("utf-8"))
+    return stats
