@@ -377,6 +377,70 @@ def _show(raw: bytes, limit: int = 40) -> str:
     return text + "..." if cut else text
 
 
+_FAST = re.compile(_TOKEN.pattern + rb"|(.)", re.S)  # as _TOKEN, plus any other byte
+_VALUES = re.compile(rb"\[(" + _BODY + rb")\]", re.S)
+
+
+def _fast_tree(data: bytes) -> _Tree | None:
+    """The common case, quickly: exactly one well-formed game tree and nothing else.
+
+    Returns None at the first thing that needs care or a message (junk,
+    recovery, non-FF[4] names, a second game, ...); the caller then reads the
+    data with _read_trees, which builds the same tree where both succeed.
+    """
+    keys = _KEYS
+    root = tail = None
+    props = None  # the current node's props; None right after '(' or ')'
+    stack: list = []
+    opened = closed = after_variation = False
+    for semi, ident, value, more, punct, junk in _FAST.findall(data):
+        if closed or junk:
+            return None
+        if semi or punct == b";":
+            if not stack or after_variation:
+                return None
+            node = Node()
+            if tail is None:
+                root = node
+            else:
+                tail.children.append(node)
+            tail, props, opened = node, node.props, False
+        if ident:
+            key = keys.get(ident)
+            if key is None or props is None or key in props:
+                return None
+            values = [value, *_VALUES.findall(more)] if more else [value]
+            if (b"]" in value or b"]" in more) and any(_has_bare(v) for v in values):
+                return None
+            props[key] = values
+        elif punct == b"(":
+            if not stack:
+                if root is not None:
+                    return None
+                stack.append(None)
+            elif tail is None:
+                return None
+            else:
+                stack.append(tail)
+            props, opened, after_variation = None, True, False
+        elif punct == b")":
+            if not stack or opened:
+                return None
+            tail = stack.pop()
+            props, after_variation, closed = None, True, not stack
+    if not closed:
+        return None
+    tree = _Tree(len(data) - len(data.lstrip()))
+    tree.root = root
+    tree.end = len(data.rstrip())
+    return tree
+
+
+def _has_bare(value: bytes) -> bool:
+    """Whether ``value`` holds a ']' that is not escaped."""
+    return any(m.group() == b"]" for m in _BARE.finditer(value))
+
+
 def _read_trees(data: bytes) -> list[_Tree]:
     """Every game tree in ``data`` (tolerant), in file order; trees without nodes are dropped."""
     trees: list[_Tree] = []
@@ -532,7 +596,7 @@ def _escape_bare(values: list[bytes], key: str, tree: _Tree) -> list[bytes]:
     """Escape every ']' that was read as text, with a warning for each value."""
     out = []
     for v in values:
-        if any(m.group() == b"]" for m in _BARE.finditer(v)):
+        if _has_bare(v):
             tree.warn(f"unescaped ']' read as text in {key}[{_show(v)}]")
             v = _BARE.sub(lambda m: b"\\]" if m.group() == b"]" else m.group(), v)
         out.append(v)
@@ -557,7 +621,8 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
         data, file_warnings = _prepare(bytes(data))
     except _NotSgf as exc:
         return [Unreadable(source, 0, exc.args[0])]
-    trees = _read_trees(data)
+    fast = _fast_tree(data)
+    trees = [fast] if fast is not None else _read_trees(data)
     if not trees:
         return [Unreadable(source, 0, "no SGF game tree found")]
     transcoded = bool(file_warnings)

@@ -1,0 +1,509 @@
+"""Datasets, caches and collate for the move tagger: the one place that knows padding and masks.
+
+Flow: corpus (SGF, any archive ``sgf_io`` reads) -> ``build_cache`` -> a compact
+``.npz`` (19x19 games only, legal in their clean form, >= ``min_moves``; per
+game the flat move indices, colours, setup stones and split) -> ``GameCache``
+-> ``TaggingStream`` (each epoch: corrupt with a ``corrupt.Channel``, apply one
+of the 8 symmetries, replay the NOISY moves, build per-move inputs and labels)
+-> ``collate`` -> ``(inputs, targets)`` dicts of tensors.
+
+Per-move inputs (``encode_moves``), for move i of T:
+
+* ``planes`` int8 ``(T, P, W, W)``: a W x W window centred on the recorded
+  point of move i, seen by the player of move i, position BEFORE move i.
+  P = 7 + 2k, k = ``history``:
+
+  ======  =============================================================
+  0..2    own stones whose group has 1, 2, >= 3 liberties
+  3..5    opponent stones with 1, 2, >= 3 liberties
+  6       off the board
+  7..     previous moves i-1 .. i-k: +1 same colour as move i, -1 other
+  7+k..   next moves i+1 .. i+k, same coding (the causal model drops these)
+  ======  =============================================================
+
+  A pass or off-board move has an all-zero window and ``on_board`` False.
+* ``features`` float32 ``(T, F)``: ``tokens.move_features`` + [is black,
+  ply / 300].
+
+Labels per move (``labels_for``): ``wrong`` (1 in some ``Truth.positions``),
+``edit`` (index in ``EDIT_CLASSES``) and ``point`` (for a replaced move: the
+window cell of the correct point, ``W*W`` when it lies outside the window;
+``IGNORE`` otherwise).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from .board import Board, replay
+from .coords import on_board, to_flat, transform
+from .corrupt import Channel, Truth
+from .record import Move
+from .tokens import N_FEATURES, move_features
+
+SIZE = 19
+PASS = SIZE * SIZE  # flat index of a pass in the cache
+IGNORE = -100  # label value that the losses skip
+N_BOARD_PLANES = 7
+N_EXTRA_FEATURES = 2
+N_INPUT_FEATURES = N_FEATURES + N_EXTRA_FEATURES
+SPLIT_CODES = {"train": 0, "val": 1, "test": 2}
+
+EDIT_CLASSES = (
+    "keep",
+    "near",  # replace: the correct point is a neighbour
+    "two_lines",  # replace: Chebyshev distance 2
+    "digit",  # replace: row/column off by ten
+    "transpose",  # replace: SGF letters swapped
+    "mirror",  # replace: counted from the wrong edge
+    "swap2",  # exchanged with the same colour's move 2 plies away
+    "pair_order",  # two pairs exchanged
+    "block",  # inside a displaced 2-move block's span
+    "extra",  # should be deleted
+    "missing_before",  # a move is missing just before this one
+    "missing_after",  # a move is missing just after this one
+    "colour",  # wrong colour
+)
+REPLACE_KINDS = ("near", "two_lines", "digit", "transpose", "mirror")
+_KIND_TO_EDIT = {
+    **{k: k for k in REPLACE_KINDS},
+    "swap2": "swap2",
+    "pair_order": "pair_order",
+    "block_move": "block",
+    "extra_pair": "extra",
+    "extra_one": "extra",
+    "extra_one_recolour": "extra",
+    "colour": "colour",
+}
+_DROP_KINDS = ("drop_pair", "drop_one", "drop_one_recolour")
+EDIT_INDEX = {name: i for i, name in enumerate(EDIT_CLASSES)}
+
+
+def n_planes(history: int) -> int:
+    return N_BOARD_PLANES + 2 * history
+
+
+# ---------------------------------------------------------------- cache
+
+
+@dataclass
+class Game:
+    """One cached game, as ``Move`` lists ready for the rules and the channel."""
+
+    moves: list[Move]
+    setup_black: list
+    setup_white: list
+    handicap: int
+    first_player: str | None
+    split: str
+
+
+class GameCache:
+    """The games of a ``.npz`` cache: concatenated arrays + offsets (see ``build_cache``)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]):
+        self.moves = arrays["moves"]  # int16 (total moves,) flat index, PASS for a pass
+        self.colours = arrays["colours"]  # int8 (total moves,) 0 black, 1 white
+        self.offsets = arrays["offsets"]  # int64 (games + 1,)
+        self.setup = arrays["setup"]  # int16 (total setup,) flat index
+        self.setup_colours = arrays["setup_colours"]  # int8
+        self.setup_offsets = arrays["setup_offsets"]  # int64 (games + 1,)
+        self.handicap = arrays["handicap"]  # int16 (games,)
+        self.first_player = arrays["first_player"]  # int8 (games,) -1 none, 0 b, 1 w
+        self.split = arrays["split"]  # int8 (games,) SPLIT_CODES
+        self.meta = json.loads(str(arrays["meta"])) if "meta" in arrays else {}
+
+    @classmethod
+    def load(cls, path) -> "GameCache":
+        with np.load(path) as z:
+            return cls({k: z[k] for k in z.files})
+
+    def __len__(self) -> int:
+        return len(self.handicap)
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def indices(self, split: str) -> np.ndarray:
+        """Game indices of one split ('train', 'val', 'test'), ascending."""
+        return np.flatnonzero(self.split == SPLIT_CODES[split])
+
+    def game(self, i: int) -> Game:
+        a, b = self.offsets[i], self.offsets[i + 1]
+        moves = [
+            Move("bw"[c], None if f == PASS else divmod(int(f), SIZE), "")
+            for f, c in zip(self.moves[a:b].tolist(), self.colours[a:b].tolist())
+        ]
+        s, e = self.setup_offsets[i], self.setup_offsets[i + 1]
+        black = [divmod(int(f), SIZE) for f, c in zip(self.setup[s:e], self.setup_colours[s:e]) if c == 0]
+        white = [divmod(int(f), SIZE) for f, c in zip(self.setup[s:e], self.setup_colours[s:e]) if c == 1]
+        fp = int(self.first_player[i])
+        inv = {v: k for k, v in SPLIT_CODES.items()}
+        return Game(moves, black, white, int(self.handicap[i]), None if fp < 0 else "bw"[fp], inv[int(self.split[i])])
+
+
+def usable(record, min_moves: int = 30) -> bool:
+    """19x19, >= min_moves moves, every move on the board and legal ('turn' allowed with handicap)."""
+    if record.size != SIZE or len(record.moves) < min_moves:
+        return False
+    rep = replay(SIZE, record.moves, setup_black=record.setup_black, setup_white=record.setup_white,
+                 handicap=record.handicap, first_player=record.first_player)
+    allowed = ("ok", "turn") if record.handicap or record.setup_black else ("ok",)
+    return all(c in allowed for c in rep.classes)
+
+
+def build_cache(paths: Iterable, out_path, *, min_moves: int = 30, limit: int | None = None,
+                progress=None) -> dict:
+    """Read every game under ``paths`` (sgf_io.iter_games) into a ``.npz`` cache at ``out_path``.
+
+    Keeps 19x19 games that are ``usable``; the split comes from
+    ``splits.split_of(splits.game_key(moves))``. ``progress(n_read, n_kept)``
+    is called every 1000 games. Returns counts (read, kept, skipped by reason).
+    Writes atomically (temp file + rename).
+    """
+    import os
+
+    from .sgf_io import Unreadable, iter_games
+    from .splits import game_key, split_of
+
+    cols: dict[str, list] = {k: [] for k in ("moves", "colours", "setup", "setup_colours")}
+    offsets, setup_offsets, handicap, first, split = [0], [0], [], [], []
+    counts = {"read": 0, "kept": 0, "unreadable": 0, "not_19": 0, "short_or_illegal": 0}
+    for path in paths:
+        for rec in iter_games(path):
+            counts["read"] += 1
+            if progress and counts["read"] % 1000 == 0:
+                progress(counts["read"], counts["kept"])
+            if isinstance(rec, Unreadable):
+                counts["unreadable"] += 1
+                continue
+            if rec.size != SIZE:
+                counts["not_19"] += 1
+                continue
+            if not usable(rec, min_moves):
+                counts["short_or_illegal"] += 1
+                continue
+            cols["moves"].extend(to_flat(m.point, SIZE) for m in rec.moves)
+            cols["colours"].extend(0 if m.colour == "b" else 1 for m in rec.moves)
+            offsets.append(offsets[-1] + len(rec.moves))
+            stones = [(p, 0) for p in rec.setup_black] + [(p, 1) for p in rec.setup_white]
+            cols["setup"].extend(to_flat(p, SIZE) for p, _ in stones)
+            cols["setup_colours"].extend(c for _, c in stones)
+            setup_offsets.append(setup_offsets[-1] + len(stones))
+            handicap.append(rec.handicap)
+            first.append({"b": 0, "w": 1}.get(rec.first_player, -1))
+            split.append(SPLIT_CODES[split_of(game_key(rec.moves, SIZE))])
+            counts["kept"] += 1
+            if limit is not None and counts["kept"] >= limit:
+                break
+        if limit is not None and counts["kept"] >= limit:
+            break
+    arrays = {
+        "moves": np.asarray(cols["moves"], np.int16),
+        "colours": np.asarray(cols["colours"], np.int8),
+        "offsets": np.asarray(offsets, np.int64),
+        "setup": np.asarray(cols["setup"], np.int16),
+        "setup_colours": np.asarray(cols["setup_colours"], np.int8),
+        "setup_offsets": np.asarray(setup_offsets, np.int64),
+        "handicap": np.asarray(handicap, np.int16),
+        "first_player": np.asarray(first, np.int8),
+        "split": np.asarray(split, np.int8),
+        "meta": np.asarray(json.dumps({"sources": [str(p) for p in paths], "counts": counts})),
+    }
+    out_path = os.fspath(out_path)
+    os.makedirs(os.path.dirname(out_path) or ".", exist_ok=True)
+    tmp = out_path + ".tmp.npz"
+    np.savez(tmp, **arrays)
+    os.replace(tmp, out_path)
+    return counts
+
+
+def cache_from_games(games: Sequence[Sequence[Move]], splits: Sequence[str] | None = None) -> GameCache:
+    """An in-memory cache of plain 19x19 move lists (tests, small experiments)."""
+    moves, colours, offsets = [], [], [0]
+    for g in games:
+        moves.extend(to_flat(m.point, SIZE) for m in g)
+        colours.extend(0 if m.colour == "b" else 1 for m in g)
+        offsets.append(offsets[-1] + len(g))
+    n = len(games)
+    return GameCache({
+        "moves": np.asarray(moves, np.int16), "colours": np.asarray(colours, np.int8),
+        "offsets": np.asarray(offsets, np.int64), "setup": np.zeros(0, np.int16),
+        "setup_colours": np.zeros(0, np.int8), "setup_offsets": np.zeros(n + 1, np.int64),
+        "handicap": np.zeros(n, np.int16), "first_player": np.full(n, -1, np.int8),
+        "split": np.asarray([SPLIT_CODES[s] for s in (splits or ["train"] * n)], np.int8),
+    })
+
+
+# ---------------------------------------------------------------- per-move encoding
+
+# snapshot codes: 0 empty, 1..3 black with 1/2/3+ liberties, 4..6 white, 7 off the board
+_SWAP = np.array([0, 4, 5, 6, 1, 2, 3, 7], np.int8)  # seen by White: own <-> opponent
+
+
+def snapshots(moves: Sequence[Move], setup_black=(), setup_white=()) -> np.ndarray:
+    """Codes of every point BEFORE each move, int8 ``(T, 19, 19)`` (row 0 at the bottom).
+
+    Replays leniently (``Board.play_unchecked``). Reads the board's group
+    tables directly for liberty counts: one pass per move, no flood fill.
+    """
+    board = Board(SIZE, superko=False)
+    for colour, pts in (("b", setup_black), ("w", setup_white)):
+        for p in pts:
+            board.place(colour, p)
+    geo = board._geo
+    inner = [geo.index[(r, c)] for r in range(SIZE) for c in range(SIZE)]
+    out = np.zeros((len(moves), SIZE * SIZE), np.int8)
+    cells, gid, glibs = board._board, board._gid, board._glibs
+    for t, move in enumerate(moves):
+        row = out[t]
+        codes = [
+            0 if not v else (min(len(glibs[gid[i]]), 3) + (0 if v == 1 else 3))
+            for i, v in ((i, cells[i]) for i in inner)
+        ]
+        row[:] = codes
+        board.play_unchecked(move[0], move[1])
+    return out.reshape(len(moves), SIZE, SIZE)
+
+
+@dataclass
+class Encoded:
+    planes: np.ndarray  # int8 (T, P, W, W)
+    on_board: np.ndarray  # bool (T,)
+    features: np.ndarray  # float32 (T, F)
+
+
+def encode_moves(moves: Sequence[Move], *, setup_black=(), setup_white=(), handicap: int = 0,
+                 first_player: str | None = None, window: int = 9, history: int = 5) -> Encoded:
+    """Per-move model inputs of a 19x19 move list (see the module doc)."""
+    T = len(moves)
+    r = window // 2
+    snap = snapshots(moves, setup_black, setup_white)
+    rows = np.zeros(T, np.int64)
+    cols = np.zeros(T, np.int64)
+    ok = np.zeros(T, bool)
+    white = np.array([m[0] != "b" for m in moves], bool)
+    for t, m in enumerate(moves):
+        p = m[1]
+        if p is not None and on_board(p, SIZE):
+            rows[t], cols[t], ok[t] = p[0], p[1], True
+    padded = np.full((T, SIZE + 2 * r, SIZE + 2 * r), 7, np.int8)
+    padded[:, r : r + SIZE, r : r + SIZE] = snap
+    ar = np.arange(window)
+    win = padded[np.arange(T)[:, None, None], (rows[:, None] + ar)[:, :, None], (cols[:, None] + ar)[:, None, :]]
+    win = np.where(white[:, None, None], _SWAP[win], win)
+    planes = np.zeros((T, n_planes(history), window, window), np.int8)
+    planes[:, :N_BOARD_PLANES] = win[:, None] == np.arange(1, 8, dtype=np.int8)[None, :, None, None]
+    idx = np.arange(T)
+    for d in range(1, history + 1):
+        for ch, j in ((N_BOARD_PLANES + d - 1, idx - d), (N_BOARD_PLANES + history + d - 1, idx + d)):
+            valid = (j >= 0) & (j < T)
+            jj = np.clip(j, 0, max(T - 1, 0))
+            dr, dc = rows[jj] - rows, cols[jj] - cols
+            sel = valid & ok & ok[jj] & (np.abs(dr) <= r) & (np.abs(dc) <= r)
+            t = idx[sel]
+            planes[t, ch, dr[sel] + r, dc[sel] + r] = np.where(white[jj[sel]] == white[t], 1, -1)
+    planes[~ok] = 0
+    rep = replay(SIZE, moves, setup_black=setup_black, setup_white=setup_white,
+                 handicap=handicap, first_player=first_player)
+    feats = np.zeros((T, N_INPUT_FEATURES), np.float32)
+    feats[:, :N_FEATURES] = move_features(SIZE, moves, rep)
+    feats[:, N_FEATURES] = ~white
+    feats[:, N_FEATURES + 1] = idx / 300.0
+    return Encoded(planes, ok, feats)
+
+
+def point_cell(recorded, correct, window: int) -> int:
+    """Window cell of ``correct`` relative to ``recorded`` (the centre), or ``window**2`` outside."""
+    r = window // 2
+    dr, dc = correct[0] - recorded[0], correct[1] - recorded[1]
+    if abs(dr) > r or abs(dc) > r:
+        return window * window
+    return (dr + r) * window + (dc + r)
+
+
+def cell_point(recorded, cell: int, window: int):
+    """Inverse of ``point_cell``: the point of window ``cell`` (None for the outside class or off the board)."""
+    if cell >= window * window or recorded is None:
+        return None
+    r = window // 2
+    p = (recorded[0] + cell // window - r, recorded[1] + cell % window - r)
+    return p if on_board(p, SIZE) else None
+
+
+def labels_for(noisy: Sequence[Move], truths: Sequence[Truth], window: int = 9,
+               sym: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(wrong, edit, point)`` int64 ``(T,)`` for a noisy record and its truths.
+
+    ``sym`` is the symmetry that will be applied to ``noisy`` (the truths are
+    in the untransformed frame); point targets are computed in the transformed one.
+    """
+    T = len(noisy)
+    wrong = np.zeros(T, np.int64)
+    edit = np.zeros(T, np.int64)
+    point = np.full(T, IGNORE, np.int64)
+    for truth in truths:
+        for p in truth.positions:
+            wrong[p] = 1
+        if truth.kind in _DROP_KINDS:
+            gap = truth.undo.start
+            if gap < T:
+                edit[gap] = EDIT_INDEX["missing_before"]
+            if gap - 1 >= 0:
+                edit[gap - 1] = EDIT_INDEX["missing_after"]
+            continue
+        cls = EDIT_INDEX[_KIND_TO_EDIT[truth.kind]]
+        for p in truth.positions:
+            edit[p] = cls
+        if truth.kind in REPLACE_KINDS:
+            p = truth.positions[0]
+            rec = transform(noisy[p].point, sym, SIZE)
+            cor = transform(truth.undo.insert[0].point, sym, SIZE)
+            point[p] = point_cell(rec, cor, window)
+    return wrong, edit, point
+
+
+def transform_moves(moves: Sequence[Move], sym: int) -> list[Move]:
+    """Moves under symmetry ``sym`` (off-board points kept as they are; sgf text dropped)."""
+    if sym == 0:
+        return list(moves)
+    return [Move(m[0], transform(m[1], sym, SIZE) if m[1] is not None and on_board(m[1], SIZE) else m[1], "")
+            for m in moves]
+
+
+def make_example(game: Game, channel: Channel | None, rng: random.Random, *, window: int, history: int,
+                 sym: int = 0) -> dict:
+    """Corrupt (if ``channel``), transform by ``sym``, encode and label one game."""
+    if channel is not None:
+        noisy, truths = channel.corrupt(game.moves, SIZE, rng)
+    else:
+        noisy, truths = list(game.moves), []
+    wrong, edit, point = labels_for(noisy, truths, window, sym)
+    enc = encode_moves(
+        transform_moves(noisy, sym), setup_black=[transform(p, sym, SIZE) for p in game.setup_black],
+        setup_white=[transform(p, sym, SIZE) for p in game.setup_white], handicap=game.handicap,
+        first_player=game.first_player, window=window, history=history,
+    )
+    return {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
+            "wrong": wrong, "edit": edit, "point": point, "corrupted": bool(truths)}
+
+
+# ---------------------------------------------------------------- batches
+
+
+def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
+    """Pad a list of examples into ``(inputs, targets)``.
+
+    inputs: ``planes`` int8 ``(N, P, W, W)`` for the N = sum(lengths) real
+    moves in row-major (game, move) order, ``on_board`` bool ``(N,)``,
+    ``features`` float ``(B, T, F)``, ``lengths`` int64 ``(B,)``, ``mask`` bool
+    ``(B, T)``. targets: ``wrong``, ``edit``, ``point`` int64 ``(B, T)``,
+    padding ``IGNORE``; ``corrupted`` bool ``(B,)``.
+    """
+    lengths = torch.tensor([len(e["features"]) for e in examples], dtype=torch.int64)
+    B, T = len(examples), int(lengths.max())
+    mask = torch.arange(T)[None, :] < lengths[:, None]
+    F = examples[0]["features"].shape[1]
+    feats = torch.zeros(B, T, F)
+    tg = {k: torch.full((B, T), IGNORE, dtype=torch.int64) for k in ("wrong", "edit", "point")}
+    for b, e in enumerate(examples):
+        n = len(e["features"])
+        feats[b, :n] = torch.from_numpy(e["features"])
+        for k in tg:
+            if k in e:
+                tg[k][b, :n] = torch.from_numpy(e[k])
+    inputs = {
+        "planes": torch.from_numpy(np.concatenate([e["planes"] for e in examples])),
+        "on_board": torch.from_numpy(np.concatenate([e["on_board"] for e in examples])),
+        "features": feats,
+        "lengths": lengths,
+        "mask": mask,
+    }
+    tg["corrupted"] = torch.tensor([bool(e.get("corrupted", False)) for e in examples])
+    return inputs, tg
+
+
+def bucket(examples: list[dict], max_tokens: int) -> list[list[dict]]:
+    """Group examples sorted by length into batches of at most ``max_tokens`` padded moves."""
+    order = sorted(examples, key=lambda e: len(e["features"]))
+    out, cur, longest = [], [], 0
+    for e in order:
+        n = len(e["features"])
+        if cur and max(longest, n) * (len(cur) + 1) > max_tokens:
+            out.append(cur)
+            cur, longest = [], 0
+        cur.append(e)
+        longest = max(longest, n)
+    if cur:
+        out.append(cur)
+    return out
+
+
+def default_channels(max_errors: int = 3, clean_share: float = 0.1) -> list[Channel]:
+    """Channels with 1..max_errors errors per game (one is drawn per game)."""
+    return [Channel(errors_per_game=k, clean_share=clean_share) for k in range(1, max_errors + 1)]
+
+
+class TaggingStream:
+    """Endless training batches: fresh errors and symmetries every epoch, sharded by rank.
+
+    Each epoch shuffles ``games`` with a generator seeded by (seed, epoch) —
+    the same on every rank — and rank ``r`` of ``world`` takes every
+    world-th game from position r. Games are encoded in chunks of ``chunk``,
+    bucketed by length into batches of about ``max_tokens`` moves, and the
+    batches of a chunk are shuffled.
+    """
+
+    def __init__(self, cache: GameCache, games: Sequence[int], *, window: int = 9, history: int = 5,
+                 seed: int = 0, rank: int = 0, world: int = 1, max_tokens: int = 4096,
+                 max_errors: int = 3, clean_share: float = 0.1, symmetries: bool = True,
+                 chunk: int = 128, max_len: int = 400):
+        self.cache, self.games = cache, np.asarray(games)
+        self.window, self.history = window, history
+        self.seed, self.rank, self.world = seed, rank, world
+        self.max_tokens, self.chunk, self.max_len = max_tokens, chunk, max_len
+        self.symmetries = symmetries
+        self.channels = default_channels(max_errors, clean_share)
+
+    def __iter__(self) -> Iterator[tuple[dict, dict]]:
+        epoch = 0
+        while True:
+            order = np.random.default_rng([self.seed, epoch]).permutation(self.games)[self.rank :: self.world]
+            rng = random.Random(f"{self.seed}/{epoch}/{self.rank}")
+            for s in range(0, len(order), self.chunk):
+                exs = [self._example(int(g), rng) for g in order[s : s + self.chunk]]
+                batches = bucket(exs, self.max_tokens)
+                rng.shuffle(batches)
+                for b in batches:
+                    yield collate(b)
+            epoch += 1
+
+    def _example(self, g: int, rng: random.Random) -> dict:
+        game = self.cache.game(g)
+        sym = rng.randrange(8) if self.symmetries else 0
+        ex = make_example(game, rng.choice(self.channels), rng, window=self.window,
+                          history=self.history, sym=sym)
+        n = len(ex["features"])
+        if n > self.max_len:  # a random slice keeps batches bounded
+            start = rng.randrange(n - self.max_len + 1)
+            ex = {k: (v[start : start + self.max_len] if isinstance(v, np.ndarray) else v) for k, v in ex.items()}
+        return ex
+
+
+def fixed_batches(cache: GameCache, games: Sequence[int], *, window: int = 9, history: int = 5,
+                  seed: int = 12345, max_tokens: int = 4096, max_errors: int = 3,
+                  clean_share: float = 0.2) -> list[tuple[dict, dict]]:
+    """A deterministic validation set: the same errors for the same (games, seed), no symmetry."""
+    channels = default_channels(max_errors, clean_share)
+    exs = []
+    for g in games:
+        rng = random.Random(f"val/{seed}/{int(g)}")
+        exs.append(make_example(cache.game(int(g)), rng.choice(channels), rng, window=window,
+                                history=history))
+    return [collate(b) for b in bucket(exs, max_tokens)]

@@ -1,0 +1,127 @@
+"""The command line, through Typer's CliRunner."""
+
+import json
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from gofix.cli import app
+from gofix.coords import to_sgf
+from gofix.synth import random_game
+
+runner = CliRunner()
+
+
+def _sgf(moves, size=19, extra=""):
+    body = "".join(f";{m.colour.upper()}[{m.sgf}]" for m in moves)
+    return f"(;FF[4]GM[1]SZ[{size}]{extra}{body})\n"
+
+
+@pytest.fixture()
+def games(tmp_path):
+    """A directory with a clean game, a game with an occupied point, and a broken file."""
+    clean = random_game(random.Random(1), 80)
+    bad = list(random_game(random.Random(2), 80))
+    bad[50] = bad[50]._replace(point=bad[10].point, sgf=bad[10].sgf)  # stone on an occupied point
+    d = tmp_path / "games"
+    (d / "sub").mkdir(parents=True)
+    (d / "clean.sgf").write_text(_sgf(clean))
+    (d / "sub" / "bad.sgf").write_text(_sgf(bad))
+    (d / "broken.sgf").write_bytes(b"\x00\x01\x02 not sgf at all \xff\xfe")
+    return d, clean, bad
+
+
+def test_check_json_schema_and_exit_code(games):
+    d, _, bad = games
+    res = runner.invoke(app, ["check", str(d), "--json"])
+    assert res.exit_code == 1, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert len(rows) == 3
+    keys = {"path", "game", "status", "size", "moves", "findings", "error"}
+    for r in rows:
+        assert set(r) == keys
+    by_status = {r["status"]: r for r in rows}
+    assert set(by_status) == {"clean", "flagged", "unreadable"}
+    flagged = by_status["flagged"]
+    assert flagged["path"].endswith("bad.sgf") and flagged["size"] == 19 and flagged["moves"] == 80
+    f = flagged["findings"][0]
+    assert set(f) == {"move", "colour", "point", "kind", "confidence", "repair"}
+    assert f == {"move": 51, "colour": bad[50].colour.upper(), "point": bad[10].sgf,
+                 "kind": "occupied", "confidence": 1.0, "repair": None}
+    assert by_status["clean"]["findings"] == [] and by_status["clean"]["error"] is None
+    assert by_status["unreadable"]["error"] and by_status["unreadable"]["path"].endswith("broken.sgf")
+
+
+def test_check_exit_codes(games, tmp_path):
+    d, _, _ = games
+    assert runner.invoke(app, ["check", str(d / "clean.sgf")]).exit_code == 0
+    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf")])
+    assert res.exit_code == 1
+    assert "occupied" in res.stdout and "1 flagged" in res.stdout
+    assert runner.invoke(app, ["check", str(d / "broken.sgf")]).exit_code == 2  # nothing readable
+    assert runner.invoke(app, ["check", str(tmp_path / "missing.sgf")]).exit_code == 2  # usage
+    assert runner.invoke(app, ["check"]).exit_code == 2
+
+
+def test_check_reports_gtp_and_sgf_points(games):
+    d, _, bad = games
+    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf")], terminal_width=200)
+    from gofix.coords import to_gtp
+
+    assert to_gtp(bad[10].point, 19) in res.stdout and bad[10].sgf in res.stdout
+
+
+def test_corrupt_then_eval(games, tmp_path):
+    d, _, _ = games
+    src = tmp_path / "src"
+    src.mkdir()
+    for k in range(6):
+        (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(10 + k), 120)))
+    out = tmp_path / "noisy"
+    res = runner.invoke(app, ["corrupt", str(src), "--out", str(out), "--seed", "3", "--clean-share", "0"])
+    assert res.exit_code == 0, res.output
+    truth = [json.loads(x) for x in (out / "truth.jsonl").read_text().splitlines()]
+    assert len(truth) == 6 and all(len(t["kinds"]) == 1 for t in truth)
+    assert sorted(p.name for p in out.glob("*.sgf")) == [f"g{k}.sgf" for k in range(6)]
+    # same seed, same output
+    out2 = tmp_path / "noisy2"
+    runner.invoke(app, ["corrupt", str(src), "--out", str(out2), "--seed", "3", "--clean-share", "0"])
+    assert (out / "truth.jsonl").read_bytes() == (out2 / "truth.jsonl").read_bytes()
+    assert (out / "g0.sgf").read_bytes() == (out2 / "g0.sgf").read_bytes()
+    # eval reads the corrupted set back
+    res = runner.invoke(app, ["eval", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    rep = json.loads(res.stdout.strip().splitlines()[-1])
+    rules = rep["results"][0]
+    assert rules["system"] == "rules only" and rules["games"] == 6 and rules["errors"] == 6
+    assert rules["repaired_exactly"] == 0.0
+
+
+def test_eval_builds_cases_from_clean_games(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for k in range(8):
+        (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 90)))
+    md = tmp_path / "report.md"
+    res = runner.invoke(app, ["eval", str(src), "--split", "all", "--limit", "8", "--markdown", str(md)])
+    assert res.exit_code == 0, res.output
+    assert "rules only" in res.stdout and "| rules only | 8 |" in md.read_text()
+    res = runner.invoke(app, ["eval", str(src), "--split", "bogus"])
+    assert res.exit_code == 2
+
+
+def test_corrupt_refuses_output_inside_input(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.sgf").write_text(_sgf(random_game(random.Random(0), 40)))
+    res = runner.invoke(app, ["corrupt", str(src), "--out", str(src / "out")])
+    assert res.exit_code == 2
+
+
+@pytest.mark.parametrize("command", ["check", "corrupt", "eval"])
+def test_every_command_has_help_with_an_example(command):
+    res = runner.invoke(app, [command, "--help"], terminal_width=200)
+    assert res.exit_code == 0
+    assert "Example" in res.stdout
+    assert "gofix " + command in res.stdout
