@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from .coords import Point, check_size, to_gtp
 from .errors import CoordinateError, IllegalMoveError
@@ -56,10 +55,7 @@ _REASONS = {
 class _Geometry:
     """Everything about one board size that never changes (built once per size)."""
 
-    __slots__ = (
-        "size", "width", "length", "index", "points", "nbrs", "nbset", "nget", "zobrist",
-        "template", "onboard",
-    )
+    __slots__ = ("size", "width", "length", "index", "points", "nbrs", "zobrist", "template")
 
     def __init__(self, size: int):
         w = size + 2
@@ -82,10 +78,6 @@ class _Geometry:
             else ()
             for i in range(self.length)
         ]
-        # every point has 2..4 neighbours, so each getter returns a tuple
-        self.nbset = [frozenset(nb) for nb in self.nbrs]
-        self.nget = [itemgetter(*nb) if nb else None for nb in self.nbrs]
-        self.onboard = frozenset(self.index.values())
         rng = random.Random(0x60F1C5 + size)  # fixed: hashes are reproducible
         keys = [rng.getrandbits(60) for _ in range(2 * self.length)]
         self.zobrist = (None, keys[: self.length], keys[self.length :])
@@ -117,7 +109,7 @@ class Board:
 
     __slots__ = (
         "size", "superko", "_geo", "_board", "_gid", "_glibs", "_gstones",
-        "_empty", "_hash", "_seen", "_ko", "_kocol", "_captured",
+        "_hash", "_seen", "_ko", "_kocol", "_captured",
     )
 
     def __init__(self, size: int, *, superko: bool = True):
@@ -126,10 +118,9 @@ class Board:
         self.superko = superko
         self._geo = geo
         self._board = geo.template.copy()  # _EMPTY/_BLACK/_WHITE, _BORDER outside
-        self._gid = [0] * geo.length  # root index of each stone's group; 0 elsewhere
+        self._gid = [0] * geo.length  # root index of each stone's group
         self._glibs: list[set[int] | None] = [None] * geo.length  # liberties, at the root
         self._gstones: list[list[int] | None] = [None] * geo.length  # stones, at the root
-        self._empty = set(geo.onboard)  # the empty points
         self._hash = 0  # Zobrist hash of the stones
         self._seen: set[int] = set()  # hashes of earlier positions (added as moves are played)
         self._ko = -1  # index that _kocol may not play at now, or -1
@@ -286,19 +277,16 @@ class Board:
         from turn order, White is due after them). Returns four lists:
         classes, captures, liberties after the move, atari (bool).
 
-        This is the one hot loop, so everything is a local, the outputs are
-        preallocated (a plain move writes only its liberty count), and the
-        neighbourhood is read in C: ``nget[i](gid)`` gives the neighbours'
-        group roots (0 for empty points), ``empty & nbset[i]`` the new
-        stone's liberties; Python only loops over distinct adjacent groups.
+        This is the one hot loop: everything is a local, the outputs are
+        preallocated (a plain move writes only its liberty count), one pass
+        over the neighbours does all the work, and rare cases (captures,
+        merging groups, suicide, turn errors) are kept off the main path.
         """
         if not isinstance(moves, (list, tuple)):
             moves = list(moves)
         geo = self._geo
         board, gid, glibs, gstones = self._board, self._gid, self._glibs, self._gstones
-        nbrs, nbset, nget, pidx, zob = geo.nbrs, geo.nbset, geo.nget, geo.index, geo.zobrist
-        empty = self._empty
-        empty_remove = empty.remove
+        nbrs, pidx, zob = geo.nbrs, geo.index, geo.zobrist
         seen = self._seen
         seen_add = seen.add
         check_superko = self.superko
@@ -310,9 +298,7 @@ class Board:
         libs_out = [0] * count
         ataris = [False] * count
         captured = ()
-        k = -1
-        for move in moves:
-            k += 1
+        for k, move in enumerate(moves):
             try:
                 c = codes[move[0]]
             except (KeyError, TypeError):
@@ -352,37 +338,35 @@ class Board:
             seen_add(h)  # the position before this move is now an earlier one
             if i == ko and c == kocol:
                 cls = KO
-            roots = set(nget[i](gid))  # adjacent groups, and 0 if an empty neighbour
             board[i] = c
-            empty_remove(i)
-            libs = empty & nbset[i]
-            if c == 1:
-                h ^= zob[1][i]
-            else:
-                h ^= zob[2][i]
+            h ^= zob[c][i]
+            libs = set()
             own = -1
             more = None
             dead = None
-            if roots:
-                roots.discard(0)
-                for g in roots:
-                    if board[g] == c:
-                        if own < 0:
-                            own = g
-                        elif more is None:
-                            more = [g]
-                        else:
-                            more.append(g)
-                    else:
-                        gl = glibs[g]
+            for n in nbrs[i]:
+                v = board[n]
+                if not v:
+                    libs.add(n)
+                elif v == c:
+                    if own < 0:
+                        own = gid[n]
+                    elif gid[n] != own:
+                        if more is None:
+                            more = [gid[n]]
+                        elif gid[n] not in more:
+                            more.append(gid[n])
+                else:
+                    gl = glibs[gid[n]]
+                    if i in gl:  # the first stone met of this group
                         gl.remove(i)
-                        if not gl:
-                            if dead is None:
-                                dead = [g]
+                        if len(gl) < 2:
+                            if gl:
+                                ataris[k] = True
+                            elif dead is None:
+                                dead = [gid[n]]
                             else:
-                                dead.append(g)
-                        elif len(gl) == 1:
-                            ataris[k] = True
+                                dead.append(gid[n])
             if own < 0:
                 root = i
                 gid[i] = i
@@ -413,47 +397,42 @@ class Board:
                 gl.remove(i)
                 gl |= libs
             if dead is not None:
-                o = 3 - c
                 captured = []
-                zo = zob[o]
                 for g in dead:
                     st = gstones[g]
                     for s in st:
                         board[s] = 0
-                        gid[s] = 0
-                        h ^= zo[s]
                         for n in nbrs[s]:
                             if board[n] == c:
                                 glibs[gid[n]].add(s)
                     captured.extend(st)
-                    empty.update(st)
                     gstones[g] = glibs[g] = None
-                ncap = caps[k] = len(captured)
-                if ncap == 1 and own < 0 and len(gl) == 1:
+                zo = zob[3 - c]
+                for s in captured:
+                    h ^= zo[s]
+                caps[k] = len(captured)
+                if own < 0 and len(captured) == 1 and len(gl) == 1:
                     ko = captured[0]
-                    kocol = o
+                    kocol = 3 - c
                 else:
                     ko = -1
             else:
                 ko = -1
-            nlibs = len(gl)
-            if nlibs:
-                libs_out[k] = nlibs
+            if gl:
+                libs_out[k] = len(gl)
                 if check_superko and h in seen and cls is not KO:
                     cls = SUPERKO
             else:  # suicide: the group leaves the board
                 cls = SUICIDE
-                o = 3 - c
                 zc = zob[c]
                 st = gstones[root]
                 for s in st:
                     board[s] = 0
-                    gid[s] = 0
                     h ^= zc[s]
                     for n in nbrs[s]:
-                        if board[n] == o:
+                        v = board[n]
+                        if v and v != c:
                             glibs[gid[n]].add(s)
-                empty.update(st)
                 gstones[root] = glibs[root] = None
             if cls is not OK:
                 classes[k] = cls
@@ -478,7 +457,6 @@ class Board:
         if board[i]:
             self._remove(i)
         board[i] = c
-        self._empty.discard(i)
         self._hash ^= self._geo.zobrist[c][i]
         gid, glibs = self._gid, self._glibs
         for n in self._geo.nbrs[i]:
@@ -501,8 +479,6 @@ class Board:
         rest = [s for s in self._gstones[root] if s != i]
         self._gstones[root] = glibs[root] = None
         board[i] = _EMPTY
-        gid[i] = 0
-        self._empty.add(i)
         self._hash ^= self._geo.zobrist[c][i]
         for n in self._geo.nbrs[i]:
             v = board[n]
@@ -552,7 +528,6 @@ class Board:
         for r in {gid[i] for i, v in enumerate(board) if v == _BLACK or v == _WHITE}:
             new._glibs[r] = self._glibs[r].copy()
             new._gstones[r] = self._gstones[r].copy()
-        new._empty = self._empty.copy()
         new._hash, new._seen = self._hash, self._seen.copy()
         new._ko, new._kocol, new._captured = self._ko, self._kocol, ()
         return new

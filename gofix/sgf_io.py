@@ -329,10 +329,9 @@ def _utf16_codec(data: bytes) -> str | None:
 # is text (an unescaped bracket), which is how ``C[he said ] hi]`` is read.
 _CONT = rb"\s*+(?:[\[;()]|[A-Za-z]++\s*+\[|\Z)"
 _BODY = rb"[^\]\\]*+(?:(?:\\.|\](?!" + _CONT + rb"))[^\]\\]*+)*"
-_TOKEN = re.compile(
-    rb"\s*+(?:(;)?\s*+([A-Za-z]+)\s*+\[(" + _BODY + rb")\]((?:\s*+\[" + _BODY + rb"\])*)|([;()]))",
-    re.S,
-)
+# groups: 1 ';' before the property, 2 identifier, 3 first value, 4 more values, 5 punctuation
+_TOKENS = rb"(;)?\s*+([A-Za-z]+)\s*+\[(" + _BODY + rb")\]((?:\s*+\[" + _BODY + rb"\])*)|([;()])"
+_TOKEN = re.compile(rb"\s*+(?:" + _TOKENS + rb")", re.S)
 _VALUE_AT = re.compile(rb"\s*+\[(" + _BODY + rb")\]", re.S)
 _PROP_START = re.compile(rb"\s*+;?\s*+([A-Za-z]+)\s*+\[", re.S)
 _RESYNC = re.compile(rb"[;()]|[A-Za-z]+\s*\[")
@@ -377,7 +376,7 @@ def _show(raw: bytes, limit: int = 40) -> str:
     return text + "..." if cut else text
 
 
-_FAST = re.compile(_TOKEN.pattern + rb"|(.)", re.S)  # as _TOKEN, plus any other byte
+_FAST = re.compile(rb"\s*+(?:" + _TOKENS + rb"|(.))", re.S)  # as _TOKEN, 6: any other byte
 _VALUES = re.compile(rb"\[(" + _BODY + rb")\]", re.S)
 
 
@@ -407,7 +406,11 @@ def _fast_tree(data: bytes) -> _Tree | None:
             tail, props, opened = node, node.props, False
         if ident:
             key = keys.get(ident)
-            if key is None or props is None or key in props:
+            if key is None:
+                if not ident.isupper():
+                    return None
+                key = _upper_key(ident)
+            if props is None or key in props:
                 return None
             values = [value, *_VALUES.findall(more)] if more else [value]
             if (b"]" in value or b"]" in more) and any(_has_bare(v) for v in values):
@@ -565,13 +568,18 @@ def _skip_bad(data: bytes, pos: int, tree: _Tree) -> int:
     return stop
 
 
+def _upper_key(ident: bytes) -> str:
+    """An upper-case identifier as str, remembered (up to 4096 of them)."""
+    key = ident.decode("ascii")
+    if len(_KEYS) < 4096:
+        _KEYS[ident] = key
+    return key
+
+
 def _ident_key(ident: bytes, tree: _Tree) -> str:
     """Canonical identifier: FF[4] names as they are; others by their upper-case letters."""
     if ident.isupper():
-        key = ident.decode("ascii")
-        if len(_KEYS) < 4096:
-            _KEYS[ident] = key
-        return key
+        return _upper_key(ident)
     upper = bytes(c for c in ident if 0x41 <= c <= 0x5A)
     key = (upper or ident.upper()).decode("ascii")
     if ident not in tree.idents:

@@ -1,0 +1,162 @@
+"""Board-aware bidirectional move tagger (GECToR-style: detect, edit and point heads).
+
+Per move: a small CNN reads the local window (``data.encode_moves``: planes
+``(N, P, W, W)``) into a vector; a learned embedding stands in for a pass or
+an off-board move; the vector and the rule features go through a packed
+bidirectional GRU over the game; three heads read the GRU state:
+
+* ``wrong``  ``(B, T)``        logit that the move is wrong (binary CE)
+* ``edit``   ``(B, T, E)``     which edit repairs it (``data.EDIT_CLASSES``, CE)
+* ``point``  ``(B, T, W*W+1)`` where a replaced move really was: a cell of the
+  window, or the last class for "outside the window" (CE on replaced moves)
+
+``causal=True`` is the left-context ablation: a unidirectional GRU and no
+future-move planes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from ..data import EDIT_CLASSES, IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
+
+
+@dataclass
+class TaggerConfig:
+    window: int = 9  # side of the local board window (odd)
+    history: int = 5  # previous / next moves drawn as planes (k)
+    channels: int = 32  # CNN width
+    conv_layers: int = 4  # 3x3 conv layers (the first maps planes -> channels)
+    move_dim: int = 192  # per-move vector from the CNN
+    feature_dim: int = 32  # projection of the rule features
+    hidden: int = 192  # GRU hidden size per direction
+    layers: int = 2  # GRU layers
+    dropout: float = 0.1  # between GRU layers and before the heads
+    n_features: int = N_INPUT_FEATURES  # rule features per move (data.N_INPUT_FEATURES)
+    n_edits: int = len(EDIT_CLASSES)  # edit classes (data.EDIT_CLASSES)
+    causal: bool = False  # left context only: unidirectional GRU, no future-move planes
+    label_smoothing: float = 0.0  # for the edit and point CEs
+    point_weight: float = 1.0  # weight of the point loss in the sum
+
+    @property
+    def in_planes(self) -> int:
+        """Planes the CNN reads: board + previous moves (+ next moves unless causal)."""
+        return N_BOARD_PLANES + self.history * (1 if self.causal else 2)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TaggerConfig":
+        known = set(cls.__dataclass_fields__)
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown tagger config keys {sorted(unknown)}")
+        return cls(**d)
+
+
+PRESETS: dict[str, TaggerConfig] = {
+    "tiny": TaggerConfig(channels=8, conv_layers=2, move_dim=32, feature_dim=8, hidden=32, layers=1, dropout=0.0),
+    "small": TaggerConfig(channels=24, conv_layers=3, move_dim=128, feature_dim=24, hidden=128, layers=1),
+    "default": TaggerConfig(),
+}
+
+
+def preset(name: str, **overrides) -> TaggerConfig:
+    """A copy of preset ``name`` with fields replaced. Raises KeyError for an unknown name."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; known: {sorted(PRESETS)}")
+    return TaggerConfig(**{**PRESETS[name].to_dict(), **overrides})
+
+
+class WindowCNN(nn.Module):
+    """Planes ``(N, P, W, W)`` -> cell features ``(N, C, W, W)`` and a move vector ``(N, D)``."""
+
+    def __init__(self, cfg: TaggerConfig):
+        super().__init__()
+        c = cfg.channels
+        self.first = nn.Conv2d(cfg.in_planes, c, 3, padding=1)
+        self.convs = nn.ModuleList(nn.Conv2d(c, c, 3, padding=1) for _ in range(cfg.conv_layers - 1))
+        self.out = nn.Linear(c * cfg.window * cfg.window, cfg.move_dim)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = F.relu(self.first(x))
+        for conv in self.convs:
+            h = F.relu(h + conv(h))
+        return h, F.relu(self.out(h.flatten(1)))
+
+
+class BiRNNTagger(nn.Module):
+    """The tagger. ``forward(inputs, targets=None) -> (outputs, loss)``; see the module doc."""
+
+    def __init__(self, cfg: TaggerConfig):
+        super().__init__()
+        self.cfg = cfg
+        self.cnn = WindowCNN(cfg)
+        self.pass_vec = nn.Parameter(torch.zeros(cfg.move_dim))
+        self.feat = nn.Linear(cfg.n_features, cfg.feature_dim)
+        self.rnn = nn.GRU(
+            cfg.move_dim + cfg.feature_dim, cfg.hidden, num_layers=cfg.layers, batch_first=True,
+            bidirectional=not cfg.causal, dropout=cfg.dropout if cfg.layers > 1 else 0.0,
+        )
+        h = cfg.hidden * (1 if cfg.causal else 2)
+        self.drop = nn.Dropout(cfg.dropout)
+        self.trunk = nn.Sequential(nn.Linear(h, h), nn.ReLU())
+        self.wrong_head = nn.Linear(h, 1)
+        self.edit_head = nn.Linear(h, cfg.n_edits)
+        self.gate = nn.Linear(h, cfg.channels)  # GRU state -> per-cell bias
+        self.cell_head = nn.Conv2d(cfg.channels, 1, 1)
+        self.outside_head = nn.Linear(h, 1)
+
+    def forward(self, inputs: dict, targets: dict | None = None):
+        """inputs: see ``data.collate``. Returns ``({'wrong','edit','point'}, loss or None)``."""
+        cfg = self.cfg
+        planes = inputs["planes"][:, : cfg.in_planes].float()  # (N, P, W, W)
+        mask, lengths = inputs["mask"], inputs["lengths"]  # (B, T), (B,)
+        B, T = mask.shape
+        cells, vec = self.cnn(planes)  # (N, C, W, W), (N, D)
+        on = inputs["on_board"].unsqueeze(1)
+        vec = torch.where(on, vec, self.pass_vec.expand_as(vec))
+        seq = vec.new_zeros(B, T, cfg.move_dim)
+        seq[mask] = vec
+        x = torch.cat([seq, F.relu(self.feat(inputs["features"]))], dim=-1)  # (B, T, D+Fd)
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.rnn(packed)
+        h, _ = pad_packed_sequence(out, batch_first=True, total_length=T)  # (B, T, H)
+        h = self.trunk(self.drop(h))
+        wrong = self.wrong_head(h).squeeze(-1)  # (B, T)
+        edit = self.edit_head(h)  # (B, T, E)
+        hm = h[mask]  # (N, H)
+        cell_logits = self.cell_head(F.relu(cells + self.gate(hm)[:, :, None, None])).flatten(1)  # (N, W*W)
+        pl = torch.cat([cell_logits, self.outside_head(hm)], dim=1)  # (N, W*W+1)
+        point = pl.new_full((B, T, pl.shape[1]), 0.0)
+        point[mask] = pl
+        outputs = {"wrong": wrong, "edit": edit, "point": point}
+        if targets is None:
+            return outputs, None
+        return outputs, self.loss(outputs, targets, mask)
+
+    def loss(self, outputs: dict, targets: dict, mask: torch.Tensor) -> torch.Tensor:
+        """BCE(wrong) + CE(edit) + point_weight * CE(point), averaged over real moves."""
+        cfg = self.cfg
+        w = targets["wrong"]
+        valid = mask & (w != IGNORE)
+        l_wrong = F.binary_cross_entropy_with_logits(outputs["wrong"][valid], w[valid].float())
+        l_edit = F.cross_entropy(outputs["edit"].flatten(0, 1), targets["edit"].flatten(),
+                                 ignore_index=IGNORE, label_smoothing=cfg.label_smoothing)
+        pt = targets["point"].flatten()
+        pl = outputs["point"].flatten(0, 1)
+        if bool((pt != IGNORE).any()):
+            l_point = F.cross_entropy(pl, pt, ignore_index=IGNORE, label_smoothing=cfg.label_smoothing)
+        else:
+            l_point = pl.sum() * 0.0
+        return l_wrong + l_edit + cfg.point_weight * l_point
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

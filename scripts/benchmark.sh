@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Regenerate every accuracy and speed figure in the README from ../shared/corpus.
+# Usage: scripts/benchmark.sh [OUTDIR]   (default: runs/benchmark)
+# Split, seed and sizes are fixed here and printed with each figure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
+OUT=${1:-runs/benchmark}
+SEED=0
+LIMIT=${LIMIT:-1000}
+mkdir -p "$OUT"
+[ -f "$CORPUS" ] || { echo "corpus not found: $CORPUS (set CORPUS=...)" >&2; exit 2; }
+echo "machine: $(nproc) cores, $(python -c 'import platform; print(platform.processor() or platform.machine())')"
+
+echo "== replay speed: gofix vs sgfmill (first 5000 games of $CORPUS)"
+python scripts/bench_replay.py "$CORPUS" --limit 5000 | tee "$OUT/replay.txt"
+
+echo "== gofix check on the whole of $CORPUS (rules only)"
+set +e
+gofix check "$CORPUS" --json > "$OUT/check.jsonl" 2> "$OUT/check.summary"
+rc=$?
+set -e
+cat "$OUT/check.summary"; echo "exit code $rc"
+python - "$OUT/check.jsonl" <<'PY'
+import collections, json, sys
+kinds = collections.Counter(); status = collections.Counter()
+for line in open(sys.argv[1]):
+    r = json.loads(line); status[r["status"]] += 1
+    kinds.update(f["kind"] for f in r["findings"])
+print("status:", dict(status)); print("findings by kind:", dict(kinds))
+PY
+
+echo "== gofix eval: test split, seed $SEED, 1 error per corrupted game, half the games clean, $LIMIT games"
+gofix eval "$CORPUS" --split test --seed $SEED --limit "$LIMIT" --errors-per-game 1 --clean-share 0.5 \
+    --markdown "$OUT/eval.md" --json > "$OUT/eval.json"
+cat "$OUT/eval.md"
