@@ -10,6 +10,7 @@ Exit codes: 0 every game clean; 1 something flagged (or a game unreadable);
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import List, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -130,6 +132,118 @@ def check(
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
+
+
+def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: float):
+    """What repairs games: the rules only (no repairs) until a model is given or installed."""
+    from .repair import RulesRepairer
+
+    return RulesRepairer
+
+
+@app.command()
+def fix(
+    src: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The SGF file to repair."),
+    output: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the repaired record."),
+    in_place: bool = typer.Option(False, "--in-place", help="Rewrite SRC itself, keeping SRC.bak."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+) -> None:
+    """Write a repaired record: repaired main line, the original kept as a variation.
+
+    Changed moves carry DO[] and a comment saying what changed and how sure
+    gofix is; the root's GC[] says what was done. Everything else is kept.
+
+    Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
+    """
+    from .clean import clean_file
+    from .sgf_io import atomic_write
+
+    if (output is None) == (not in_place):
+        err.print("[red]error:[/red] give exactly one of --out FILE or --in-place")
+        raise typer.Exit(2)
+    target = src if in_place else output
+    if not in_place and target.exists() and not force:
+        err.print(f"[red]error:[/red] {target} exists; use --force to overwrite it")
+        raise typer.Exit(2)
+    if not in_place and target.resolve() == src.resolve():
+        err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
+        raise typer.Exit(2)
+    data = src.read_bytes()
+    repairer = _repairer_factory(True, None, threshold)()
+    out_bytes, lines = clean_file(str(src), data, repairer, None)
+    if all(line["status"] == "unreadable" for line in lines):
+        for line in lines:
+            err.print(f"[red]unreadable[/red] {line['path']} game {line['game']}: {line['error']}")
+        raise typer.Exit(2)
+    if in_place:
+        backup = src.with_name(src.name + ".bak")
+        k = 1
+        while backup.exists():
+            backup = src.with_name(f"{src.name}.bak{k}")
+            k += 1
+        atomic_write(backup, data)
+    atomic_write(target, out_bytes)
+    n_edits = sum(len(line["edits"]) for line in lines)
+    for line in lines:
+        for e in line["edits"]:
+            out.print(f"game {line['game']}: {e['description']} ({e['confidence']:.2f})")
+        for f in line["findings"]:
+            if not any(f["move"] in e["moves"] for e in line["edits"]):
+                out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
+                          f"{escape('[' + f['point'] + ']')} {f['kind']}")
+    out.print(f"wrote {target}: {n_edits} edit(s) in {len(lines)} game(s)"
+              + (f"; original kept as {backup}" if in_place else ""))
+    flagged = any(line["status"] != "clean" for line in lines)
+    raise typer.Exit(1 if flagged else 0)
+
+
+@app.command()
+def clean(
+    src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to clean."),
+    dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's relative paths."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+    game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
+) -> None:
+    """Repair every game of an archive into a mirrored output tree, with a report.
+
+    Interrupted runs resume where they stopped; SRC is never written to;
+    unreadable games are copied through unchanged and listed.
+
+    Example: [bold]gofix clean old-archive.zip --out cleaned/ --jobs 2[/bold]
+    """
+    from .clean import clean_tree
+
+    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
+        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
+        raise typer.Exit(2)
+    n_jobs = jobs or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (jobs or os.cpu_count() or 1)
+    factory = _repairer_factory(True, None, threshold)
+    start = time.perf_counter()
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("cleaning", total=None, rate=0.0)
+
+        def tick(n: int) -> None:
+            progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
+
+        stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
+                           game_seconds=game_seconds, progress=tick)
+    elapsed = time.perf_counter() - start
+    for line in stats.refused:
+        err.print(f"[yellow]refused[/yellow] {line}")
+    t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
+    for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
+        t.add_column(col, justify="right")
+    t.add_row(str(stats.games), str(stats.clean), str(stats.repaired), str(stats.flagged), str(stats.unreadable),
+              str(stats.timed_out), str(stats.files), f"{stats.games / elapsed if elapsed > 0 else 0:.0f}")
+    out.print(t)
+    out.print(f"report: {report or dst / 'report.jsonl'}"
+              + (f" ({stats.resumed_files} files finished by an earlier run)" if stats.resumed_files else ""))
+    if stats.games == 0 or stats.unreadable == stats.games:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable else 0)
 
 
 def _channel(errors_per_game: int, clean_share: float):

@@ -12,31 +12,33 @@ explicit stacks.
 
 Behaviour for the quirks of real files (tolerant mode):
 
-=================================  =============================================
-text before/between/after games    ignored, warning (strict: error)
-``;FF[4]...`` without ``(``        read as a game tree, warning
-nodes after a game's final ``)``   appended to that game's main line, warning
-missing final ``)``                closed at end of data, warning
-file ends inside a value           complete properties kept, the incomplete one
-                                   dropped, warning "file truncated"
-``C[he said ] hi]``                a ``]`` not followed by ``[``, ``;``, ``(``,
-                                   ``)``, a property or the end of data is text;
-                                   it is stored escaped (``\\]``), warning
-``AddBlack``, ``White``, ``b``     identifier = its upper-case letters, or the
-                                   whole name upper-cased if it has none, warning
-property repeated in a node        values merged in file order, warning
-``B[]``, ``B[tt]`` (size <= 19),   passes; ``B[ss]`` on 18x18 is kept as an
-``B[  ]``                          off-board Move for the rules to flag
-move value not two letters         skipped (kept in the tree), warning
-B and W in one node                both read, in file order, warning
-AB/AW/AE off the root, main line   kept in the tree, not applied, warning
-SZ absent / bad / > 25 / ``19:13``  19 / Unreadable quoting the value
-HA not a number; PL not B/W        0 / None, warning
-no GM[1]-compatible game           Unreadable ("not a Go game: GM[2]")
-UTF-8 BOM                          stripped
-UTF-16 (BOM or NUL pattern)        transcoded to UTF-8 first, warning
-charset                            see ``_choose_encoding``
-=================================  =============================================
+====================================  ==========================================
+text before/between/after games       ignored, warning (strict: error)
+``;FF[4]...`` without ``(``           read as a game tree, warning
+nodes after a game's final ``)``      appended to that game's main line, warning
+missing final ``)``                   closed at end of data, warning
+file ends inside a value              complete properties kept, the incomplete
+                                      one dropped, warning "file truncated"
+``C[he said ] hi]``                   a ``]`` not followed by ``[``, ``;``,
+                                      ``(``, ``)``, a property or the end of
+                                      data is text; stored escaped, warning
+``AddBlack``, ``White``, ``b``        identifier = its upper-case letters, or
+                                      the name upper-cased if it has none, warning
+property repeated in a node           values merged in file order, warning
+``B[]``, ``B[tt]`` (<= 19), ``B[ ]``  passes
+``B[ss]`` on 18x18                    an off-board Move, for the rules to flag
+move value not two letters            skipped (kept in the tree), warning
+B and W in one node                   both read, in file order, warning
+AB/AW/AE off the root, main line      kept in the tree, not applied, warning
+SZ absent                             19
+SZ not a number, > 25, ``19:13``      Unreadable quoting the value
+HA not a number; PL not B/W           0 / None, warning
+GM other than 1                       Unreadable ("not a Go game: GM[2]")
+UTF-8 BOM                             stripped
+UTF-16 (BOM or NUL pattern)           transcoded to UTF-8 first, warning
+binary data; no game tree             Unreadable
+charset                               see ``_choose_encoding``
+====================================  ==========================================
 
 Known limit: a Shift-JIS/Big5/GBK text byte 0x5C or 0x5D inside a two-byte
 character is read as ``\\`` or ``]`` (the SGF grammar is byte-based).
@@ -285,12 +287,11 @@ class _NotSgf(Exception):
     """Internal: the whole file is not SGF; args[0] is the reason."""
 
 
-def _prepare(data: bytes) -> tuple[bytes, list[str]]:
+def _prepare(data: bytes) -> tuple[bytes, bool]:
     """Strip a BOM, transcode UTF-16, reject binary data.
 
-    Returns ``(data, warnings)``; raises _NotSgf with the reason.
+    Returns ``(data, transcoded from UTF-16)``; raises _NotSgf with the reason.
     """
-    warnings: list[str] = []
     if data.startswith(_UTF8_BOM):
         data = data[3:]
     utf16 = _utf16_codec(data)
@@ -299,14 +300,13 @@ def _prepare(data: bytes) -> tuple[bytes, list[str]]:
             data = data.decode(utf16).encode("utf-8")
         except UnicodeDecodeError:
             raise _NotSgf("binary data, not SGF (looks like UTF-16 but does not decode)") from None
-        warnings.append("file is UTF-16; transcoded to UTF-8")
     if not data.strip():
         raise _NotSgf("no SGF game tree found (the file is empty)")
     head = data[:4096].rstrip(b"\0")  # zero padding after a game is junk, not binary
     control = len(head.translate(None, _NOT_CONTROL))
     if control * 50 > len(head) or (control and b"\0" in head):
         raise _NotSgf("binary data, not SGF")
-    return data, warnings
+    return data, bool(utf16)
 
 
 def _utf16_codec(data: bytes) -> str | None:
@@ -343,7 +343,7 @@ _KEYS: dict[bytes, str] = {}  # upper-case identifier bytes -> str (bounded cach
 class _Tree:
     """Internal: one game tree as read, before it becomes a GameRecord."""
 
-    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated")
+    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated", "main")
 
     def __init__(self, start: int):
         self.root: Node | None = None
@@ -353,6 +353,7 @@ class _Tree:
         self.deviations: list[str] = []  # what strict mode rejects
         self.idents: set[bytes] = set()  # non-canonical identifiers already warned about
         self.truncated = False
+        self.main: list[tuple[str, list[bytes], int]] | None = None  # main-line B/W, if known
 
     def warn(self, message: str) -> None:
         """Read with recovery: a warning, and a deviation from FF[4]."""
@@ -376,7 +377,10 @@ def _show(raw: bytes, limit: int = 40) -> str:
     return text + "..." if cut else text
 
 
-_FAST = re.compile(rb"\s*+(?:" + _TOKENS + rb"|(.))", re.S)  # as _TOKEN, 6: any other byte
+# _FAST: as _TOKEN, plus 1: a run of plain move nodes (;B[pd];W[dd]...) and 7: any other byte
+_FAST = re.compile(rb"\s*+(?:((?:;[BW]\[(?:[a-zA-Z]{2})?\]\s*+)+)|" + _TOKENS + rb"|(.))", re.S)
+_RUN_ITEM = re.compile(rb";([BW])\[([a-zA-Z]*)\]")
+_BW = {b"B": "B", b"W": "W"}
 _VALUES = re.compile(rb"\[(" + _BODY + rb")\]", re.S)
 
 
@@ -384,26 +388,47 @@ def _fast_tree(data: bytes) -> _Tree | None:
     """The common case, quickly: exactly one well-formed game tree and nothing else.
 
     Returns None at the first thing that needs care or a message (junk,
-    recovery, non-FF[4] names, a second game, ...); the caller then reads the
-    data with _read_trees, which builds the same tree where both succeed.
+    recovery, non-FF[4] names, a second game, B and W or setup in one
+    main-line node, ...); the caller then reads the data with _read_trees,
+    which builds the same tree where both succeed. Also collects the
+    main line's B/W values on the way (``tree.main``).
     """
     keys = _KEYS
     root = tail = None
     props = None  # the current node's props; None right after '(' or ')'
-    stack: list = []
+    stack: list = []  # (tail, tail is on the main line) to return to at ')'
+    main: list = []  # main-line (key, values, node number)
+    on_main = tail_main = False  # the current node / tail is on the main line
+    number = -1  # main-line node number of the current node
     opened = closed = after_variation = False
-    for semi, ident, value, more, punct, junk in _FAST.findall(data):
+    for run, semi, ident, value, more, punct, junk in _FAST.findall(data):
         if closed or junk:
             return None
+        if run:  # ';B[pd];W[dd]...': a chain of one-move nodes
+            if tail is None or not stack or after_variation:
+                return None
+            nodes = [Node({_BW[c]: [v]}) for c, v in _RUN_ITEM.findall(run)]
+            on_main = tail_main and not tail.children
+            tail.children.append(nodes[0])
+            for parent, child in zip(nodes, nodes[1:]):
+                parent.children.append(child)
+            if on_main:
+                main.extend((k, vs, i) for i, n in enumerate(nodes, number + 1) for k, vs in n.props.items())
+                number += len(nodes)
+            tail, tail_main, props, opened = nodes[-1], on_main, nodes[-1].props, False
+            continue
         if semi or punct == b";":
             if not stack or after_variation:
                 return None
             node = Node()
             if tail is None:
-                root = node
+                root, on_main = node, True
             else:
+                on_main = tail_main and not tail.children
                 tail.children.append(node)
-            tail, props, opened = node, node.props, False
+            if on_main:
+                number += 1
+            tail, tail_main, props, opened = node, on_main, node.props, False
         if ident:
             key = keys.get(ident)
             if key is None:
@@ -416,26 +441,34 @@ def _fast_tree(data: bytes) -> _Tree | None:
             if (b"]" in value or b"]" in more) and any(_has_bare(v) for v in values):
                 return None
             props[key] = values
+            if on_main:
+                if key == "B" or key == "W":
+                    if number and "B" in props and "W" in props:
+                        return None
+                    main.append((key, values, number))
+                elif number and key in _SETUP_KEYS:
+                    return None
         elif punct == b"(":
             if not stack:
                 if root is not None:
                     return None
-                stack.append(None)
+                stack.append((None, False))
             elif tail is None:
                 return None
             else:
-                stack.append(tail)
-            props, opened, after_variation = None, True, False
+                stack.append((tail, tail_main))
+            props, opened, after_variation, on_main = None, True, False, False
         elif punct == b")":
             if not stack or opened:
                 return None
-            tail = stack.pop()
-            props, after_variation, closed = None, True, not stack
+            tail, tail_main = stack.pop()
+            props, after_variation, closed, on_main = None, True, not stack, False
     if not closed:
         return None
     tree = _Tree(len(data) - len(data.lstrip()))
     tree.root = root
     tree.end = len(data.rstrip())
+    tree.main = main
     return tree
 
 
@@ -626,18 +659,14 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
     Never raises for bad data. ``source`` becomes each record's ``source``.
     """
     try:
-        data, file_warnings = _prepare(bytes(data))
+        data, transcoded = _prepare(bytes(data))
     except _NotSgf as exc:
         return [Unreadable(source, 0, exc.args[0])]
     fast = _fast_tree(data)
     trees = [fast] if fast is not None else _read_trees(data)
     if not trees:
         return [Unreadable(source, 0, "no SGF game tree found")]
-    transcoded = bool(file_warnings)
-    return [
-        _make_record(tree, data, source, index, file_warnings, strict=strict, transcoded=transcoded)
-        for index, tree in enumerate(trees)
-    ]
+    return [_make_record(tree, data, source, index, strict=strict, transcoded=transcoded) for index, tree in enumerate(trees)]
 
 
 def _make_record(
@@ -645,18 +674,18 @@ def _make_record(
     data: bytes,
     source: str,
     index: int,
-    file_warnings: list[str],
     *,
     strict: bool,
     transcoded: bool,
 ) -> GameRecord | Unreadable:
+    """Interpret a tree read from ``data``: size, charset, setup, moves, checks."""
     root = tree.root
     assert root is not None
     props = root.props
     raw = data[tree.start : tree.end]
-    for message in reversed(file_warnings):
-        tree.warnings.insert(0, message)
-        tree.deviations.insert(0, message)
+    if transcoded:
+        tree.warnings.insert(0, "file is UTF-16; transcoded to UTF-8")
+        tree.deviations.insert(0, "file is UTF-16; transcoded to UTF-8")
     try:
         _check_game_type(props)
         size = _board_size(props, tree)
@@ -669,7 +698,7 @@ def _make_record(
         index=index,
         size=size,
         root=root,
-        moves=_main_line_moves(root, size, tree),
+        moves=_to_moves(tree.main if tree.main is not None else _main_line_props(root, tree), size, tree),
         setup_black=setup_black,
         setup_white=setup_white,
         handicap=_handicap(props, tree),
@@ -803,34 +832,22 @@ def _move_table(size: int) -> dict[bytes, tuple[Move, Move]]:
 _SETUP_KEYS = ("AB", "AW", "AE")
 
 
-def _main_line_moves(root: Node, size: int, tree: _Tree) -> list[Move]:
-    """B and W of the root and its first-child chain, in order."""
-    table = _move_table(size)
-    moves: list[Move] = []
+def _main_line_props(root: Node, tree: _Tree) -> list[tuple[str, list[bytes], int]]:
+    """``(key, values, node number)`` of every B and W on the main line, in order.
+
+    Warns about a node with both B and W, and notes setup off the root.
+    """
+    found = []
     node, number = root, 0
     while True:
         props = node.props
         if len(props) > 1 and number:
-            _main_line_extras(props, number, len(moves), tree)
+            _main_line_extras(props, number, len(found), tree)
         for key, values in props.items():
-            if key != "B" and key != "W":
-                continue
-            side = 0 if key == "B" else 1
-            if len(values) > 1:
-                tree.warn(f"{key} with {len(values)} values in node {number}; each read as a move")
-            for v in values:
-                pair = table.get(v)
-                if pair is None:
-                    pair = table.get(v.strip())
-                    if pair is None:
-                        tree.warn(f"move {key}[{_show(v)}] (node {number}) is not an SGF point; skipped")
-                        continue
-                    tree.deviate(f"move {key}[{_show(v)}] has spaces")
-                    moves.append(Move(pair[side].colour, pair[side].point, v.decode("latin-1")))
-                    continue
-                moves.append(pair[side])
+            if key == "B" or key == "W":
+                found.append((key, values, number))
         if not node.children:
-            return moves
+            return found
         node = node.children[0]
         number += 1
 
@@ -841,6 +858,32 @@ def _main_line_extras(props: dict, number: int, done: int, tree: _Tree) -> None:
     for key in _SETUP_KEYS:
         if key in props:
             tree.note(f"setup {key} in node {number} of the main line (after move {done}) kept in the tree, not applied")
+
+
+def _to_moves(found: list[tuple[str, list[bytes], int]], size: int, tree: _Tree) -> list[Move]:
+    """Moves from main-line B/W values; values that are not points are skipped with a warning."""
+    get = _move_table(size).get
+    moves: list[Move] = []
+    for key, values, number in found:
+        side = 0 if key == "B" else 1
+        if len(values) == 1:
+            pair = get(values[0])
+            if pair is not None:
+                moves.append(pair[side])
+                continue
+        else:
+            tree.warn(f"{key} with {len(values)} values in node {number}; each read as a move")
+        for v in values:
+            pair = get(v)
+            if pair is None:
+                pair = get(v.strip())
+                if pair is None:
+                    tree.warn(f"move {key}[{_show(v)}] (node {number}) is not an SGF point; skipped")
+                    continue
+                tree.deviate(f"move {key}[{_show(v)}] has spaces")
+                pair = tuple(Move(m.colour, m.point, v.decode("latin-1")) for m in pair)
+            moves.append(pair[side])
+    return moves
 
 
 # ---------------------------------------------------------------- charsets
@@ -942,7 +985,7 @@ _MOVE = {"B", "W"}
 _POINT_LIST = {"AB", "AW", "AE", "TR", "SQ", "CR", "MA", "SL"}
 _POINT_ELIST = {"DD", "VW", "TB", "TW"}
 _NUMBER = {"SZ", "HA", "FF", "GM", "MN", "ST", "PM", "OB", "OW"}
-_REAL = {"KM", "TM", "BL", "WL", "V"}
+_REAL = {"KM", "BL", "WL", "V"}  # not TM: free text in practice ("5h")
 _DOUBLE = {"DM", "GB", "GW", "HO", "UC", "BM", "TE"}
 _NONE = {"KO", "IT", "DO"}
 _ROOT_ONLY = {"SZ", "FF", "GM", "CA", "AP", "ST"}
@@ -1016,6 +1059,8 @@ def _escape(value: bytes) -> bytes:
 
 
 def _node_bytes(props: dict[str, list[bytes]], recode: Callable[[bytes], bytes] | None) -> bytes:
+    """One node as ';KEY[value]...'. With ``recode`` (gofix output): non-ASCII values
+    go through it and move values lose surrounding spaces (``B[  ]`` -> ``B[]``)."""
     parts = [b";"]
     for key, values in props.items():
         if not values:
@@ -1024,8 +1069,11 @@ def _node_bytes(props: dict[str, list[bytes]], recode: Callable[[bytes], bytes] 
             raise SgfError(f"property identifier {key!r} is not FF[4] (upper-case letters)")
         parts.append(key.encode("ascii"))
         for v in values:
-            if recode is not None and not v.isascii():
-                v = recode(v)
+            if recode is not None:
+                if not v.isascii():
+                    v = recode(v)
+                if key == "B" or key == "W":
+                    v = v.strip()
             parts += (b"[", _escape(v), b"]")
     return b"".join(parts)
 
@@ -1033,7 +1081,7 @@ def _node_bytes(props: dict[str, list[bytes]], recode: Callable[[bytes], bytes] 
 def _write(root: Node, root_props: dict[str, list[bytes]], recode: Callable[[bytes], bytes] | None) -> bytes:
     """Serialise the tree iteratively: the root on its own line, then the nodes
     wrapped at about _LINE columns; each variation on a new line in '(...)'."""
-    out = [b"(", _node_bytes(root_props, recode), b"\n"]
+    out = [b"(", _node_bytes(root_props, recode), b"\n" if root.children else b""]
     column = 0
     stack: list[tuple[Node, bool] | None] = []  # (node, opens a variation), or None for ')'
     _push_children(stack, root)
@@ -1081,18 +1129,16 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     """One game as SGF bytes.
 
     ``utf8=True`` (gofix's output): every non-ASCII value is re-encoded from
-    ``record.encoding`` to UTF-8 (undecodable bytes become U+FFFD) and the
-    root gets ``FF[4]`` and ``CA[UTF-8]``. ``utf8=False``: the tree exactly as
+    ``record.encoding`` to UTF-8 (undecodable bytes become U+FFFD), the root
+    gets ``FF[4]`` and ``CA[UTF-8]``, and B/W values lose surrounding
+    whitespace (``B[  ]`` is written ``B[]``, which other programs accept). ``utf8=False``: the tree exactly as
     stored. For the original bytes of an unchanged record see original_bytes.
     Raises SgfError as dump_tree does.
     """
     root = record.root
     if not utf8:
         return _write(root, root.props, None)
-    props = dict(root.props)
-    head: dict[str, list[bytes]] = {}
-    for key, value in (("FF", b"4"), ("CA", b"UTF-8")):
-        (props if key in props else head)[key] = [value]
+    props = _utf8_root_props(root.props)
     try:
         encoding = codecs.lookup(record.encoding).name
     except LookupError:
@@ -1101,7 +1147,22 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     def recode(v: bytes) -> bytes:
         return v.decode(encoding, errors="replace").encode("utf-8")
 
-    return _write(root, {**head, **props}, recode)
+    return _write(root, props, recode)
+
+
+def _utf8_root_props(old: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
+    """Root properties with FF[4] and CA[UTF-8] (CA just after FF), the rest in order."""
+    new: dict[str, list[bytes]] = {}
+    if "FF" not in old:
+        new["FF"] = [b"4"]
+        new["CA"] = [b"UTF-8"]
+    for key, values in old.items():
+        if key == "FF":
+            new["FF"] = [b"4"]
+            new["CA"] = [b"UTF-8"]
+        elif key != "CA":
+            new[key] = values
+    return new
 
 
 def dump_collection(records: Iterable[GameRecord], *, utf8: bool = True) -> bytes:
@@ -1127,10 +1188,11 @@ def original_bytes(record: GameRecord) -> bytes:
     return record.raw
 
 
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` all at once: temp file in the same directory, fsync, rename.
 
-    The target keeps its permission bits (new files get 0o644). On any failure
+    ``fsync=False`` skips the fsync (still atomic for readers and against a
+    killed process; a batch writer then syncs once per chunk). The target keeps its permission bits (new files get 0o644). On any failure
     the temp file is removed, the target is untouched and the error (OSError)
     is raised.
     """
@@ -1141,7 +1203,8 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if fsync:
+                os.fsync(f.fileno())
         try:
             mode = os.stat(target).st_mode & 0o7777
         except FileNotFoundError:

@@ -1,0 +1,290 @@
+"""Batch repair of whole archives: ``gofix clean SRC --out DST``.
+
+Every SGF file under SRC (a file, a directory, or an archive's members) is
+read, each game checked and repaired by a *repairer*, and written to the same
+relative path under DST (``batch.relative_output``). Guarantees:
+
+* SRC is only read. Every output file is written atomically.
+* A file in which no game changed is copied byte for byte. A file with an
+  unreadable game is copied unchanged too (its readable games are still
+  reported), since the broken game cannot be written back.
+* Interrupted runs resume: each finished chunk of files leaves a marker with
+  their report lines in ``DST/.gofix-clean/`` (written after the outputs are
+  synced to disk); a rerun skips files whose output and marker exist, and the final ``report.jsonl`` is assembled from the markers
+  in input order, so a resumed run ends with the same output as an
+  uninterrupted one. The marker folder is removed when the run completes.
+* Each game has a time limit; a game over it is copied unchanged and reported.
+* ``jobs`` > 1 uses that many processes; files go to them in small chunks, so
+  memory stays flat whatever the archive's size. Output is the same for any
+  number of jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from .batch import UnsafePathError, relative_output
+from .check import GameReport
+from .repair import RulesRepairer
+from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection
+
+STATE_DIR = ".gofix-clean"
+
+
+class GameTimeout(Exception):
+    """A game took longer than the per-game time limit."""
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise GameTimeout in this (main) thread after ``seconds``; no-op if None or unsupported."""
+    usable = seconds and hasattr(signal, "setitimer")
+    if usable:
+        try:
+            old = signal.signal(signal.SIGALRM, _on_alarm)
+        except ValueError:  # not the main thread
+            usable = False
+    if not usable:
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _on_alarm(signum, frame):
+    raise GameTimeout()
+
+
+@dataclass
+class CleanStats:
+    files: int = 0
+    games: int = 0
+    clean: int = 0
+    repaired: int = 0
+    flagged: int = 0  # flagged but not repaired
+    unreadable: int = 0
+    timed_out: int = 0
+    resumed_files: int = 0  # finished by an earlier run
+    refused: list[str] = field(default_factory=list)  # sources not written (unsafe names)
+
+
+# ------------------------------------------------------------------ worker side
+
+_REPAIRER = None
+
+
+def _init_worker(factory) -> None:
+    global _REPAIRER
+    _REPAIRER = factory()
+
+
+def clean_file(source: str, data: bytes, repairer, game_seconds: float | None) -> tuple[bytes, list[dict]]:
+    """Repair every game of one file's bytes; return (output bytes, report lines)."""
+    from .rewrite import with_repairs
+
+    items = parse_collection(data, source)
+    lines: list[dict] = []
+    out_records = []
+    any_unreadable = any(isinstance(g, Unreadable) for g in items) or not items
+    changed_any = False
+    for g in items:
+        if isinstance(g, Unreadable):
+            lines.append({**GameReport(g.source, g.index, "unreadable", error=g.reason).to_dict(),
+                          "changed": False, "edits": []})
+            continue
+        try:
+            with time_limit(game_seconds):
+                result = repairer.repair(g)
+        except GameTimeout:
+            lines.append({**GameReport(g.source, g.index, "unreadable", g.size, len(g.moves),
+                                       error=f"gave up after {game_seconds:g} s (per-game time limit); "
+                                             "copied unchanged").to_dict(),
+                          "changed": False, "edits": [], "timeout": True})
+            out_records.append(g)
+            continue
+        report = GameReport(g.source, g.index, "flagged" if result.findings or result.edits else "clean",
+                            g.size, len(g.moves), result.findings)
+        changed = result.changed and not any_unreadable
+        if changed:
+            summary = f"gofix: {len(result.edits)} edit(s); the original main line is kept as a variation"
+            notes = _notes(result)
+            out_records.append(with_repairs(g, result.moves, notes, summary))
+            changed_any = True
+        else:
+            out_records.append(g)
+        lines.append({**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]})
+    if not changed_any:
+        return data, lines
+    return dump_collection(out_records), lines
+
+
+def _notes(result) -> dict[int, str]:
+    notes: dict[int, str] = {}
+    for e in result.edits:
+        start = e.edit.start
+        for j in range(start, start + max(len(e.edit.insert), 1)):
+            notes[j] = f"gofix: {e.description} (confidence {e.confidence:.2f})"
+    return notes
+
+
+def _work(task: tuple[str, bytes, float | None]) -> tuple[bytes, list[dict]]:
+    source, data, game_seconds = task
+    return clean_file(source, data, _REPAIRER, game_seconds)
+
+
+# ------------------------------------------------------------------ driver
+
+
+def remove_stale_temps(dst: str) -> int:
+    """Delete temp files an interrupted run left (``.name.XXXX.tmp`` from atomic_write)."""
+    n = 0
+    for folder, _, files in os.walk(dst):
+        for name in files:
+            if name.startswith(".") and name.endswith(".tmp"):
+                os.unlink(os.path.join(folder, name))
+                n += 1
+    return n
+
+
+def _load_markers(state: str) -> dict[str, list[dict]]:
+    """Report lines of every file an earlier run finished, by output path."""
+    done: dict[str, list[dict]] = {}
+    for name in sorted(os.listdir(state)):
+        if name.startswith("chunk-") and name.endswith(".json"):
+            with open(os.path.join(state, name), encoding="utf-8") as f:
+                done.update({rel: lines for rel, lines in json.load(f)})
+    return done
+
+
+def _tasks(src, dst: str, done: dict, stats: CleanStats) -> Iterator[tuple]:
+    """('done', rel) for files an earlier run finished, else ('todo', source, rel, data or error)."""
+    seen: set[str] = set()
+    for source, load in iter_sources(src):
+        try:
+            rel = relative_output(source, os.fspath(src))
+        except UnsafePathError as exc:
+            stats.refused.append(str(exc))
+            continue
+        if rel in seen:
+            stats.refused.append(f"{source}: a second input maps to output {rel!r}; skipped")
+            continue
+        seen.add(rel)
+        if rel in done and (not done[rel] or os.path.exists(os.path.join(dst, *rel.split("/")))):
+            yield ("done", rel)
+            continue
+        try:
+            data = load()
+        except Exception as exc:  # noqa: BLE001 - an unreadable member must not stop the batch
+            data = GameReport(source, 0, "unreadable", error=f"cannot read: {type(exc).__name__}: {exc}")
+        yield ("todo", source, rel, data)
+
+
+def clean_tree(
+    src,
+    dst,
+    *,
+    repairer_factory: Callable[[], object] = RulesRepairer,
+    jobs: int = 1,
+    report_path=None,
+    game_seconds: float | None = 30.0,
+    chunk: int = 32,
+    progress: Callable[[int], None] | None = None,
+) -> CleanStats:
+    """Repair everything under ``src`` into ``dst`` (see the module doc); return the counts.
+
+    ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
+    it must be picklable then, e.g. a top-level function or class).
+    ``report_path`` defaults to ``dst/report.jsonl``.
+    """
+    dst = os.fspath(dst)
+    state = os.path.join(dst, STATE_DIR)
+    os.makedirs(state, exist_ok=True)
+    remove_stale_temps(dst)
+    report_path = report_path or os.path.join(dst, "report.jsonl")
+    stats = CleanStats()
+    done = _load_markers(state)
+    n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
+    order: list[str] = []
+    pool = (
+        ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                            initializer=_init_worker, initargs=(repairer_factory,))
+        if jobs > 1 else None
+    )
+    local = None if pool else repairer_factory()
+    pending: list[tuple[str, str, bytes | GameReport]] = []
+
+    def flush() -> None:
+        nonlocal n_chunks
+        readable = [(s, d, game_seconds) for s, _, d in pending if isinstance(d, bytes)]
+        results = iter(pool.map(_work, readable) if pool else [clean_file(s, d, local, t) for s, d, t in readable])
+        finished = []
+        for source, rel, data in pending:
+            if isinstance(data, GameReport):  # could not even be loaded: nothing to copy
+                finished.append((rel, [{**data.to_dict(), "changed": False, "edits": []}]))
+                continue
+            out, lines = next(results)
+            target = os.path.join(dst, *rel.split("/"))
+            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+            atomic_write(target, out, fsync=False)
+            finished.append((rel, lines))
+        if hasattr(os, "sync"):
+            os.sync()  # the outputs are on disk before the marker says they are done
+        atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(finished).encode("utf-8"))
+        n_chunks += 1
+        for rel, lines in finished:
+            done[rel] = lines
+            _count(stats, lines)
+            stats.files += 1
+        if progress:
+            progress(stats.games)
+        pending.clear()
+
+    try:
+        for task in _tasks(src, dst, done, stats):
+            if task[0] == "done":
+                order.append(task[1])
+                _count(stats, done[task[1]])
+                stats.files += 1
+                stats.resumed_files += 1
+                continue
+            _, source, rel, data = task
+            order.append(rel)
+            pending.append((source, rel, data))
+            if len(pending) >= chunk * max(jobs, 1):
+                flush()
+        if pending:
+            flush()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for rel in order for line in done[rel])
+    atomic_write(report_path, report.encode("utf-8"))
+    shutil.rmtree(state, ignore_errors=True)
+    return stats
+
+
+def _count(stats: CleanStats, lines: list[dict]) -> None:
+    for line in lines:
+        stats.games += 1
+        if line.get("timeout"):
+            stats.timed_out += 1
+        if line["status"] == "unreadable":
+            stats.unreadable += 1
+        elif line["changed"]:
+            stats.repaired += 1
+        elif line["status"] == "flagged":
+            stats.flagged += 1
+        else:
+            stats.clean += 1

@@ -1,0 +1,163 @@
+"""gofix clean and gofix fix: mirrored output, nothing lost, resumable, deterministic."""
+
+import hashlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from gofix.clean import STATE_DIR, clean_tree
+from gofix.cli import app
+from gofix.repair import RulesRepairer
+from gofix.sgf_io import parse_collection
+from gofix.synth import random_game
+
+runner = CliRunner()
+
+
+def _sgf(moves, size=19):
+    return "(;FF[4]GM[1]SZ[%d]PB[b]PW[w]%s)\n" % (size, "".join(f";{m.colour.upper()}[{m.sgf}]" for m in moves))
+
+
+def _tree_hashes(root: Path) -> dict:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def archive(tmp_path):
+    src = tmp_path / "src"
+    (src / "a" / "b").mkdir(parents=True)
+    for k in range(5):
+        (src / "a" / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 60)))
+    bad = random_game(random.Random(9), 60)
+    bad[40] = bad[40]._replace(point=bad[3].point, sgf=bad[3].sgf)
+    (src / "a" / "b" / "illegal.sgf").write_text(_sgf(bad))
+    (src / "broken.sgf").write_bytes(b"\x00\x01binary\xff" * 10)
+    (src / "two.sgf").write_text(_sgf(random_game(random.Random(20), 40)) + _sgf(random_game(random.Random(21), 40)))
+    with zipfile.ZipFile(src / "pack.zip", "w") as z:
+        z.writestr("inner/z1.sgf", _sgf(random_game(random.Random(30), 50)))
+        z.writestr("../escape.sgf", _sgf(random_game(random.Random(31), 50)))
+    os.symlink(src / "a" / "g0.sgf", src / "link.sgf")
+    return src
+
+
+def test_clean_mirrors_reports_and_never_touches_input(archive, tmp_path):
+    before = _tree_hashes(archive)
+    dst = tmp_path / "out"
+    stats = clean_tree(archive, dst)
+    assert _tree_hashes(archive) == before
+    out = {str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file()}
+    assert {"a/g0.sgf", "a/b/illegal.sgf", "broken.sgf", "two.sgf", "pack/inner/z1.sgf", "link.sgf",
+            "report.jsonl"} <= out
+    # the traversal member is refused and nothing lands outside DST
+    assert not (tmp_path / "escape.sgf").exists() and not (dst.parent / "escape.sgf").exists()
+    assert any("../escape.sgf" in r for r in stats.refused)
+    # unchanged files are copied byte for byte, the unreadable one too
+    assert (dst / "a" / "g1.sgf").read_bytes() == (archive / "a" / "g1.sgf").read_bytes()
+    assert (dst / "broken.sgf").read_bytes() == (archive / "broken.sgf").read_bytes()
+    lines = (dst / "report.jsonl").read_text().splitlines()
+    assert len(lines) == stats.games == 5 + 1 + 1 + 2 + 1 + 1
+    assert stats.unreadable == 1 and stats.flagged == 1 and stats.repaired == 0
+    assert not (dst / STATE_DIR).exists()
+
+
+def test_clean_is_deterministic_and_jobs_do_not_change_output(archive, tmp_path):
+    clean_tree(archive, tmp_path / "o1")
+    clean_tree(archive, tmp_path / "o2")
+    clean_tree(archive, tmp_path / "o3", jobs=2)
+    h1 = _tree_hashes(tmp_path / "o1")
+    assert h1 == _tree_hashes(tmp_path / "o2") == _tree_hashes(tmp_path / "o3")
+
+
+class _Interrupting(RulesRepairer):
+    calls = 0
+
+    def repair(self, record):
+        _Interrupting.calls += 1
+        if _Interrupting.calls == 6:
+            raise KeyboardInterrupt
+        return super().repair(record)
+
+
+def test_interrupted_clean_resumes_to_the_same_output(archive, tmp_path):
+    clean_tree(archive, tmp_path / "ref")
+    dst = tmp_path / "out"
+    _Interrupting.calls = 0
+    with pytest.raises(KeyboardInterrupt):
+        clean_tree(archive, dst, repairer_factory=_Interrupting, chunk=2)
+    assert (dst / STATE_DIR).exists()  # markers of the finished chunks
+    assert not [p for p in dst.rglob("*.tmp")]
+    stats = clean_tree(archive, dst, chunk=2)
+    assert stats.resumed_files >= 2
+    assert _tree_hashes(dst) == _tree_hashes(tmp_path / "ref")
+
+
+SLOW_CLEAN = """
+import sys, time
+from gofix.clean import clean_tree
+from gofix.repair import RulesRepairer
+class Slow(RulesRepairer):
+    def repair(self, record):
+        time.sleep(0.05)
+        return super().repair(record)
+clean_tree(sys.argv[1], sys.argv[2], repairer_factory=Slow, chunk=1)
+"""
+
+
+def test_killed_clean_leaves_no_partial_files_and_resumes(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for k in range(40):
+        (src / f"g{k:02d}.sgf").write_text(_sgf(random_game(random.Random(k), 30)))
+    dst = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-c", SLOW_CLEAN, str(src), str(dst)])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        state = dst / STATE_DIR
+        if state.exists() and len(list(state.glob("chunk-*"))) >= 5:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    written = [p for p in dst.glob("g*.sgf")]
+    assert 0 < len(written) < 40
+    for p in written:  # every visible output file is complete
+        assert p.read_bytes() == (src / p.name).read_bytes()
+    clean_tree(src, dst)
+    clean_tree(src, tmp_path / "ref")
+    assert _tree_hashes(dst) == _tree_hashes(tmp_path / "ref")
+    assert not [p for p in dst.rglob("*.tmp")]
+
+
+def test_fix_writes_and_never_overwrites(tmp_path):
+    moves = random_game(random.Random(3), 50)
+    src = tmp_path / "g.sgf"
+    src.write_text(_sgf(moves))
+    original = src.read_bytes()
+    out = tmp_path / "fixed.sgf"
+    res = runner.invoke(app, ["fix", str(src), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert src.read_bytes() == original
+    (rec,) = parse_collection(out.read_bytes(), "fixed.sgf")
+    assert [(m.colour, m.point) for m in rec.moves] == [(m.colour, m.point) for m in moves]
+    assert runner.invoke(app, ["fix", str(src), "-o", str(out)]).exit_code == 2  # exists
+    assert runner.invoke(app, ["fix", str(src)]).exit_code == 2  # neither -o nor --in-place
+    res = runner.invoke(app, ["fix", str(src), "--in-place"])
+    assert res.exit_code == 0
+    assert (tmp_path / "g.sgf.bak").read_bytes() == original
+
+
+def test_clean_cli(archive, tmp_path):
+    res = runner.invoke(app, ["clean", str(archive), "--out", str(tmp_path / "o"), "--jobs", "1"],
+                        terminal_width=200)
+    assert res.exit_code == 1, res.output  # one game flagged, one unreadable
+    assert "report" in res.stdout
+    assert runner.invoke(app, ["clean", str(archive), "--out", str(archive / "inside")]).exit_code == 2
