@@ -53,3 +53,243 @@ class RulesRepairer:
 
     def repair(self, record: GameRecord) -> RepairResult:
         return RepairResult(list(record.moves), [], rule_findings(record))
+
+
+# ------------------------------------------------------------------ the model-based engine
+
+_REPLACE = ("near", "two_lines", "digit", "transpose", "mirror")
+
+
+@dataclass
+class _Seq:
+    """The minimum a detector needs to analyse a move list (a record-like view)."""
+
+    size: int
+    moves: list
+    setup_black: list
+    setup_white: list
+    handicap: int = 0
+    first_player: str | None = None
+
+
+@dataclass
+class _Candidate:
+    kind: str
+    edit: Edit  # splice on the current moves
+    touched: tuple[int, ...]  # 0-based indices in the current moves
+    words: str
+
+
+def _cost(p_wrong) -> float:
+    """Total surprise of a move list: sum of -log(1 - p_wrong) (0 when every move looks right)."""
+    import numpy as np
+
+    p = np.clip(np.asarray(p_wrong, dtype=np.float64), 0.0, 1 - 1e-6)
+    return float(-np.log1p(-p).sum())
+
+
+class ModelRepairer:
+    """Candidates from the tagger's flags and edit heads, replayed under the rules, rescored by the tagger.
+
+    Each pass: analyse the record; for the ``max_flags`` most suspicious moves
+    at or above ``flag_threshold``, expand the likeliest edit classes into
+    concrete edits (replace a point, swap i/i+2, exchange pairs, move a
+    2-move block, delete one or two moves, flip a colour); drop candidates
+    that make the record less legal; rescore the rest on a window of
+    ``context`` moves each side (the position before the window given as
+    setup stones), and apply the best when its confidence — the move's
+    suspicion times how right the window looks after the edit — reaches
+    ``threshold`` and it lowers the window's total surprise by at least
+    ``keep_bias`` (the bias towards leaving the record as it is). Repeat until
+    nothing changes or ``max_passes``.
+    """
+
+    name = "model"
+
+    def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
+                 max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 24,
+                 keep_bias: float = 0.5):
+        self.detector = detector
+        self.threshold = threshold
+        self.flag_threshold = detector.threshold if flag_threshold is None else flag_threshold
+        self.max_passes = max_passes
+        self.max_flags = max_flags
+        self.edits_per_flag = edits_per_flag
+        self.context = context
+        self.keep_bias = keep_bias
+
+    # -------------------------------------------------------------- public
+
+    def repair(self, record: GameRecord) -> RepairResult:
+        first = self.detector.analyse(record)
+        findings = rule_findings(record)
+        if first is not None:
+            findings += self.detector.findings(record, findings)
+            findings.sort(key=lambda f: f.move)
+        if first is None or record.size != 19:
+            return RepairResult(list(record.moves), [], findings)
+        moves = list(record.moves)
+        edits: list[AppliedEdit] = []
+        scores = first
+        for _ in range(self.max_passes):
+            best = self._best_edit(record, moves, scores)
+            if best is None:
+                break
+            cand, conf = best
+            edits.append(AppliedEdit(cand.kind, tuple(i + 1 for i in cand.touched), conf, cand.words, cand.edit))
+            from .corrupt import apply_edit
+
+            moves = apply_edit(moves, cand.edit)
+            scores = self.detector.analyse(_Seq(record.size, moves, record.setup_black, record.setup_white,
+                                                record.handicap, record.first_player))
+        return RepairResult(moves, edits, findings)
+
+    # -------------------------------------------------------------- internals
+
+    def _best_edit(self, record, moves, scores):
+        import numpy as np
+
+        from .corrupt import apply_edit
+
+        order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
+        order = order[: self.max_flags]
+        if not order:
+            return None
+        base_bad = self._illegal(record, moves)
+        n = len(moves)
+        reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
+        views, groups = [], []  # per flagged move: base view, then its candidates' views
+        seen = set()
+        for i in order:
+            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            kept = []
+            for c in self._candidates(moves, i, scores):
+                new = apply_edit(moves, c.edit)
+                key = tuple((m[0], m[1]) for m in new)
+                if key in seen or self._illegal(record, new) > base_bad:
+                    continue
+                seen.add(key)
+                kept.append((c, new))
+            if not kept:
+                continue
+            groups.append((i, lo, len(views), kept))
+            views.append(self._window_view(record, moves, lo, hi))
+            for c, new in kept:
+                views.append(self._window_view(record, new, lo, hi + len(new) - n))
+        if not groups:
+            return None
+        results = self.detector.analyse_many(views)
+        best = None
+        for i, lo, at, kept in groups:
+            base = _cost(results[at].p_wrong)
+            for k, (c, new) in enumerate(kept):
+                res = results[at + 1 + k]
+                gain = base - _cost(res.p_wrong)
+                after = max((float(res.p_wrong[j - lo]) for j in self._touched_after(c)
+                             if 0 <= j - lo < len(res.p_wrong)), default=0.0)
+                conf = float(scores.p_wrong[i]) * (1.0 - after)
+                if gain >= self.keep_bias and conf >= self.threshold and (best is None or gain > best[2]):
+                    best = (c, conf, gain)
+        return None if best is None else (best[0], best[1])
+
+    def _touched_after(self, cand) -> range:
+        start = cand.edit.start
+        return range(start, start + max(len(cand.edit.insert), 1))
+
+    def _window_view(self, record, moves, lo, hi):
+        """Moves[lo:hi] with the position before ``lo`` as setup stones."""
+        from .board import replay
+
+        rep = replay(record.size, moves[:lo], setup_black=record.setup_black, setup_white=record.setup_white,
+                     handicap=record.handicap, first_player=record.first_player, superko=False)
+        black, white = rep.board.stones()
+        return _Seq(record.size, moves[lo:hi], black, white)
+
+    @staticmethod
+    def _illegal(record, moves) -> int:
+        from .board import replay
+
+        rep = replay(record.size, moves, setup_black=record.setup_black, setup_white=record.setup_white,
+                     handicap=record.handicap, first_player=record.first_player)
+        return sum(c != "ok" for c in rep.classes)
+
+    def _candidates(self, moves, i, scores) -> list[_Candidate]:
+        import numpy as np
+
+        from .coords import on_board, to_gtp
+
+        n = len(moves)
+        size = 19
+        out: list[_Candidate] = []
+        probs = scores.edit_probs[i]
+        classes = scores.edit_classes
+        top = [classes[k] for k in np.argsort(-probs) if classes[k] != "keep"][: self.edits_per_flag]
+        m = moves[i]
+        name = f"{m.colour.upper()} {i + 1}"
+        where = to_gtp(m.point, size) if m.point is not None and on_board(m.point, size) else (m.sgf or "pass")
+
+        def replace_with(p, why):
+            if p is None or not on_board(p, size) or p == m.point:
+                return
+            new = Move(m.colour, p, "")
+            out.append(_Candidate("replace", Edit(i, 1, (new,)), (i,),
+                                  f"{name} at {where} -> {to_gtp(p, size)} ({why})"))
+
+        for kind in top:
+            if kind in _REPLACE and m.point is not None and on_board(m.point, size):
+                r, c = m.point
+                if kind in ("near", "two_lines") and scores.best_point[i] is not None:
+                    replace_with(scores.best_point[i], "one point off" if kind == "near" else "two lines off")
+                elif kind == "transpose":
+                    replace_with((size - 1 - c, size - 1 - r), "x and y swapped")
+                elif kind == "mirror":
+                    replace_with((size - 1 - r, c), "read from the wrong edge")
+                    replace_with((r, size - 1 - c), "read from the wrong edge")
+                elif kind == "digit":
+                    for dr, dc in ((10, 0), (-10, 0), (0, 10), (0, -10)):
+                        replace_with((r + dr, c + dc), "digit slip")
+            elif kind == "swap2":
+                for a in (i - 2, i):
+                    if 0 <= a and a + 2 < n:
+                        out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])),
+                                              (a, a + 2), f"moves {a + 1} and {a + 3} swapped"))
+            elif kind == "pair_order":
+                for a in range(i - 3, i + 1):
+                    if 0 <= a and a + 4 <= n:
+                        out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
+                                              tuple(range(a, a + 4)),
+                                              f"pairs {a + 1}-{a + 2} and {a + 3}-{a + 4} in the wrong order"))
+            elif kind == "block":
+                # the flagged move is in a 2-move block that belongs d plies later or earlier,
+                # or it is where such a block should land (the block now sits d plies later)
+                for d in range(4, 17, 2):
+                    for a in (i + d, i + d - 1):
+                        if a + 2 <= n and a - d >= 0:
+                            seg = moves[a:a + 2] + moves[a - d:a]
+                            out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
+                                                  tuple(range(a - d, a + 2)),
+                                                  f"moves {a + 1}-{a + 2} belong {d} plies earlier"))
+                for a in (i - 1, i):
+                    for d in range(4, 17, 2):
+                        if 0 <= a and a + d + 2 <= n:  # block at a really belongs d plies later
+                            seg = moves[a + 2:a + d + 2] + moves[a:a + 2]
+                            out.append(_Candidate("block", Edit(a, d + 2, tuple(seg)), tuple(range(a, a + d + 2)),
+                                                  f"moves {a + 1}-{a + 2} belong {d} plies later"))
+                        if a - d >= 0 and a + 2 <= n:  # block at a really belongs d plies earlier
+                            seg = moves[a:a + 2] + moves[a - d:a]
+                            out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
+                                                  tuple(range(a - d, a + 2)),
+                                                  f"moves {a + 1}-{a + 2} belong {d} plies earlier"))
+            elif kind == "extra":
+                out.append(_Candidate("delete", Edit(i, 1, ()), (i,), f"{name} at {where} deleted (extra move)"))
+                out.append(_Candidate("delete", Edit(i, 1, (), recolour=True), (i,),
+                                      f"{name} at {where} deleted, later colours flipped"))
+                for a in (i - 1, i):
+                    if 0 <= a and a + 2 <= n:
+                        out.append(_Candidate("delete", Edit(a, 2, ()), (a, a + 1),
+                                              f"moves {a + 1} and {a + 2} deleted (extra pair)"))
+            elif kind == "colour":
+                flipped = Move("w" if m.colour == "b" else "b", m.point, m.sgf)
+                out.append(_Candidate("colour", Edit(i, 1, (flipped,)), (i,), f"{name}: colour should be "
+                                      f"{flipped.colour.upper()}"))
+        return out

@@ -1,0 +1,93 @@
+"""The repair engine's mechanics, with a detector that knows the clean game."""
+
+import random
+
+import numpy as np
+import pytest
+
+from gofix.corrupt import KINDS
+from gofix.data import EDIT_CLASSES, REPLACE_KINDS
+from gofix.detect import MoveScores
+from gofix.record import GameRecord, Move, Node
+from gofix.repair import ModelRepairer, RulesRepairer
+from gofix.synth import random_game
+
+KIND_TO_EDIT = {**{k: k for k in REPLACE_KINDS}, "swap2": "swap2", "pair_order": "pair_order",
+                "block_move": "block", "extra_one": "extra", "extra_pair": "extra", "colour": "colour"}
+
+
+class KnowingDetector:
+    """p_wrong is high for a move whose neighbours in the record are not its neighbours in the clean game."""
+
+    threshold = 0.5
+
+    def __init__(self, clean, kind, point=None):
+        self.pairs = {((a[0], a[1]), (b[0], b[1])) for a, b in zip(clean, clean[1:])}
+        self.edit = EDIT_CLASSES.index(KIND_TO_EDIT[kind])
+        self.point = point
+
+    def analyse_many(self, recs):
+        out = []
+        for r in recs:
+            mv = [(m[0], m[1]) for m in r.moves]
+            T = len(mv)
+            bad = np.zeros(T)
+            for j in range(T):
+                left = j == 0 or (mv[j - 1], mv[j]) in self.pairs
+                right = j == T - 1 or (mv[j], mv[j + 1]) in self.pairs
+                bad[j] = 0.0 if left and right else (0.9 if not (left or right) else 0.6)
+            ep = np.zeros((T, len(EDIT_CLASSES)))
+            ep[:, 0] = 1 - bad
+            ep[:, self.edit] = bad
+            out.append(MoveScores(bad, ep, [self.point] * T, bad.copy()))
+        return out
+
+    def analyse(self, rec):
+        return self.analyse_many([rec])[0]
+
+    def findings(self, record, rule_findings):
+        return []
+
+
+def _record(moves):
+    return GameRecord("t.sgf", 0, 19, Node({"SZ": [b"19"]}), list(moves))
+
+
+@pytest.mark.parametrize("kind", ["near", "two_lines", "swap2", "pair_order", "block_move", "extra_one",
+                                  "extra_pair", "colour", "transpose", "mirror"])
+def test_repairs_a_known_error_exactly(kind):
+    for seed in range(30):
+        clean = random_game(random.Random(seed), 120)
+        got = KINDS[kind](clean, 19, random.Random(seed), None)
+        if got is None:
+            continue
+        noisy, truth = got
+        point = truth.undo.insert[0].point if kind in REPLACE_KINDS else None
+        rep = ModelRepairer(KnowingDetector(clean, kind, point), keep_bias=0.1).repair(_record(noisy))
+        assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, seed, rep.edits)
+        assert len(rep.edits) >= 1 and all(0 <= e.confidence <= 1 for e in rep.edits)
+        return
+    pytest.skip(f"{kind} did not apply to the random games")
+
+
+def test_clean_record_is_left_alone():
+    clean = random_game(random.Random(1), 100)
+    rep = ModelRepairer(KnowingDetector(clean, "near")).repair(_record(clean))
+    assert rep.moves == clean and rep.edits == [] and not rep.changed
+
+
+def test_threshold_blocks_unsure_repairs():
+    clean = random_game(random.Random(2), 100)
+    noisy, truth = KINDS["near"](clean, 19, random.Random(2), None)
+    det = KnowingDetector(clean, "near", truth.undo.insert[0].point)
+    rep = ModelRepairer(det, threshold=0.99).repair(_record(noisy))
+    assert not rep.changed
+
+
+def test_rules_repairer_reports_only():
+    clean = random_game(random.Random(3), 60)
+    bad = list(clean)
+    bad[30] = bad[30]._replace(point=bad[5].point)
+    rep = RulesRepairer().repair(_record(bad))
+    assert not rep.changed and rep.moves == bad
+    assert [f.kind for f in rep.findings][:1] == ["occupied"] and rep.findings[0].move == 31
