@@ -23,8 +23,11 @@ Inside, the board is a padded 1-D list (row-major, one border ring holding
 ``_BORDER``) of plain ints, with per-size neighbour tuples, Zobrist keys and
 point->index maps built lazily on first use of a size. Groups are kept
 incrementally: ``_gid[i]`` is the root index of the group of stone ``i`` and
-the root owns the group's stone list and liberty set, so captures, liberty
-counts and ataris cost no flood fill.
+the root owns the group's stone list (``_gstones``) and liberty set
+(``_glibs``), so captures, liberty counts and ataris cost no flood fill.
+``replay`` records the Zobrist hash after each move and looks for repeated
+positions once at the end (one set insertion per move); ``legality`` checks
+the hash of the position a move would make against ``_seen``.
 """
 
 from __future__ import annotations
@@ -105,6 +108,8 @@ class Board:
 
     ``size`` is 2..25 (CoordinateError otherwise). Points are ``(row, col)``
     with row 0 at the bottom; a pass is ``None``; colours are ``'b'``/``'w'``.
+    ``superko`` is fixed at construction: with ``superko=False`` positions
+    are neither recorded nor checked (a little faster).
     """
 
     __slots__ = (
@@ -122,7 +127,7 @@ class Board:
         self._glibs: list[set[int] | None] = [None] * geo.length  # liberties, at the root
         self._gstones: list[list[int] | None] = [None] * geo.length  # stones, at the root
         self._hash = 0  # Zobrist hash of the stones
-        self._seen: set[int] = set()  # hashes of earlier positions (added as moves are played)
+        self._seen: set[int] = set()  # hashes of the positions the moves played went through
         self._ko = -1  # index that _kocol may not play at now, or -1
         self._kocol = 0
         self._captured: list[int] | tuple = ()  # indices captured by the last move played
@@ -131,7 +136,7 @@ class Board:
 
     @property
     def ko_point(self) -> Point | None:
-        """The point that may not be retaken now (by the player to move), or None."""
+        """The point where the opponent of the last capturer may not retake now, or None."""
         return self._geo.points[self._ko] if self._ko >= 0 else None
 
     def _index(self, point) -> int | None:
@@ -207,7 +212,7 @@ class Board:
                 for g in dead:
                     for s in self._gstones[g]:
                         h ^= zo[s]
-            if h in self._seen or h == self._hash:
+            if h in self._seen:  # (a move that places a stone never recreates the position now)
                 return SUPERKO
         return OK
 
@@ -284,11 +289,14 @@ class Board:
         """
         if not isinstance(moves, (list, tuple)):
             moves = list(moves)
+        hcount = 0  # the leading Black moves that are handicap stones
+        while hcount < hleft and hcount < len(moves) and moves[hcount][0] in ("b", "B"):
+            hcount += 1
         geo = self._geo
         board, gid, glibs, gstones = self._board, self._gid, self._glibs, self._gstones
         nbrs, pidx, zob = geo.nbrs, geo.index, geo.zobrist
-        seen = self._seen
-        seen_add = seen.add
+        hashes = [self._hash]  # the position now, then after each move placed
+        hashes_append = hashes.append
         check_superko = self.superko
         h, ko, kocol = self._hash, self._ko, self._kocol
         codes = _CODE
@@ -298,28 +306,20 @@ class Board:
         libs_out = [0] * count
         ataris = [False] * count
         captured = ()
+        turns = []  # moves by the same colour as the one before
+        if expected == 0 and count:  # either colour may move first
+            expected = codes.get(moves[0][0], 0)
         for k, move in enumerate(moves):
             try:
                 c = codes[move[0]]
             except (KeyError, TypeError):
                 c = _code(move[0])
-            # turn order (passes take part)
-            cls = OK
-            if c == expected and not hleft:
-                expected = 3 - c
-            elif hleft and c == 1:
-                hleft -= 1
-                expected = 2
-            else:
-                hleft = 0
-                if expected:
-                    cls = TURN  # c != expected
-                expected = 3 - c
+            if c != expected:
+                turns.append(k)
+            expected = 3 - c
             point = move[1]
             if point is None:
                 ko = -1
-                if cls is not OK:
-                    classes[k] = cls
                 continue
             try:
                 i = pidx[point]
@@ -331,13 +331,12 @@ class Board:
                 if i is None:
                     classes[k] = OFFBOARD
                     continue
-            if board[i]:
+            if board[i] != 0:
                 classes[k] = OCCUPIED
                 continue
 
-            seen_add(h)  # the position before this move is now an earlier one
             if i == ko and c == kocol:
-                cls = KO
+                classes[k] = KO
             board[i] = c
             h ^= zob[c][i]
             libs = set()
@@ -346,7 +345,7 @@ class Board:
             dead = None
             for n in nbrs[i]:
                 v = board[n]
-                if not v:
+                if v == 0:
                     libs.add(n)
                 elif v == c:
                     if own < 0:
@@ -418,12 +417,11 @@ class Board:
                     ko = -1
             else:
                 ko = -1
-            if gl:
-                libs_out[k] = len(gl)
-                if check_superko and h in seen and cls is not KO:
-                    cls = SUPERKO
+            nl = len(gl)
+            if nl != 0:
+                libs_out[k] = nl
             else:  # suicide: the group leaves the board
-                cls = SUICIDE
+                classes[k] = SUICIDE
                 zc = zob[c]
                 st = gstones[root]
                 for s in st:
@@ -434,11 +432,41 @@ class Board:
                         if v and v != c:
                             glibs[gid[n]].add(s)
                 gstones[root] = glibs[root] = None
-            if cls is not OK:
-                classes[k] = cls
+            hashes_append(h)
+        # positional superko, found after the fact: almost no game repeats a position
+        if check_superko:
+            seen = self._seen
+            if not seen:  # a fresh game: one set insertion per position
+                seen.update(hashes)
+                if len(seen) < len(hashes):
+                    self._mark_superko(moves, classes, hashes, set())
+            else:
+                if len(set(hashes)) < len(hashes) or not seen.isdisjoint(hashes[1:]):
+                    self._mark_superko(moves, classes, hashes, set(seen))
+                seen.update(hashes)
+        for k in turns:
+            if k >= hcount and classes[k] is OK:
+                classes[k] = TURN
         self._hash, self._ko, self._kocol = h, ko, kocol
         self._captured = captured if count and caps[-1] else ()
         return classes, caps, libs_out, ataris
+
+    @staticmethod
+    def _mark_superko(moves, classes, hashes, earlier: set) -> None:
+        """Mark as 'superko' the moves of ``_run`` whose position (``hashes[1:]``,
+        one per move placed) is in ``earlier`` or repeats an earlier one of the
+        run, unless they are already classed otherwise."""
+        earlier.add(hashes[0])
+        j = 1
+        for k, move in enumerate(moves):
+            kind = classes[k]
+            if move[1] is None or kind is OFFBOARD or kind is OCCUPIED:
+                continue
+            h = hashes[j]
+            j += 1
+            if kind is OK and h in earlier:
+                classes[k] = SUPERKO
+            earlier.add(h)
 
     # ------------------------------------------------------------------ setup
 

@@ -35,7 +35,8 @@ class Node:
 
     ``props`` maps the canonical (upper-case FF[4]) identifier to its list of
     raw values: the bytes between ``[`` and ``]`` exactly as in the file,
-    escapes included. Nothing is decoded or dropped here, so writing a node
+    escapes included (only a ``]`` that the reader recovered as text is kept
+    escaped, ``\\]``). Nothing is decoded or dropped here, so writing a node
     back loses nothing.
 
     Trees can be thousands of nodes deep, so nothing here recurses: ``==``

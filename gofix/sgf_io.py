@@ -107,8 +107,7 @@ def iter_sources(path: str | os.PathLike) -> Iterator[tuple[str, Callable[[], by
     called before the iterator advances. A path, directory or archive that
     cannot be opened yields one pair whose ``load`` raises the error.
     """
-    top = os.fspath(path)
-    top = os.fsdecode(top)
+    top = os.fsdecode(os.fspath(path))
     if os.path.isdir(top):
         yield from _walk(top)
     elif _archive_kind(top):
@@ -287,6 +286,9 @@ class _NotSgf(Exception):
     """Internal: the whole file is not SGF; args[0] is the reason."""
 
 
+_GAME_START = re.compile(rb"\(\s*;")  # text with many control bytes is still SGF if it holds a game
+
+
 def _prepare(data: bytes) -> tuple[bytes, bool]:
     """Strip a BOM, transcode UTF-16, reject binary data.
 
@@ -301,10 +303,10 @@ def _prepare(data: bytes) -> tuple[bytes, bool]:
         except UnicodeDecodeError:
             raise _NotSgf("binary data, not SGF (looks like UTF-16 but does not decode)") from None
     if not data.strip():
-        raise _NotSgf("no SGF game tree found (the file is empty)")
+        raise _NotSgf(f"no SGF game tree found (the file is {'blank' if data else 'empty'})")
     head = data[:4096].rstrip(b"\0")  # zero padding after a game is junk, not binary
-    control = len(head.translate(None, _NOT_CONTROL))
-    if control * 50 > len(head) or (control and b"\0" in head):
+    control = len(head.translate(None, _NOT_CONTROL))  # bytes no text holds
+    if b"\0" in head or (control * 50 > len(head) and not _GAME_START.search(data, 0, 1 << 16)):
         raise _NotSgf("binary data, not SGF")
     return data, bool(utf16)
 
@@ -343,7 +345,7 @@ _KEYS: dict[bytes, str] = {}  # upper-case identifier bytes -> str (bounded cach
 class _Tree:
     """Internal: one game tree as read, before it becomes a GameRecord."""
 
-    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated", "main")
+    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated", "moves")
 
     def __init__(self, start: int):
         self.root: Node | None = None
@@ -353,7 +355,7 @@ class _Tree:
         self.deviations: list[str] = []  # what strict mode rejects
         self.idents: set[bytes] = set()  # non-canonical identifiers already warned about
         self.truncated = False
-        self.main: list[tuple[str, list[bytes], int]] | None = None  # main-line B/W, if known
+        self.moves: list[Move] | None = None  # the main line's moves, when already read
 
     def warn(self, message: str) -> None:
         """Read with recovery: a warning, and a deviation from FF[4]."""
@@ -379,8 +381,7 @@ def _show(raw: bytes, limit: int = 40) -> str:
 
 # _FAST: as _TOKEN, plus 1: a run of plain move nodes (;B[pd];W[dd]...) and 7: any other byte
 _FAST = re.compile(rb"\s*+(?:((?:;[BW]\[(?:[a-zA-Z]{2})?\]\s*+)+)|" + _TOKENS + rb"|(.))", re.S)
-_RUN_ITEM = re.compile(rb";([BW])\[([a-zA-Z]*)\]")
-_BW = {b"B": "B", b"W": "W"}
+_RUN_ITEM = re.compile(rb";([BW]\[[a-zA-Z]*)\]")  # b"B[pd" per node of a run
 _VALUES = re.compile(rb"\[(" + _BODY + rb")\]", re.S)
 
 
@@ -388,46 +389,50 @@ def _fast_tree(data: bytes) -> _Tree | None:
     """The common case, quickly: exactly one well-formed game tree and nothing else.
 
     Returns None at the first thing that needs care or a message (junk,
-    recovery, non-FF[4] names, a second game, B and W or setup in one
-    main-line node, ...); the caller then reads the data with _read_trees,
-    which builds the same tree where both succeed. Also collects the
-    main line's B/W values on the way (``tree.main``).
+    recovery, non-FF[4] names, a second game, an unusual SZ or move value,
+    B and W or setup in one main-line node, ...); the caller then reads the
+    data with _read_trees, which builds the same tree where both succeed.
+    Also reads the main line's moves on the way (``tree.moves``). Makes no
+    temporary object per node (they would cost garbage-collector time).
     """
     keys = _KEYS
-    root = tail = None
+    root = tail = table = None  # table: the board size's moves, once the root is complete
     props = None  # the current node's props; None right after '(' or ')'
     stack: list = []  # (tail, tail is on the main line) to return to at ')'
-    main: list = []  # main-line (key, values, node number)
-    on_main = tail_main = False  # the current node / tail is on the main line
-    number = -1  # main-line node number of the current node
+    moves: list[Move] = []
+    on_main = tail_main = at_root = False  # the current node / tail is on the main line; is the root
     opened = closed = after_variation = False
-    for run, semi, ident, value, more, punct, junk in _FAST.findall(data):
+    for m in _FAST.finditer(data):
+        run, semi, ident, value, more, punct, junk = m.groups()
         if closed or junk:
             return None
-        if run:  # ';B[pd];W[dd]...': a chain of one-move nodes
-            if tail is None or not stack or after_variation:
+        if run or semi or punct == b";":
+            if not stack or after_variation:
                 return None
-            nodes = [Node({_BW[c]: [v]}) for c, v in _RUN_ITEM.findall(run)]
+            if tail is not None and table is None:  # the root is complete
+                table = _root_moves(root, moves)
+                if table is None:
+                    return None
+        if run:  # ';B[pd];W[dd]...': a chain of one-move nodes
+            if tail is None:
+                return None
+            items = _RUN_ITEM.findall(run)
+            nodes = [Node({"B" if s[0] == 0x42 else "W": [s[2:]]}) for s in items]
             on_main = tail_main and not tail.children
             tail.children.append(nodes[0])
             for parent, child in zip(nodes, nodes[1:]):
                 parent.children.append(child)
             if on_main:
-                main.extend((k, vs, i) for i, n in enumerate(nodes, number + 1) for k, vs in n.props.items())
-                number += len(nodes)
-            tail, tail_main, props, opened = nodes[-1], on_main, nodes[-1].props, False
+                moves += [table[s[2:]][s[0] != 0x42] for s in items]
+            tail, tail_main, props, opened, at_root = nodes[-1], on_main, nodes[-1].props, False, False
             continue
         if semi or punct == b";":
-            if not stack or after_variation:
-                return None
             node = Node()
             if tail is None:
-                root, on_main = node, True
+                root, on_main, at_root = node, True, True
             else:
-                on_main = tail_main and not tail.children
+                on_main, at_root = tail_main and not tail.children, False
                 tail.children.append(node)
-            if on_main:
-                number += 1
             tail, tail_main, props, opened = node, on_main, node.props, False
         if ident:
             key = keys.get(ident)
@@ -441,12 +446,13 @@ def _fast_tree(data: bytes) -> _Tree | None:
             if (b"]" in value or b"]" in more) and any(_has_bare(v) for v in values):
                 return None
             props[key] = values
-            if on_main:
+            if on_main and not at_root:
                 if key == "B" or key == "W":
-                    if number and "B" in props and "W" in props:
+                    pair = table.get(value)
+                    if pair is None or more or ("B" in props and "W" in props):
                         return None
-                    main.append((key, values, number))
-                elif number and key in _SETUP_KEYS:
+                    moves.append(pair[key == "W"])
+                elif key in _SETUP_KEYS:
                     return None
         elif punct == b"(":
             if not stack:
@@ -463,13 +469,35 @@ def _fast_tree(data: bytes) -> _Tree | None:
                 return None
             tail, tail_main = stack.pop()
             props, after_variation, closed, on_main = None, True, not stack, False
-    if not closed:
+    if not closed or (table is None and _root_moves(root, moves) is None):
         return None
     tree = _Tree(len(data) - len(data.lstrip()))
     tree.root = root
     tree.end = len(data.rstrip())
-    tree.main = main
+    tree.moves = moves
     return tree
+
+
+def _root_moves(root: Node, moves: list[Move]) -> dict[bytes, tuple[Move, Move]] | None:
+    """For _fast_tree: the move table of a plain SZ, after adding the root's own moves.
+
+    None when SZ or a root move needs _board_size's or _to_moves's care.
+    """
+    sz = root.props.get("SZ")
+    if sz is None:
+        size = 19
+    elif len(sz) == 1 and sz[0].isdigit() and 2 <= int(sz[0]) <= 25:
+        size = int(sz[0])
+    else:
+        return None
+    table = _move_table(size)
+    for key, values in root.props.items():
+        if key == "B" or key == "W":
+            pair = table.get(values[0])
+            if pair is None or len(values) > 1:
+                return None
+            moves.append(pair[key == "W"])
+    return table
 
 
 def _has_bare(value: bytes) -> bool:
@@ -490,20 +518,21 @@ def _read_trees(data: bytes) -> list[_Tree]:
             pending.append(f"text outside the game tree ignored: '{_show(junk)}'")
         if m is None:
             break
-        if data[stop] == 0x28:  # '('
-            tree, tail, pos = _Tree(stop), None, stop + 1
-            trees.append(tree)
-        elif trees and trees[-1].root is not None:
+        reopen = data[stop] == 0x3B and bool(trees) and trees[-1].root is not None  # ";" after a game
+        if reopen:
             tree, pos = trees[-1], stop
             tail = main_line(tree.root)[-1]
-            tree.warn(f"nodes after the end of the game tree appended to its main line: '{_show(data[stop:], 20)}'")
         else:
-            tree, tail, pos = _Tree(stop), None, stop
+            tree, tail, pos = _Tree(stop), None, stop + (data[stop] == 0x28)
             trees.append(tree)
-            tree.warn("missing '(' before the game tree")
-        tree.warnings[:0] = pending  # junk before a tree is reported first
-        tree.deviations[:0] = pending
+        for message in pending:
+            tree.warn(message)
         pending = []
+        if reopen:
+            stray = _show(data[stop:], 20)
+            tree.warn(f"nodes after the end of the game tree appended to its main line: '{stray}'")
+        elif data[stop] == 0x3B:
+            tree.warn("missing '(' before the game tree")
         pos = _read_tree(data, pos, tree, tail)
     if pending and trees:
         for message in pending:
@@ -666,7 +695,10 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
     trees = [fast] if fast is not None else _read_trees(data)
     if not trees:
         return [Unreadable(source, 0, "no SGF game tree found")]
-    return [_make_record(tree, data, source, index, strict=strict, transcoded=transcoded) for index, tree in enumerate(trees)]
+    return [
+        _make_record(tree, data, source, index, strict=strict, transcoded=transcoded)
+        for index, tree in enumerate(trees)
+    ]
 
 
 def _make_record(
@@ -698,7 +730,7 @@ def _make_record(
         index=index,
         size=size,
         root=root,
-        moves=_to_moves(tree.main if tree.main is not None else _main_line_props(root, tree), size, tree),
+        moves=tree.moves if tree.moves is not None else _to_moves(_main_line_props(root, tree), size, tree),
         setup_black=setup_black,
         setup_white=setup_white,
         handicap=_handicap(props, tree),
@@ -857,7 +889,8 @@ def _main_line_extras(props: dict, number: int, done: int, tree: _Tree) -> None:
         tree.warn(f"node {number} has both B and W; both read, in file order")
     for key in _SETUP_KEYS:
         if key in props:
-            tree.note(f"setup {key} in node {number} of the main line (after move {done}) kept in the tree, not applied")
+            where = f"node {number} of the main line (after move {done})"
+            tree.note(f"setup {key} in {where} kept in the tree, not applied")
 
 
 def _to_moves(found: list[tuple[str, list[bytes], int]], size: int, tree: _Tree) -> list[Move]:
@@ -972,7 +1005,9 @@ def _detect(root: Node) -> str | None:
     """Best guess among the _DETECT charsets for the non-ASCII values of the tree."""
     from charset_normalizer import from_bytes  # imported only when needed
 
-    payload = b"\n".join(v for node in iter_nodes(root) for vs in node.props.values() for v in vs if not v.isascii())
+    payload = b"\n".join(
+        v for node in iter_nodes(root) for values in node.props.values() for v in values if not v.isascii()
+    )
     best = from_bytes(payload, cp_isolation=_DETECT).best()
     if best is None:
         return None
@@ -988,6 +1023,7 @@ _NUMBER = {"SZ", "HA", "FF", "GM", "MN", "ST", "PM", "OB", "OW"}
 _REAL = {"KM", "BL", "WL", "V"}  # not TM: free text in practice ("5h")
 _DOUBLE = {"DM", "GB", "GW", "HO", "UC", "BM", "TE"}
 _NONE = {"KO", "IT", "DO"}
+_COMPOSED = {"LB", "AR", "LN"}
 _ROOT_ONLY = {"SZ", "FF", "GM", "CA", "AP", "ST"}
 _NUMBER_RE = re.compile(rb"[+-]?[0-9]+\Z")
 _REAL_RE = re.compile(rb"[+-]?[0-9]+(?:\.[0-9]+)?\Z")
@@ -1016,6 +1052,9 @@ def _value_problem(key: str, values: list[bytes], size: int) -> str | None:
             return None if key in _POINT_ELIST else "empty point list"
         bad = [v for v in values if not _is_point_or_rect(v, size)]
         return f"not a point on the {size}x{size} board" if bad else None
+    if key in _COMPOSED:  # LB[pd:text], AR[aa:bb], LN[aa:bb]
+        bad = [v for v in values if not _is_composed(v, size, point_second=key != "LB")]
+        return "not point:" + ("text" if key == "LB" else "point") if bad else None
     if len(values) != 1:
         return f"{len(values)} values, one expected" if key in _KNOWN else None
     v = values[0]
@@ -1038,6 +1077,13 @@ def _value_problem(key: str, values: list[bytes], size: int) -> str | None:
 _KNOWN = _MOVE | _NUMBER | _REAL | _DOUBLE | _NONE | {"PL"}
 
 
+def _is_composed(v: bytes, size: int, *, point_second: bool) -> bool:
+    first, colon, last = v.partition(b":")
+    if not colon or _letters_point(first, size) is None:
+        return False
+    return not point_second or _letters_point(last, size) is not None
+
+
 def _is_point_or_rect(v: bytes, size: int) -> bool:
     first, colon, last = v.partition(b":")
     a = _letters_point(first, size)
@@ -1055,7 +1101,14 @@ def _escape(value: bytes) -> bytes:
     """A stored value made safe to write: bare ']' and a lone final '\\' escaped."""
     if b"]" not in value and b"\\" not in value:
         return value
-    return _FIX.sub(lambda m: b"\\]" if m.group() == b"]" else (b"\\\\" if m.group() == b"\\" else m.group()), value)
+    return _FIX.sub(_escape_one, value)
+
+
+def _escape_one(m: re.Match) -> bytes:
+    found = m.group()
+    if found == b"]":
+        return b"\\]"
+    return b"\\\\" if found == b"\\" else found
 
 
 def _node_bytes(props: dict[str, list[bytes]], recode: Callable[[bytes], bytes] | None) -> bytes:
@@ -1131,8 +1184,9 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     ``utf8=True`` (gofix's output): every non-ASCII value is re-encoded from
     ``record.encoding`` to UTF-8 (undecodable bytes become U+FFFD), the root
     gets ``FF[4]`` and ``CA[UTF-8]``, and B/W values lose surrounding
-    whitespace (``B[  ]`` is written ``B[]``, which other programs accept). ``utf8=False``: the tree exactly as
-    stored. For the original bytes of an unchanged record see original_bytes.
+    whitespace (``B[  ]`` is written ``B[]``, which other programs accept).
+    ``utf8=False``: the tree exactly as stored. For the original bytes of an
+    unchanged record see original_bytes.
     Raises SgfError as dump_tree does.
     """
     root = record.root
@@ -1192,9 +1246,9 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) ->
     """Write ``data`` to ``path`` all at once: temp file in the same directory, fsync, rename.
 
     ``fsync=False`` skips the fsync (still atomic for readers and against a
-    killed process; a batch writer then syncs once per chunk). The target keeps its permission bits (new files get 0o644). On any failure
-    the temp file is removed, the target is untouched and the error (OSError)
-    is raised.
+    killed process; a batch writer then syncs once per chunk). The target
+    keeps its permission bits (new files get 0o644). On any failure the temp
+    file is removed, the target is untouched and the error (OSError) is raised.
     """
     target = os.fspath(path)
     directory = os.path.dirname(target) or "."
