@@ -95,6 +95,10 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines, one object per game, on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and unreadable games)."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint (default: the bundled model)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
+    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Suspicion at which the model flags a move."),
 ) -> None:
     """Report suspicious and illegal moves in game records.
 
@@ -102,6 +106,7 @@ def check(
     """
     from .check import check_path
 
+    detectors = [] if rules_only else [d for d in [_detector(model, threshold)] if d is not None]
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
     start = time.perf_counter()
@@ -109,7 +114,7 @@ def check(
     with _progress(show_progress) as progress:
         task = progress.add_task("checking", total=None, rate=0.0)
         for path in paths:
-            for report in check_path(path):
+            for report in check_path(path, detectors):
                 counts[report.status] += 1
                 n_findings += len(report.findings)
                 if as_json:
@@ -134,11 +139,35 @@ def check(
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
 
 
-def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: float):
-    """What repairs games: the rules only (no repairs) until a model is given or installed."""
-    from .repair import RulesRepairer
+def _cores() -> int:
+    """CPU cores this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
-    return RulesRepairer
+
+def _detector(model: Optional[Path], threshold: float):
+    """The tagger (``--model`` or the bundled one), or None when there is none: rules only."""
+    from .errors import CheckpointError
+    from .pretrained import load_detector
+
+    try:
+        det = load_detector(model, threshold=threshold)
+    except CheckpointError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if det is None:
+        err.print("[yellow]note:[/yellow] no model installed; using the rules only")
+    return det
+
+
+def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: float, threads: Optional[int] = None):
+    """What repairs games: the tagger and the repair engine, or the rules only (which repair nothing)."""
+    from .pretrained import RepairerFactory, default_checkpoint
+
+    if not rules_only:
+        _detector(model, threshold)  # fail early, in this process, on a bad checkpoint
+    if model is None and default_checkpoint() is None:
+        rules_only = True
+    return RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads)
 
 
 @app.command()
@@ -148,6 +177,9 @@ def fix(
     in_place: bool = typer.Option(False, "--in-place", help="Rewrite SRC itself, keeping SRC.bak."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
     threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint (default: the bundled model)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Write a repaired record: repaired main line, the original kept as a variation.
 
@@ -170,7 +202,7 @@ def fix(
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
     data = src.read_bytes()
-    repairer = _repairer_factory(True, None, threshold)()
+    repairer = _repairer_factory(rules_only, model, threshold)()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -206,6 +238,9 @@ def clean(
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
     threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint (default: the bundled model)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
 
@@ -219,8 +254,8 @@ def clean(
     if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
         err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
         raise typer.Exit(2)
-    n_jobs = jobs or len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (jobs or os.cpu_count() or 1)
-    factory = _repairer_factory(True, None, threshold)
+    n_jobs = jobs or _cores()
+    factory = _repairer_factory(rules_only, model, threshold, threads=1 if n_jobs > 1 else None)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -310,6 +345,11 @@ def evaluate_cmd(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON on stdout."),
     markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Also write a markdown report here."),
     plot_path: Optional[Path] = typer.Option(None, "--plot", help="Also write a precision-recall PNG (needs matplotlib)."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint (default: the bundled model)."),
+    ablation: Optional[Path] = typer.Option(None, "--ablation", exists=True, dir_okay=False,
+                                            help="A left-context-only tagger to compare (default: the bundled one)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Evaluate the rules only."),
 ) -> None:
     """Measure detection and repair on corrupted games with known truth.
 
@@ -345,7 +385,8 @@ def evaluate_cmd(
             err.print(f"[red]error:[/red] no usable games in {data} (19x19, legal, 30+ moves, split {split})")
             raise typer.Exit(2)
         results = []
-        for system in ev.available_systems():
+        systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=threshold)
+        for system in systems:
             progress.update(task, description=system.name, completed=0, total=len(cases))
             outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
             results.append(ev.score(system.name, cases, outputs, seconds=secs, threshold=threshold, margin=margin))

@@ -78,9 +78,57 @@ class RulesOnly:
         return Output([(i, 1.0) for i, c in enumerate(rep.classes) if c != "ok"], None)
 
 
-def available_systems() -> list[System]:
-    """The systems ``gofix eval`` compares: the rules always, the models when installed."""
-    return [RulesOnly()]
+class ModelSystem:
+    """A tagger and the repair engine on top of it.
+
+    Flags: every move with the tagger's ``p_wrong`` as its confidence (so the
+    precision-recall curve can sweep the threshold), plus the rules' flags at
+    1.0. The repaired record is the repair engine's.
+    """
+
+    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5):
+        from .repair import ModelRepairer
+
+        self.name = name
+        self.detector = detector
+        self.repairer = ModelRepairer(detector, threshold=threshold) if repair else None
+
+    def run(self, case: Case) -> Output:
+        rec = _as_record(case)
+        rules = RulesOnly().run(case).flags
+        if self.repairer is None:
+            scores = self.detector.analyse(rec)
+            repaired = None
+        else:
+            result = self.repairer.repair(rec)
+            scores, repaired = result.scores, result.moves
+        flags = dict(rules)
+        if scores is not None:
+            for i, p in enumerate(scores.p_wrong):
+                flags[i] = max(flags.get(i, 0.0), float(p))
+        return Output(sorted(flags.items()), repaired)
+
+
+def _as_record(case: Case) -> GameRecord:
+    from .record import Node
+
+    return GameRecord(case.game_id, 0, case.size, Node({}), list(case.noisy), list(case.setup_black),
+                      list(case.setup_white), case.handicap)
+
+
+def available_systems(model=None, ablation=None, *, threshold: float = 0.5) -> list[System]:
+    """The systems ``gofix eval`` compares: the rules always; the tagger (``model`` or the
+    bundled one) and its left-context ablation (``ablation`` or the bundled one) when present."""
+    from .pretrained import causal_checkpoint, load_detector
+
+    systems: list[System] = [RulesOnly()]
+    det = load_detector(model)
+    if det is not None:
+        systems.append(ModelSystem("tagger (both sides)", det, threshold=threshold))
+    abl = ablation or (causal_checkpoint() if model is None else None)
+    if abl is not None:
+        systems.append(ModelSystem("tagger (left only)", load_detector(abl), threshold=threshold))
+    return systems
 
 
 # ------------------------------------------------------------------ building cases

@@ -40,6 +40,7 @@ class RepairResult:
     moves: list[Move]  # the repaired main line
     edits: list[AppliedEdit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # on the record as read
+    scores: object = None  # the tagger's MoveScores of the record as read, when a model looked at it
 
     @property
     def changed(self) -> bool:
@@ -127,7 +128,7 @@ class ModelRepairer:
             findings += self.detector.findings(record, findings)
             findings.sort(key=lambda f: f.move)
         if first is None or record.size != 19:
-            return RepairResult(list(record.moves), [], findings)
+            return RepairResult(list(record.moves), [], findings, first)
         moves = list(record.moves)
         edits: list[AppliedEdit] = []
         scores = first
@@ -142,7 +143,7 @@ class ModelRepairer:
             moves = apply_edit(moves, cand.edit)
             scores = self.detector.analyse(_Seq(record.size, moves, record.setup_black, record.setup_white,
                                                 record.handicap, record.first_player))
-        return RepairResult(moves, edits, findings)
+        return RepairResult(moves, edits, findings, first)
 
     # -------------------------------------------------------------- internals
 

@@ -1,0 +1,63 @@
+"""The models shipped inside the package, and loading a model by path.
+
+``gofix/weights/tagger.pt`` is the default board-aware tagger (both sides of
+every move); ``gofix/weights/tagger-causal.pt`` its left-context ablation, used
+only by ``gofix eval`` to show what looking at both sides buys. Either may be
+absent (a source checkout before training); then gofix falls back to the rules.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+DEFAULT = WEIGHTS / "tagger.pt"
+CAUSAL = WEIGHTS / "tagger-causal.pt"
+
+
+def default_checkpoint() -> Path | None:
+    """The bundled tagger's path, or None if this installation has none."""
+    return DEFAULT if DEFAULT.is_file() else None
+
+
+def causal_checkpoint() -> Path | None:
+    return CAUSAL if CAUSAL.is_file() else None
+
+
+def load_detector(path=None, *, threshold: float = 0.5):
+    """A ``detect.ModelDetector`` from ``path`` (default: the bundled model), or None if there is none.
+
+    Raises CheckpointError for a file that is not a usable gofix checkpoint.
+    """
+    path = path or default_checkpoint()
+    if path is None:
+        return None
+    from .detect import ModelDetector
+
+    return ModelDetector(path, threshold=threshold)
+
+
+class RepairerFactory:
+    """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own)."""
+
+    def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float = 0.5,
+                 flag_threshold: float = 0.5, threads: int | None = None):
+        self.model_path = None if model_path is None else str(model_path)
+        self.threads = threads
+        self.rules_only = rules_only
+        self.threshold = threshold
+        self.flag_threshold = flag_threshold
+
+    def __call__(self):
+        from .repair import ModelRepairer, RulesRepairer
+
+        if self.rules_only:
+            return RulesRepairer()
+        detector = load_detector(self.model_path, threshold=self.flag_threshold)
+        if detector is None:
+            return RulesRepairer()
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)  # 1 when each core runs its own worker
+        return ModelRepairer(detector, threshold=self.threshold)
