@@ -70,7 +70,7 @@ def _progress(enabled: bool) -> Progress:
 
 
 def _finding_table(report: GameReport) -> Table:
-    t = Table(title=f"{report.path} game {report.game}  ({report.size}x{report.size}, {report.moves} moves)",
+    t = Table(title=f"{escape(report.path)} game {report.game}  ({report.size}x{report.size}, {report.moves} moves)",
               title_justify="left", show_lines=False)
     t.add_column("move", justify="right")
     t.add_column("colour")
@@ -83,8 +83,8 @@ def _finding_table(report: GameReport) -> Table:
         what = f.note or f.kind
         if f.repair:
             what += f" → {f.repair}"
-        t.add_row(str(f.move), f.colour, f.gtp or "?", f.point or "(pass)", f.kind,
-                  f"{f.confidence:.2f}", what)
+        t.add_row(str(f.move), f.colour, f.gtp or "?", escape(f.point) or "(pass)", f.kind,
+                  f"{f.confidence:.2f}", escape(what))
     return t
 
 
@@ -95,6 +95,7 @@ def check(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines, one object per game, on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and unreadable games)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print what was read with recovery (warnings)."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
@@ -109,6 +110,7 @@ def check(
     detectors = [] if rules_only else [d for d in [_detector(model, threshold)] if d is not None]
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
+    n_warned = 0
     start = time.perf_counter()
     show_progress = not as_json and err.is_terminal
     with _progress(show_progress) as progress:
@@ -117,10 +119,14 @@ def check(
             for report in check_path(path, detectors):
                 counts[report.status] += 1
                 n_findings += len(report.findings)
+                n_warned += bool(report.warnings)
+                if verbose and report.warnings and not as_json:
+                    for w in report.warnings:
+                        err.print(f"[yellow]warning[/yellow] {escape(report.path)} game {report.game}: {escape(w)}")
                 if as_json:
                     sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
                 elif report.status == "unreadable":
-                    err.print(f"[yellow]unreadable[/yellow] {report.path} game {report.game}: {report.error}")
+                    err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
                 elif report.status == "flagged" and not quiet:
                     out.print(_finding_table(report), soft_wrap=False)
                 done = sum(counts.values())
@@ -130,7 +136,8 @@ def check(
     elapsed = time.perf_counter() - start
     summary = (
         f"{total} games: {counts['clean']} clean, {counts['flagged']} flagged "
-        f"({n_findings} findings), {counts['unreadable']} unreadable "
+        f"({n_findings} findings), {counts['unreadable']} unreadable, "
+        f"{n_warned} read with recovery{'' if verbose or not n_warned else ' (-v shows how)'} "
         f"in {elapsed:.1f} s ({total / elapsed if elapsed > 0 else 0:.0f} games/s)"
     )
     (err if as_json else out).print(summary)
@@ -206,7 +213,7 @@ def fix(
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
-            err.print(f"[red]unreadable[/red] {line['path']} game {line['game']}: {line['error']}")
+            err.print(f"[red]unreadable[/red] {escape(line['path'])} game {line['game']}: {escape(line['error'])}")
         raise typer.Exit(2)
     if in_place:
         backup = src.with_name(src.name + ".bak")
@@ -267,7 +274,7 @@ def clean(
                            game_seconds=game_seconds, progress=tick)
     elapsed = time.perf_counter() - start
     for line in stats.refused:
-        err.print(f"[yellow]refused[/yellow] {line}")
+        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
     for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
         t.add_column(col, justify="right")
@@ -320,7 +327,7 @@ def corrupt(
 
         stats = corrupt_tree(src, out_dir, channel=channel, seed=seed, progress=tick)
     for line in stats.refused:
-        err.print(f"[yellow]refused[/yellow] {line}")
+        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     out.print(
         f"{stats.games} games in {stats.files} files written to {out_dir}: {stats.corrupted} corrupted, "
         f"{stats.clean} left clean, {stats.skipped} skipped (see {out_dir / 'truth.jsonl'})"
