@@ -24,6 +24,7 @@ from rich.table import Table
 
 from . import __version__
 from .check import GameReport
+from .errors import GofixError
 
 app = typer.Typer(
     name="gofix",
@@ -33,7 +34,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-out = Console(highlight=False)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)  # files/pipes: no wrapping at 80
 err = Console(stderr=True, highlight=False)
 
 
@@ -392,7 +393,11 @@ def evaluate_cmd(
             err.print(f"[red]error:[/red] no usable games in {data} (19x19, legal, 30+ moves, split {split})")
             raise typer.Exit(2)
         results = []
-        systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=threshold)
+        try:
+            systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=threshold)
+        except GofixError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
         for system in systems:
             progress.update(task, description=system.name, completed=0, total=len(cases))
             outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
