@@ -1,6 +1,6 @@
 """Peak memory while streaming a 100,000-game archive through gofix.
 
-    python scripts/bench_memory.py [--games 100000] [--command check|clean] [--keep]
+    python scripts/bench_memory.py [--games 100000] [--command check|clean] [--rules-only] [--keep]
 
 Builds (once, under /tmp) a .tar.gz of N games taken from ../shared/corpus
 (pro games first, then the server archives), then runs ``gofix check --json``
@@ -49,6 +49,7 @@ def main() -> int:
     ap.add_argument("--games", type=int, default=100_000)
     ap.add_argument("--command", choices=["check", "clean"], default="check")
     ap.add_argument("--keep", action="store_true", help="keep the built archive for the next run")
+    ap.add_argument("--rules-only", action="store_true", help="pass --rules-only (no model)")
     args = ap.parse_args()
     if not CORPUS.exists():
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
@@ -64,12 +65,14 @@ def main() -> int:
             cmd = gofix + ["check", str(archive), "--json"]
         else:
             cmd = gofix + ["clean", str(archive), "--out", str(Path(tmp) / "out"), "--jobs", "1"]
+        if args.rules_only:
+            cmd.append("--rules-only")
         start = time.perf_counter()
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         secs = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     games = proc.stdout.count(b"\n") if args.command == "check" else args.games
-    print(json.dumps({"command": args.command, "games": games, "seconds": round(secs, 1),
+    print(json.dumps({"command": args.command, "model": "rules only" if args.rules_only else "bundled", "games": games, "seconds": round(secs, 1),
                       "games_per_s": round(games / secs, 1), "peak_rss_mb": round(peak_mb, 1),
                       "exit_code": proc.returncode}))
     print(proc.stderr.decode(errors="replace").strip().splitlines()[-1:] or "")

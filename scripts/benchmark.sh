@@ -8,6 +8,7 @@ CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
 OUT=${1:-runs/benchmark}
 SEED=0
 LIMIT=${LIMIT:-1000}
+MODEL_LIMIT=${MODEL_LIMIT:-300}
 mkdir -p "$OUT"
 [ -f "$CORPUS" ] || { echo "corpus not found: $CORPUS (set CORPUS=...)" >&2; exit 2; }
 echo "machine: $(nproc) cores, $(python -c 'import platform; print(platform.processor() or platform.machine())')"
@@ -30,7 +31,19 @@ for line in open(sys.argv[1]):
 print("status:", dict(status)); print("findings by kind:", dict(kinds))
 PY
 
-echo "== gofix eval: test split, seed $SEED, 1 error per corrupted game, half the games clean, $LIMIT games"
-gofix eval "$CORPUS" --split test --seed $SEED --limit "$LIMIT" --errors-per-game 1 --clean-share 0.5 \
-    --markdown "$OUT/eval.md" --json > "$OUT/eval.json"
-cat "$OUT/eval.md"
+echo "== gofix eval, rules only: test split, seed $SEED, 1 error per corrupted game, half the games clean, $LIMIT games"
+gofix eval "$CORPUS" --rules-only --split test --seed $SEED --limit "$LIMIT" --errors-per-game 1 --clean-share 0.5 \
+    --markdown "$OUT/eval-rules.md" --json > "$OUT/eval-rules.json"
+cat "$OUT/eval-rules.md"
+
+echo "== gofix eval with the bundled models (both sides, left only): validation split, seed $SEED, $MODEL_LIMIT games"
+gofix eval "$CORPUS" --split val --seed $SEED --limit "$MODEL_LIMIT" --errors-per-game 1 --clean-share 0.5 \
+    --markdown "$OUT/eval-model.md" --plot "$OUT/pr.png" --json > "$OUT/eval-model.json"
+cat "$OUT/eval-model.md"
+
+echo "== gofix clean throughput, 1 worker and all cores"
+python scripts/bench_clean.py --games 200 | tee "$OUT/clean.json"
+
+echo "== peak memory: gofix check on a 100,000-game archive (rules only), then with the model"
+python scripts/bench_memory.py --games 100000 --rules-only | tee "$OUT/memory.txt"
+python scripts/bench_memory.py --games 3000 | tee -a "$OUT/memory.txt"
