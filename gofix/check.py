@@ -47,6 +47,7 @@ class Finding:
     repair: str | None = None  # proposed repair in words, or None
     gtp: str = ""  # the point in GTP coordinates ('Q16', 'pass', '' if off the board)
     note: str = ""  # what is wrong, in words, for people
+    repair_point: tuple[int, int] | None = None  # where the move probably was, for a diagram
 
     def to_dict(self) -> dict:
         return {
@@ -71,6 +72,7 @@ class GameReport:
     findings: list[Finding] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    record: GameRecord | None = field(default=None, repr=False)  # for diagrams; not serialised
 
     def to_dict(self) -> dict:
         return {
@@ -121,6 +123,7 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = ()) -> Game
         moves=len(record.moves),
         findings=findings,
         warnings=list(record.warnings),
+        record=record,
     )
 
 

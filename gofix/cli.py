@@ -101,6 +101,8 @@ def check(
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
     threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Suspicion at which the model flags a move."),
+    diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
+                                  help="Show the board around each finding (first 5 per game)."),
 ) -> None:
     """Report suspicious and illegal moves in game records.
 
@@ -130,6 +132,8 @@ def check(
                     err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
                 elif report.status == "flagged" and not quiet:
                     out.print(_finding_table(report), soft_wrap=False)
+                    if diagrams:
+                        _print_diagrams(report)
                 done = sum(counts.values())
                 elapsed = time.perf_counter() - start
                 progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
@@ -145,6 +149,27 @@ def check(
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
+
+
+def _print_diagrams(report: GameReport, limit: int = 5) -> None:
+    """Boards around the first ``limit`` findings: [X] as recorded, (X) the proposed repair."""
+    from .diagram import local_diagram
+
+    rec = report.record
+    if rec is None:
+        return
+    for f in report.findings[:limit]:
+        lines = local_diagram(rec.size, rec.moves, f.move - 1, f.repair_point,
+                              setup_black=rec.setup_black, setup_white=rec.setup_white)
+        if not lines:
+            continue
+        legend = f"move {f.move} {f.colour} {f.gtp or f.point}: [ ] as recorded" + (
+            ", ( ) proposed" if f.repair_point is not None else "")
+        out.print(escape(legend))
+        for line in lines:
+            out.print(escape(line), highlight=False)
+    if len(report.findings) > limit:
+        out.print(f"({len(report.findings) - limit} more findings without diagrams)")
 
 
 def _cores() -> int:
