@@ -250,26 +250,68 @@ _SWAP = np.array([0, 4, 5, 6, 1, 2, 3, 7], np.int8)  # seen by White: own <-> op
 def snapshots(moves: Sequence[Move], setup_black=(), setup_white=()) -> np.ndarray:
     """Codes of every point BEFORE each move, int8 ``(T, 19, 19)`` (row 0 at the bottom).
 
-    Replays leniently (``Board.play_unchecked``). Reads the board's group
-    tables directly for liberty counts: one pass per move, no flood fill.
+    Replays leniently (``Board.play_unchecked``) and updates the codes
+    incrementally: only groups next to the points whose occupancy changed (the
+    new stone, the captured stones) are recoded, from the board's group tables
+    (``_gid``, ``_glibs``, ``_gstones``: read here, never written). A suicide
+    recodes the whole board.
     """
     board = Board(SIZE, superko=False)
     for colour, pts in (("b", setup_black), ("w", setup_white)):
         for p in pts:
             board.place(colour, p)
     geo = board._geo
-    inner = [geo.index[(r, c)] for r in range(SIZE) for c in range(SIZE)]
-    out = np.zeros((len(moves), SIZE * SIZE), np.int8)
-    cells, gid, glibs = board._board, board._gid, board._glibs
+    flat = _flat_of(geo)
+    cells, gid, glibs, gstones, nbrs, index = board._board, board._gid, board._glibs, board._gstones, geo.nbrs, geo.index
+    code = np.zeros(SIZE * SIZE, np.int8)
+    _recode(code, flat, cells, gid, glibs, gstones, [i for i in range(geo.length) if cells[i] in (1, 2)])
+    out = np.empty((len(moves), SIZE * SIZE), np.int8)
     for t, move in enumerate(moves):
-        row = out[t]
-        codes = [
-            0 if not v else (min(len(glibs[gid[i]]), 3) + (0 if v == 1 else 3))
-            for i, v in ((i, cells[i]) for i in inner)
-        ]
-        row[:] = codes
-        board.play_unchecked(move[0], move[1])
+        out[t] = code
+        kind, captured = board.play_unchecked(move[0], move[1])
+        if move[1] is None or kind in ("occupied", "offboard"):
+            continue
+        if kind == "suicide":
+            code[:] = 0
+            _recode(code, flat, cells, gid, glibs, gstones, [i for i in range(geo.length) if cells[i] in (1, 2)])
+            continue
+        i = index[move[1]]
+        touched = [i, *nbrs[i]]
+        for p in captured:
+            j = index[p]
+            code[flat[j]] = 0
+            touched.extend(nbrs[j])
+        _recode(code, flat, cells, gid, glibs, gstones, touched)
     return out.reshape(len(moves), SIZE, SIZE)
+
+
+_FLAT: dict[int, list[int]] = {}
+
+
+def _flat_of(geo) -> list[int]:
+    """Padded board index -> flat index (row*19+col), -1 off the board."""
+    if geo.size not in _FLAT:
+        flat = [-1] * geo.length
+        for (r, c), i in geo.index.items():
+            flat[i] = r * geo.size + c
+        _FLAT[geo.size] = flat
+    return _FLAT[geo.size]
+
+
+def _recode(code, flat, cells, gid, glibs, gstones, indices) -> None:
+    """Rewrite the codes of every stone in the groups at ``indices`` (empty points are skipped)."""
+    done = set()
+    for i in indices:
+        v = cells[i]
+        if v != 1 and v != 2:
+            continue
+        root = gid[i]
+        if root in done:
+            continue
+        done.add(root)
+        c = min(len(glibs[root]), 3) + (0 if v == 1 else 3)
+        for s in gstones[root]:
+            code[flat[s]] = c
 
 
 @dataclass
@@ -450,12 +492,13 @@ def default_channels(max_errors: int = 3, clean_share: float = 0.1) -> list[Chan
     return [Channel(errors_per_game=k, clean_share=clean_share) for k in range(1, max_errors + 1)]
 
 
-class TaggingStream:
+class TaggingStream(torch.utils.data.IterableDataset):
     """Endless training batches: fresh errors and symmetries every epoch, sharded by rank.
 
     Each epoch shuffles ``games`` with a generator seeded by (seed, epoch) —
     the same on every rank — and rank ``r`` of ``world`` takes every
-    world-th game from position r. Games are encoded in chunks of ``chunk``,
+    world-th game from position r (inside a DataLoader with several workers,
+    each worker is a shard of its own). Games are encoded in chunks of ``chunk``,
     bucketed by length into batches of about ``max_tokens`` moves, and the
     batches of a chunk are shuffled.
     """
@@ -472,10 +515,13 @@ class TaggingStream:
         self.channels = default_channels(max_errors, clean_share)
 
     def __iter__(self) -> Iterator[tuple[dict, dict]]:
+        info = torch.utils.data.get_worker_info()
+        workers, wid = (info.num_workers, info.id) if info is not None else (1, 0)
+        shard, shards = self.rank * workers + wid, self.world * workers
         epoch = 0
         while True:
-            order = np.random.default_rng([self.seed, epoch]).permutation(self.games)[self.rank :: self.world]
-            rng = random.Random(f"{self.seed}/{epoch}/{self.rank}")
+            order = np.random.default_rng([self.seed, epoch]).permutation(self.games)[shard::shards]
+            rng = random.Random(f"{self.seed}/{epoch}/{shard}")
             for s in range(0, len(order), self.chunk):
                 exs = [self._example(int(g), rng) for g in order[s : s + self.chunk]]
                 batches = bucket(exs, self.max_tokens)
@@ -507,3 +553,10 @@ def fixed_batches(cache: GameCache, games: Sequence[int], *, window: int = 9, hi
         exs.append(make_example(cache.game(int(g)), rng.choice(channels), rng, window=window,
                                 history=history))
     return [collate(b) for b in bucket(exs, max_tokens)]
+
+
+def save_cache(cache: GameCache, path) -> None:
+    """Write an in-memory cache (e.g. ``cache_from_games``) as a ``.npz``."""
+    arrays = {k: getattr(cache, k) for k in ("moves", "colours", "offsets", "setup", "setup_colours",
+                                             "setup_offsets", "handicap", "first_player", "split")}
+    np.savez(path, **arrays, meta=np.asarray(json.dumps(cache.meta)))
