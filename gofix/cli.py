@@ -100,7 +100,8 @@ def check(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
-    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Suspicion at which the model flags a move."),
+    threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0,
+                                              help="Suspicion at which the model flags a move (default: the model's calibrated one)."),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
 ) -> None:
@@ -177,7 +178,7 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _detector(model: Optional[Path], threshold: float):
+def _detector(model: Optional[Path], threshold: Optional[float]):
     """The tagger (``--model`` or the bundled one), or None when there is none: rules only."""
     from .errors import CheckpointError
     from .pretrained import load_detector
@@ -194,11 +195,9 @@ def _detector(model: Optional[Path], threshold: float):
 
 def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: float, threads: Optional[int] = None):
     """What repairs games: the tagger and the repair engine, or the rules only (which repair nothing)."""
-    from .pretrained import RepairerFactory, default_checkpoint
+    from .pretrained import RepairerFactory
 
-    if not rules_only:
-        _detector(model, threshold)  # fail early, in this process, on a bad checkpoint
-    if model is None and default_checkpoint() is None:
+    if not rules_only and _detector(model, None) is None:  # fails early, here, on a bad checkpoint
         rules_only = True
     return RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads)
 
@@ -373,7 +372,9 @@ def evaluate_cmd(
     seed: int = typer.Option(0, help="Seed of the error channel."),
     errors_per_game: int = typer.Option(1, min=0, help="Errors in each corrupted game."),
     clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
-    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence at which a flag counts."),
+    threshold: Optional[float] = typer.Option(
+        None, min=0.0, max=1.0, help="Confidence at which a flag counts (default: each model's calibrated one; 0.5 for rules)."),
+    repair_threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
     margin: int = typer.Option(0, min=0, help="Moves either side of an error's window where a flag still counts."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON on stdout."),
     markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Also write a markdown report here."),
@@ -419,15 +420,18 @@ def evaluate_cmd(
             raise typer.Exit(2)
         results = []
         try:
-            systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=threshold)
+            systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=repair_threshold)
         except GofixError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
         for system in systems:
             progress.update(task, description=system.name, completed=0, total=len(cases))
             outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
-            results.append(ev.score(system.name, cases, outputs, seconds=secs, threshold=threshold, margin=margin))
-    header = f"gofix eval on {source}: {len(cases)} games (threshold {threshold}, margin {margin})"
+            at = threshold if threshold is not None else getattr(system, "threshold", 0.5)
+            results.append(ev.score(system.name, cases, outputs, seconds=secs, threshold=at, margin=margin))
+    shown = "calibrated per model" if threshold is None else threshold
+    header = (f"gofix eval on {source}: {len(cases)} games (flag threshold {shown}, "
+              f"repair threshold {repair_threshold}, margin {margin})")
     if as_json:
         sys.stdout.write(json.dumps({"data": source, "results": [r.to_dict() for r in results]}) + "\n")
     else:

@@ -87,10 +87,12 @@ class ModelSystem:
     """
 
     def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5):
+        """``threshold``: the repair engine's confidence threshold."""
         from .repair import ModelRepairer
 
         self.name = name
         self.detector = detector
+        self.threshold = detector.threshold  # the flag threshold detection is scored at
         self.repairer = ModelRepairer(detector, threshold=threshold) if repair else None
 
     def run(self, case: Case) -> Output:
@@ -211,6 +213,13 @@ class Scores:
     by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
     pr_curve: list[tuple[float, float, float]] = field(default_factory=list)  # (threshold, precision, recall)
 
+    def best_f05(self) -> tuple[float, float, float, float]:
+        """(threshold, precision, recall, F0.5) of the PR-curve point with the highest F0.5."""
+        if not self.pr_curve:
+            return (self.threshold, self.precision, self.recall, self.f05)
+        t, p, r = max(self.pr_curve, key=lambda x: f_beta(x[1], x[2]))
+        return (t, p, r, f_beta(p, r))
+
     def to_dict(self) -> dict:
         from dataclasses import asdict
 
@@ -317,12 +326,14 @@ def score(
     )
 
 
+PR_THRESHOLDS = tuple(k / 100 for k in range(1, 20)) + tuple(k / 20 for k in range(4, 21))
+
+
 def pr_curve(cases: Sequence[Case], outputs: Sequence[Output], *, margin: int = 0,
-             points: int = 21) -> list[tuple[float, float, float]]:
-    """(threshold, precision, recall) at evenly spaced thresholds 0..1."""
+             thresholds: Sequence[float] = PR_THRESHOLDS) -> list[tuple[float, float, float]]:
+    """(threshold, precision, recall) at each threshold (fine steps at the low end)."""
     curve = []
-    for k in range(points):
-        t = k / (points - 1)
+    for t in thresholds:
         flags, true_flags, errors, detected = _counts(cases, outputs, t, margin)
         curve.append((t, true_flags / flags if flags else 1.0, detected / errors if errors else 0.0))
     return curve
@@ -360,6 +371,11 @@ def markdown(scores: Sequence[Scores], header: str = "") -> str:
             f"{s.top_flag_hit:.3f} | {s.repaired_exactly:.3f} | {s.clean_untouched:.3f} | "
             f"{s.false_flags_per_100_clean:.1f} | {s.games_per_s:.0f} | {s.moves_per_s:.0f} |"
         )
+    lines += ["", "Best F0.5 over thresholds (detection only):", "",
+              "| system | threshold | P | R | F0.5 |", "|---|---:|---:|---:|---:|"]
+    for s in scores:
+        t, p, r, f = s.best_f05()
+        lines.append(f"| {s.system} | {t:.2f} | {p:.3f} | {r:.3f} | {f:.3f} |")
     kinds = sorted({k for s in scores for k in s.by_kind})
     if kinds:
         lines += ["", "Recall (and exact repair) by error kind:", "",

@@ -24,9 +24,25 @@ def causal_checkpoint() -> Path | None:
     return CAUSAL if CAUSAL.is_file() else None
 
 
-def load_detector(path=None, *, threshold: float = 0.5):
+def calibrated_threshold(path, fallback: float = 0.5) -> float:
+    """The flag threshold chosen on validation data for the model at ``path``.
+
+    Read from the model card next to it (``tagger.pt`` -> ``tagger.json``,
+    key ``flag_threshold``); ``fallback`` when there is none.
+    """
+    import json
+
+    card = Path(path).with_suffix(".json")
+    try:
+        return float(json.loads(card.read_text(encoding="utf-8"))["flag_threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return fallback
+
+
+def load_detector(path=None, *, threshold: float | None = None):
     """A ``detect.ModelDetector`` from ``path`` (default: the bundled model), or None if there is none.
 
+    ``threshold`` None: the model card's calibrated threshold (0.5 without one).
     Raises CheckpointError for a file that is not a usable gofix checkpoint.
     """
     path = path or default_checkpoint()
@@ -34,6 +50,8 @@ def load_detector(path=None, *, threshold: float = 0.5):
         return None
     from .detect import ModelDetector
 
+    if threshold is None:
+        threshold = calibrated_threshold(path)
     return ModelDetector(path, threshold=threshold)
 
 
@@ -41,7 +59,7 @@ class RepairerFactory:
     """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own)."""
 
     def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float = 0.5,
-                 flag_threshold: float = 0.5, threads: int | None = None):
+                 flag_threshold: float | None = None, threads: int | None = None):
         self.model_path = None if model_path is None else str(model_path)
         self.threads = threads
         self.rules_only = rules_only

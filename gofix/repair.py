@@ -9,6 +9,7 @@ it only reports. The model-based engine lives in ``ModelRepairer``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from .check import Finding, rule_findings
@@ -98,11 +99,11 @@ class ModelRepairer:
     2-move block, delete one or two moves, flip a colour); drop candidates
     that make the record less legal; rescore the rest on a window of
     ``context`` moves each side (the position before the window given as
-    setup stones), and apply the best when its confidence — the move's
-    suspicion times how right the window looks after the edit — reaches
-    ``threshold`` and it lowers the window's total surprise by at least
-    ``keep_bias`` (the bias towards leaving the record as it is). Repeat until
-    nothing changes or ``max_passes``.
+    setup stones), and apply the best when it lowers the window's total
+    surprise (sum of -log(1 - p_wrong)) by ``gain`` nats with confidence
+    ``1 - exp(-gain)`` at or above ``threshold`` and ``gain >= keep_bias``
+    (both biases towards leaving the record as it is). Repeat until nothing
+    changes or ``max_passes``.
     """
 
     name = "model"
@@ -186,16 +187,10 @@ class ModelRepairer:
             for k, (c, new) in enumerate(kept):
                 res = results[at + 1 + k]
                 gain = base - _cost(res.p_wrong)
-                after = max((float(res.p_wrong[j - lo]) for j in self._touched_after(c)
-                             if 0 <= j - lo < len(res.p_wrong)), default=0.0)
-                conf = float(scores.p_wrong[i]) * (1.0 - after)
+                conf = 1.0 - math.exp(-max(gain, 0.0))
                 if gain >= self.keep_bias and conf >= self.threshold and (best is None or gain > best[2]):
                     best = (c, conf, gain)
         return None if best is None else (best[0], best[1])
-
-    def _touched_after(self, cand) -> range:
-        start = cand.edit.start
-        return range(start, start + max(len(cand.edit.insert), 1))
 
     def _window_view(self, record, moves, lo, hi):
         """Moves[lo:hi] with the position before ``lo`` as setup stones."""
