@@ -193,7 +193,8 @@ def _detector(model: Optional[Path], threshold: Optional[float]):
     return det
 
 
-def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: float, threads: Optional[int] = None):
+def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Optional[float],
+                      threads: Optional[int] = None):
     """What repairs games: the tagger and the repair engine, or the rules only (which repair nothing)."""
     from .pretrained import RepairerFactory
 
@@ -208,7 +209,8 @@ def fix(
     output: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the repaired record."),
     in_place: bool = typer.Option(False, "--in-place", help="Rewrite SRC itself, keeping SRC.bak."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
-    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+    threshold: Optional[float] = typer.Option(
+        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
@@ -268,7 +270,8 @@ def clean(
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's relative paths."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
-    threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+    threshold: Optional[float] = typer.Option(
+        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
@@ -374,7 +377,8 @@ def evaluate_cmd(
     clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
     threshold: Optional[float] = typer.Option(
         None, min=0.0, max=1.0, help="Confidence at which a flag counts (default: each model's calibrated one; 0.5 for rules)."),
-    repair_threshold: float = typer.Option(0.5, min=0.0, max=1.0, help="Confidence needed to apply a repair."),
+    repair_threshold: Optional[float] = typer.Option(
+        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: each model's calibrated one)."),
     margin: int = typer.Option(0, min=0, help="Moves either side of an error's window where a flag still counts."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON on stdout."),
     markdown_path: Optional[Path] = typer.Option(None, "--markdown", help="Also write a markdown report here."),
@@ -429,9 +433,11 @@ def evaluate_cmd(
             outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
             at = threshold if threshold is not None else getattr(system, "threshold", 0.5)
             results.append(ev.score(system.name, cases, outputs, seconds=secs, threshold=at, margin=margin))
-    shown = "calibrated per model" if threshold is None else threshold
-    header = (f"gofix eval on {source}: {len(cases)} games (flag threshold {shown}, "
-              f"repair threshold {repair_threshold}, margin {margin})")
+    def shown(t):
+        return "calibrated per model" if t is None else t
+
+    header = (f"gofix eval on {source}: {len(cases)} games (flag threshold {shown(threshold)}, "
+              f"repair threshold {shown(repair_threshold)}, margin {margin})")
     if as_json:
         sys.stdout.write(json.dumps({"data": source, "results": [r.to_dict() for r in results]}) + "\n")
     else:

@@ -118,18 +118,19 @@ def _as_record(case: Case) -> GameRecord:
                       list(case.setup_white), case.handicap)
 
 
-def available_systems(model=None, ablation=None, *, threshold: float = 0.5) -> list[System]:
+def available_systems(model=None, ablation=None, *, threshold: float | None = None) -> list[System]:
     """The systems ``gofix eval`` compares: the rules always; the tagger (``model`` or the
-    bundled one) and its left-context ablation (``ablation`` or the bundled one) when present."""
-    from .pretrained import causal_checkpoint, load_detector
+    bundled one) and its left-context ablation (``ablation`` or the bundled one) when present.
+    ``threshold``: the repair engine's (None: each model card's calibrated one)."""
+    from .pretrained import calibrated_threshold, causal_checkpoint, default_checkpoint, load_detector
 
     systems: list[System] = [RulesOnly()]
-    det = load_detector(model)
-    if det is not None:
-        systems.append(ModelSystem("tagger (both sides)", det, threshold=threshold))
-    abl = ablation or (causal_checkpoint() if model is None else None)
-    if abl is not None:
-        systems.append(ModelSystem("tagger (left only)", load_detector(abl), threshold=threshold))
+    for name, path in (("tagger (both sides)", model or default_checkpoint()),
+                       ("tagger (left only)", ablation or (causal_checkpoint() if model is None else None))):
+        if path is None:
+            continue
+        rt = threshold if threshold is not None else calibrated_threshold(path, "repair_threshold")
+        systems.append(ModelSystem(name, load_detector(path), threshold=rt))
     return systems
 
 

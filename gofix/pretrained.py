@@ -24,17 +24,18 @@ def causal_checkpoint() -> Path | None:
     return CAUSAL if CAUSAL.is_file() else None
 
 
-def calibrated_threshold(path, fallback: float = 0.5) -> float:
-    """The flag threshold chosen on validation data for the model at ``path``.
+def calibrated_threshold(path, key: str = "flag_threshold", fallback: float = 0.5) -> float:
+    """A threshold chosen on validation data for the model at ``path`` (scripts/calibrate.py).
 
-    Read from the model card next to it (``tagger.pt`` -> ``tagger.json``,
-    key ``flag_threshold``); ``fallback`` when there is none.
+    Read from the model card next to it (``tagger.pt`` -> ``tagger.json``):
+    ``flag_threshold`` (flag a move) or ``repair_threshold`` (apply a
+    repair); ``fallback`` when there is none.
     """
     import json
 
     card = Path(path).with_suffix(".json")
     try:
-        return float(json.loads(card.read_text(encoding="utf-8"))["flag_threshold"])
+        return float(json.loads(card.read_text(encoding="utf-8"))[key])
     except (OSError, ValueError, KeyError, TypeError):
         return fallback
 
@@ -58,7 +59,7 @@ def load_detector(path=None, *, threshold: float | None = None):
 class RepairerFactory:
     """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own)."""
 
-    def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float = 0.5,
+    def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float | None = None,
                  flag_threshold: float | None = None, threads: int | None = None):
         self.model_path = None if model_path is None else str(model_path)
         self.threads = threads
@@ -74,8 +75,11 @@ class RepairerFactory:
         detector = load_detector(self.model_path, threshold=self.flag_threshold)
         if detector is None:
             return RulesRepairer()
+        threshold = self.threshold
+        if threshold is None:
+            threshold = calibrated_threshold(self.model_path or DEFAULT, "repair_threshold")
         if self.threads:
             import torch
 
             torch.set_num_threads(self.threads)  # 1 when each core runs its own worker
-        return ModelRepairer(detector, threshold=self.threshold)
+        return ModelRepairer(detector, threshold=threshold)

@@ -1,0 +1,77 @@
+"""Choose a tagger's flag threshold on validation games and write its model card.
+
+    python scripts/calibrate.py CHECKPOINT [--games 200] [--card gofix/weights/tagger.json]
+
+Builds corrupted cases from the VALIDATION split of ../shared/corpus/pro-games.tar.gz
+(seed 1, one error per corrupted game, half clean — not the seed ``gofix eval``
+reports with), runs the tagger once per game, and picks the flag threshold with
+the best F0.5 of detection. Then, at that threshold, it tries repair
+confidence thresholds and keeps the lowest one that leaves at least 99% of the
+clean games untouched. Both go into the model card (JSON next to the weights)
+together with the figures measured here and the checkpoint's training info.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from gofix import checkpoint  # noqa: E402
+from gofix.corrupt import Channel  # noqa: E402
+from gofix.detect import ModelDetector  # noqa: E402
+from gofix.evaluate import ModelSystem, make_cases, run_system, score  # noqa: E402
+from gofix.record import GameRecord  # noqa: E402
+from gofix.sgf_io import iter_games  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("checkpoint", type=Path)
+    ap.add_argument("--games", type=int, default=200)
+    ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
+    ap.add_argument("--card", type=Path, default=None, help="model card to write (default: CHECKPOINT with .json)")
+    ap.add_argument("--repair-thresholds", default="0.3,0.5,0.7,0.9")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
+    cases = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=1,
+                            split="val", limit=args.games))
+    det = ModelDetector(args.checkpoint, threshold=1.0)  # flags nothing yet: detection only
+    outs, secs = run_system(ModelSystem("probe", det, repair=False), cases)
+    probe = score("probe", cases, outs, seconds=secs)
+    flag_t, p, r, f = probe.best_f05()
+    result = {"flag_threshold": flag_t, "validation": {"games": len(cases), "seed": 1, "split": "val",
+                                                       "precision": p, "recall": r, "f05": f,
+                                                       "detect_games_per_s": probe.games_per_s}}
+    det.threshold = flag_t
+    tried = []
+    for rt in [float(x) for x in args.repair_thresholds.split(",")]:
+        start = time.perf_counter()
+        outs, secs = run_system(ModelSystem("repair", det, threshold=rt), cases)
+        s = score("repair", cases, outs, seconds=secs, threshold=flag_t)
+        tried.append({"repair_threshold": rt, "repaired_exactly": s.repaired_exactly,
+                      "clean_untouched": s.clean_untouched, "games_per_s": s.games_per_s})
+        print(json.dumps(tried[-1]), file=sys.stderr)
+    ok = [t for t in tried if t["clean_untouched"] >= 0.99]
+    chosen = min(ok, key=lambda t: t["repair_threshold"]) if ok else max(tried, key=lambda t: t["clean_untouched"])
+    result["repair_threshold"] = chosen["repair_threshold"]
+    result["validation"]["repair_sweep"] = tried
+    ck = checkpoint.read(args.checkpoint)
+    result["model"] = {"kind": ck["model_kind"], "config": ck["model_config"], "step": ck["step"],
+                       "train_config": ck["train_config"], "train_metrics": ck["metrics"]}
+    card = args.card or args.checkpoint.with_suffix(".json")
+    card.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
+    print(json.dumps({k: result[k] for k in ("flag_threshold", "repair_threshold")} | {"card": str(card)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
