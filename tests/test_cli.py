@@ -119,9 +119,27 @@ def test_corrupt_refuses_output_inside_input(tmp_path):
     assert res.exit_code == 2
 
 
-@pytest.mark.parametrize("command", ["check", "fix", "clean", "corrupt", "eval"])
+@pytest.mark.parametrize("command", ["check", "fix", "clean", "corrupt", "eval", "train"])
 def test_every_command_has_help_with_an_example(command):
     res = runner.invoke(app, [command, "--help"], terminal_width=200)
     assert res.exit_code == 0
     assert "Example" in res.stdout
     assert "gofix " + command in res.stdout
+
+
+def test_train_command_runs_a_tiny_model(tmp_path):
+    src = tmp_path / "games"
+    src.mkdir()
+    for k in range(12):
+        (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 60)))
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["train", str(src), "--out", str(out), "--preset", "tiny", "--time-budget", "4s",
+                              "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    assert (out / "cache.npz").exists() and (out / "last.pt").exists()
+    from gofix.checkpoint import load
+
+    model, ck = load(out / "last.pt")
+    assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
+    assert runner.invoke(app, ["train", str(src), "--model", "seq2seq"]).exit_code == 2
+    assert runner.invoke(app, ["train", str(src), "--time-budget", "soon"]).exit_code == 2
