@@ -178,11 +178,20 @@ def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _inference_threads() -> None:
+    """One torch thread for inference (GOFIX_THREADS to change): per-game forwards gain little from
+    more, and threads competing with other work collapse throughput. Batch work uses --jobs instead."""
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("GOFIX_THREADS", "1"))))
+
+
 def _detector(model: Optional[Path], threshold: Optional[float]):
     """The tagger (``--model`` or the bundled one), or None when there is none: rules only."""
     from .errors import CheckpointError
     from .pretrained import load_detector
 
+    _inference_threads()
     try:
         det = load_detector(model, threshold=threshold)
     except CheckpointError as exc:
@@ -290,7 +299,7 @@ def clean(
         err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
         raise typer.Exit(2)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1 if n_jobs > 1 else None)
+    factory = _repairer_factory(rules_only, model, threshold, threads=1)  # one thread per worker
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -423,6 +432,7 @@ def evaluate_cmd(
             err.print(f"[red]error:[/red] no usable games in {data} (19x19, legal, 30+ moves, split {split})")
             raise typer.Exit(2)
         results = []
+        _inference_threads()
         try:
             systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=repair_threshold)
         except GofixError as exc:

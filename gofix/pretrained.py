@@ -60,7 +60,7 @@ class RepairerFactory:
     """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own)."""
 
     def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float | None = None,
-                 flag_threshold: float | None = None, threads: int | None = None):
+                 flag_threshold: float | None = None, threads: int | None = 1):
         self.model_path = None if model_path is None else str(model_path)
         self.threads = threads
         self.rules_only = rules_only
