@@ -40,7 +40,9 @@ class TaggerConfig:
     n_edits: int = len(EDIT_CLASSES)  # edit classes (data.EDIT_CLASSES)
     causal: bool = False  # left context only: unidirectional GRU, no future-move planes
     label_smoothing: float = 0.0  # for the edit and point CEs
-    point_weight: float = 1.0  # weight of the point loss in the sum
+    wrong_weight: float = 20.0  # weight of the wrong BCE: ~2% positives, averaged over every move
+    edit_weight: float = 5.0  # weight of the edit CE (mostly 'keep')
+    point_weight: float = 1.0  # weight of the point CE (averaged over replaced moves only)
 
     @property
     def in_planes(self) -> int:
@@ -152,7 +154,9 @@ class BiRNNTagger(nn.Module):
         self.rnn = BiGRU(cfg.move_dim + cfg.feature_dim, cfg.hidden, cfg.layers, not cfg.causal, cfg.dropout)
         h = cfg.hidden * (1 if cfg.causal else 2)
         self.drop = nn.Dropout(cfg.dropout)
-        self.trunk = nn.Sequential(nn.LayerNorm(h), nn.Linear(h, h), nn.GELU())
+        # the heads see the GRU state and, as a skip connection, the move's own normalised input
+        self.trunk = nn.Sequential(nn.LayerNorm(h + cfg.move_dim + cfg.feature_dim),
+                                   nn.Linear(h + cfg.move_dim + cfg.feature_dim, h), nn.GELU())
         self.wrong_head = nn.Linear(h, 1)
         self.edit_head = nn.Linear(h, cfg.n_edits)
         self.gate = nn.Linear(h, cfg.channels)  # GRU state -> per-cell bias
@@ -171,7 +175,8 @@ class BiRNNTagger(nn.Module):
         seq = vec.new_zeros(B, T, cfg.move_dim)
         seq[mask] = vec
         x = torch.cat([seq, F.relu(self.feat(inputs["features"]))], dim=-1)  # (B, T, D+Fd)
-        h = self.trunk(self.drop(self.rnn(self.in_norm(x), lengths)))  # (B, T, H)
+        x = self.in_norm(x)
+        h = self.trunk(self.drop(torch.cat([self.rnn(x, lengths), x], dim=-1)))  # (B, T, H)
         wrong = self.wrong_head(h).squeeze(-1)  # (B, T)
         edit = self.edit_head(h)  # (B, T, E)
         hm = h[mask]  # (N, H)
@@ -188,7 +193,7 @@ class BiRNNTagger(nn.Module):
         return outputs, self.loss(outputs, targets, mask)
 
     def loss(self, outputs: dict, targets: dict, mask: torch.Tensor) -> torch.Tensor:
-        """BCE(wrong) + CE(edit) + point_weight * CE(point), averaged over real moves."""
+        """wrong_weight * BCE(wrong) + edit_weight * CE(edit) + point_weight * CE(point)."""
         cfg = self.cfg
         w = targets["wrong"]
         valid = mask & (w != IGNORE)
@@ -201,7 +206,7 @@ class BiRNNTagger(nn.Module):
             l_point = F.cross_entropy(pl, pt, ignore_index=IGNORE, label_smoothing=cfg.label_smoothing)
         else:
             l_point = pl.sum() * 0.0
-        return l_wrong + l_edit + cfg.point_weight * l_point
+        return cfg.wrong_weight * l_wrong + cfg.edit_weight * l_edit + cfg.point_weight * l_point
 
 
 def n_params(model: nn.Module) -> int:

@@ -1,0 +1,189 @@
+"""The tagger as a ``check.Detector``: per-move suspicion, edit and point from one forward pass.
+
+``ModelDetector(checkpoint_or_model).analyse(record) -> MoveScores`` gives the
+raw per-move figures (for the evaluation harness and the repair engine);
+``findings(record, rule_findings)`` turns the moves with ``p_wrong >=
+threshold`` into ``Finding(kind='suspect')`` with a repair in words. Only
+19x19 records are analysed; others get ``None`` / no findings.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from . import checkpoint
+from .check import Finding
+from .coords import on_board, to_gtp, transform
+from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, cell_point, collate, encode_moves
+
+_SENTENCE = {
+    "swap2": "swap with move {n}",
+    "pair_order": "pairs out of order: exchange with the {side} pair",
+    "block": "moves out of order near here (a displaced block)",
+    "extra": "delete this move",
+    "missing_before": "a move is missing before this one",
+    "missing_after": "a move is missing after this one",
+    "digit": "row or column off by ten",
+    "mirror": "counted from the wrong edge",
+}
+
+
+@dataclass
+class MoveScores:
+    """The tagger's view of one record; arrays are per move, ``(T,)`` or ``(T, E)``."""
+
+    p_wrong: np.ndarray  # float (T,) probability the move is wrong
+    edit_probs: np.ndarray  # float (T, E) over data.EDIT_CLASSES
+    best_point: list  # (row, col) or None per move: top window cell for a replace
+    point_prob: np.ndarray  # float (T,) its probability (0 where None)
+    edit_classes: tuple = EDIT_CLASSES
+
+    def edit(self, i: int) -> str:
+        """Most likely edit of move ``i`` other than 'keep'."""
+        return self.edit_classes[1 + int(np.argmax(self.edit_probs[i, 1:]))]
+
+
+class ModelDetector:
+    """A trained tagger behind the ``check.Detector`` protocol.
+
+    ``checkpoint_or_model``: a checkpoint path or an ``nn.Module`` tagger.
+    ``symmetries``: 1 (plain) or 8 (average the 8 board symmetries: slower, steadier).
+    Raises CheckpointError for a bad checkpoint file.
+    """
+
+    def __init__(self, checkpoint_or_model, threshold: float = 0.5, symmetries: int = 1):
+        if isinstance(checkpoint_or_model, (str, os.PathLike)):
+            self.model, _ = checkpoint.load(checkpoint_or_model)
+        else:
+            self.model = checkpoint_or_model
+        self.model.eval()
+        self.threshold = threshold
+        self.syms = tuple(range(symmetries))
+
+    @torch.no_grad()
+    def analyse_many(self, records: Sequence) -> list[MoveScores | None]:
+        """``analyse`` for several records with one batched forward (per symmetry)."""
+        cfg = self.model.cfg
+        idx = [k for k, r in enumerate(records) if r.size == SIZE and r.moves]
+        out: list[MoveScores | None] = [None] * len(records)
+        if not idx:
+            return out
+        acc = None
+        for sym in self.syms:
+            exs = []
+            for k in idx:
+                r = records[k]
+                moves = [(m[0], _sym(m[1], sym)) for m in r.moves]
+                enc = encode_moves(moves, setup_black=[_sym(p, sym) for p in r.setup_black],
+                                   setup_white=[_sym(p, sym) for p in r.setup_white], handicap=r.handicap,
+                                   first_player=r.first_player, window=cfg.window, history=cfg.history)
+                exs.append({"planes": enc.planes, "on_board": enc.on_board, "features": enc.features})
+            inputs, _ = collate(exs)
+            o, _ = self.model(inputs)
+            pw = torch.sigmoid(o["wrong"]).numpy()
+            ep = torch.softmax(o["edit"], -1).numpy()
+            pp = torch.softmax(o["point"], -1).numpy()
+            pp = _unsym_cells(pp, sym, cfg.window)
+            acc = (pw, ep, pp) if acc is None else (acc[0] + pw, acc[1] + ep, acc[2] + pp)
+        n = len(self.syms)
+        pw, ep, pp = acc[0] / n, acc[1] / n, acc[2] / n
+        for b, k in enumerate(idx):
+            r = records[k]
+            T = len(r.moves)
+            cells = pp[b, :T, :-1]
+            best = cells.argmax(-1)
+            pts = [cell_point(m.point, int(c), cfg.window) if m.point is not None and on_board(m.point, SIZE) else None
+                   for m, c in zip(r.moves, best)]
+            prob = np.array([cells[t, c] if pts[t] is not None else 0.0 for t, c in enumerate(best)])
+            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob)
+        return out
+
+    def analyse(self, record) -> MoveScores | None:
+        """Per-move scores of one record, or None if it is not 19x19 (or has no moves)."""
+        return self.analyse_many([record])[0]
+
+    def findings(self, record, rule_findings: list[Finding]) -> list[Finding]:
+        """'suspect' findings for moves at or above the threshold that the rules did not flag."""
+        scores = self.analyse(record)
+        if scores is None:
+            return []
+        ruled = {f.move for f in rule_findings}
+        out = []
+        for i in np.flatnonzero(scores.p_wrong >= self.threshold):
+            i = int(i)
+            if i + 1 in ruled:
+                continue
+            colour, point, sgf = record.moves[i]
+            gtp = to_gtp(point, SIZE) if point is None or on_board(point, SIZE) else ""
+            repair = self._repair(record, scores, i)
+            out.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(scores.p_wrong[i]), repair, gtp,
+                               f"the model finds this move unlikely ({scores.edit(i)})"))
+        return out
+
+    @staticmethod
+    def _repair(record, scores: MoveScores, i: int) -> str | None:
+        kind = scores.edit(i)
+        moves = record.moves
+        if kind in REPLACE_KINDS:
+            p = scores.best_point[i]
+            if kind == "transpose" and moves[i].point is not None:
+                r, c = moves[i].point
+                p = (SIZE - 1 - c, SIZE - 1 - r)
+            if p is not None and on_board(p, SIZE) and kind in ("near", "two_lines", "transpose"):
+                return f"likely {to_gtp(p, SIZE)}"
+            return _SENTENCE.get(kind, "likely elsewhere")
+        if kind == "swap2":
+            cands = [j for j in (i - 2, i + 2) if 0 <= j < len(moves)]
+            j = max(cands, key=lambda j: scores.p_wrong[j]) if cands else i
+            return _SENTENCE["swap2"].format(n=j + 1)
+        if kind == "pair_order":
+            side = "next" if i + 2 < len(moves) and scores.p_wrong[min(i + 2, len(moves) - 1)] >= \
+                scores.p_wrong[max(i - 2, 0)] else "previous"
+            return _SENTENCE["pair_order"].format(side=side)
+        if kind == "colour":
+            return f"wrong colour: likely {'W' if moves[i].colour == 'b' else 'B'}"
+        return _SENTENCE.get(kind)
+
+
+def _sym(point, sym: int):
+    if point is None or not on_board(point, SIZE):
+        return point
+    return transform(point, sym, SIZE)
+
+
+def _unsym_cells(pp: np.ndarray, sym: int, window: int) -> np.ndarray:
+    """Point probabilities ``(B, T, W*W+1)`` from the ``sym`` frame back to the record's frame."""
+    if sym == 0:
+        return pp
+    r = window // 2
+    # offsets from the centre transform by the linear part of ``sym``, the same on any board size
+    perm = np.arange(window * window + 1)
+    for cell in range(window * window):
+        dr, dc = cell // window - r, cell % window - r
+        a = transform((r + dr, r + dc), sym, window)  # record-frame offset -> sym-frame cell
+        perm[cell] = a[0] * window + a[1]
+    return pp[..., perm]
+
+
+class ModelSystem:
+    """``evaluate.System`` adapter: flags every move with its P(wrong) (the harness thresholds them)."""
+
+    def __init__(self, detector: ModelDetector, name: str = "tagger", min_p: float = 0.05):
+        self.detector, self.name, self.min_p = detector, name, min_p
+
+    def run(self, case):
+        from types import SimpleNamespace
+
+        from .evaluate import Output
+
+        rec = SimpleNamespace(size=case.size, moves=case.noisy, setup_black=case.setup_black,
+                              setup_white=case.setup_white, handicap=case.handicap, first_player=None)
+        scores = self.detector.analyse(rec)
+        if scores is None:
+            return Output([], None)
+        return Output([(int(i), float(scores.p_wrong[i])) for i in np.flatnonzero(scores.p_wrong >= self.min_p)])

@@ -1,0 +1,318 @@
+"""Model-agnostic training loop: seeded, resumable, time-budgeted, DDP-ready; prints nothing.
+
+``train(cfg, callbacks)`` runs until ``max_steps`` or ``time_budget_s``,
+validates every ``eval_every_s`` seconds (and at the end) on a fixed slice of
+the validation split, and writes ``last.pt`` (with optimizer and RNG state, for
+``resume``) and ``best.pt`` (best validation F0.5) under ``out_dir``
+atomically. Progress goes to the callbacks: any object with some of
+``on_step(info)``, ``on_eval(info)``, ``on_checkpoint(path, info)``.
+
+Under ``torchrun --nproc_per_node N`` (env WORLD_SIZE > 1) it joins a process
+group (gloo on CPU, nccl on GPU), wraps the model in DDP and shards the games
+by rank; rank 0 validates and writes checkpoints. ``python -m gofix.train
+--help`` is a thin command line over ``train`` that logs one line per event.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field, fields
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from . import checkpoint
+from .data import IGNORE, GameCache, TaggingStream, fixed_batches
+from .models import BiRNNTagger, preset
+
+
+@dataclass
+class TrainConfig:
+    cache: str = "cache/pro19.npz"  # data.build_cache output
+    out_dir: str = "runs/default"  # checkpoints go here
+    preset: str = "default"  # models.birnn.PRESETS
+    causal: bool = False  # left-context ablation
+    seed: int = 0  # everything random derives from it
+    lr: float = 1e-3  # AdamW peak learning rate
+    weight_decay: float = 0.01  # AdamW weight decay
+    warmup_steps: int = 200  # linear warm-up
+    clip: float = 1.0  # gradient norm clip
+    max_tokens: int = 4096  # padded moves per batch (per rank)
+    max_steps: int = 0  # 0: no step limit
+    time_budget_s: float = 0.0  # 0: no time limit; cosine decay follows time when set
+    eval_every_s: float = 300.0  # validation + checkpoint period
+    val_games: int = 300  # fixed validation slice (first games of the val split)
+    max_errors: int = 3  # errors per corrupted game drawn in 1..max_errors
+    clean_share: float = 0.1  # share of training games left clean
+    threads: int = 0  # 0: cores available / local ranks (minus data workers)
+    workers: int = 0  # DataLoader processes preparing batches (0: in the training process)
+    train_limit: int = 0  # 0: every training game; else the first n (tests)
+    resume: bool = False  # continue from out_dir/last.pt
+    overrides: dict = field(default_factory=dict)  # model config fields to replace
+
+
+# ---------------------------------------------------------------- metrics
+
+
+@torch.no_grad()
+def evaluate(model, batches, threshold: float = 0.5) -> dict:
+    """Loss and detection figures of ``model`` on fixed ``(inputs, targets)`` batches.
+
+    precision/recall/f05: flagged moves (p_wrong >= threshold) vs wrong moves;
+    top_flag: share of corrupted games whose most suspect move is wrong;
+    clean_flagged: share of clean games with any flag; recall_at_1pct: recall
+    at the threshold that flags 1% of correct moves; point_top1: replaced moves
+    whose correct point is the top point class (window cell or "outside");
+    point_top1_window: the same over replaced moves whose point is in the window;
+    edit_acc: wrong moves whose edit class is the top one.
+    """
+    was = model.training
+    model.eval()
+    loss_sum, n_b = 0.0, 0
+    ps, ws = [], []
+    top_hit = top_n = clean_f = clean_n = 0
+    pt_hit = pt_n = pw_hit = pw_n = ed_hit = ed_n = 0
+    for inputs, targets in batches:
+        out, loss = model(inputs, targets)
+        loss_sum += float(loss)
+        n_b += 1
+        mask = inputs["mask"]
+        p = torch.sigmoid(out["wrong"]).masked_fill(~mask, -1.0)
+        w = targets["wrong"]
+        ps.append(p[mask])
+        ws.append(w[mask])
+        top = p.argmax(1)
+        hit = w.gather(1, top[:, None]).squeeze(1) == 1
+        cor = targets["corrupted"]
+        top_hit += int((hit & cor).sum())
+        top_n += int(cor.sum())
+        clean_f += int(((p >= threshold).any(1) & ~cor).sum())
+        clean_n += int((~cor).sum())
+        pt = targets["point"]
+        sel = pt != IGNORE
+        if sel.any():
+            best = out["point"].argmax(-1)
+            pt_hit += int((best[sel] == pt[sel]).sum())
+            pt_n += int(sel.sum())
+            inw = sel & (pt < out["point"].shape[-1] - 1)
+            pw_hit += int((best[inw] == pt[inw]).sum())
+            pw_n += int(inw.sum())
+        sel = w == 1
+        ed_hit += int((out["edit"].argmax(-1)[sel] == targets["edit"][sel]).sum())
+        ed_n += int(sel.sum())
+    model.train(was)
+    p, w = torch.cat(ps), torch.cat(ws)
+    flagged, wrong = p >= threshold, w == 1
+    tp = int((flagged & wrong).sum())
+    prec = tp / max(int(flagged.sum()), 1)
+    rec = tp / max(int(wrong.sum()), 1)
+    f05 = 1.25 * prec * rec / (0.25 * prec + rec) if prec + rec > 0 else 0.0
+    neg = p[~wrong]
+    thr1 = float(torch.quantile(neg, 0.99)) if len(neg) else 1.0
+    return {
+        "loss": loss_sum / max(n_b, 1), "precision": prec, "recall": rec, "f05": f05,
+        "recall_at_1pct": float((p[wrong] > thr1).float().mean()) if wrong.any() else 0.0,
+        "top_flag": top_hit / max(top_n, 1), "clean_flagged": clean_f / max(clean_n, 1),
+        "point_top1": pt_hit / max(pt_n, 1), "point_top1_window": pw_hit / max(pw_n, 1),
+        "edit_acc": ed_hit / max(ed_n, 1), "moves": len(p), "wrong_moves": int(wrong.sum()),
+        "p_std": float(p.std()) if len(p) > 1 else 0.0,  # ~0 means a collapsed detector
+    }
+
+
+# ---------------------------------------------------------------- the loop
+
+
+def _to(batch, device):
+    inputs, targets = batch
+    return ({k: v.to(device) for k, v in inputs.items()}, {k: v.to(device) for k, v in targets.items()})
+
+
+def _lr(cfg: TrainConfig, step: int, elapsed: float) -> float:
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    if cfg.time_budget_s > 0:
+        frac = elapsed / cfg.time_budget_s
+    elif cfg.max_steps > 0:
+        frac = step / cfg.max_steps
+    else:
+        return cfg.lr
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
+
+
+def _one_thread(_worker_id: int) -> None:
+    torch.set_num_threads(1)
+
+
+def _emit(callbacks, name: str, *args) -> None:
+    for cb in callbacks:
+        fn = getattr(cb, name, None)
+        if fn is not None:
+            fn(*args)
+
+
+def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> dict:
+    """Train a tagger as ``cfg`` says; returns the last validation figures (rank 0) or {}."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
+    cuda = torch.cuda.is_available()
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    device = torch.device(f"cuda:{int(os.environ.get('LOCAL_RANK', '0'))}" if cuda else "cpu")
+    if cuda:
+        torch.cuda.set_device(device)
+    cores = len(os.sched_getaffinity(0)) // local_world
+    torch.set_num_threads(cfg.threads or max(1, cores - cfg.workers))
+    torch.manual_seed(cfg.seed)
+    random.seed(cfg.seed)
+
+    mcfg = preset(cfg.preset, causal=cfg.causal, **cfg.overrides)
+    model = BiRNNTagger(mcfg).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    step, elapsed0, best = 0, 0.0, -1.0
+    last_path = os.path.join(cfg.out_dir, "last.pt")
+    if cfg.resume and os.path.exists(last_path):
+        ck = checkpoint.read(last_path)
+        model.load_state_dict(ck["state_dict"])
+        opt.load_state_dict(ck["optimizer"])
+        step = ck["step"]
+        elapsed0 = float(ck["metrics"].get("elapsed_s", 0.0))
+        best = float(ck["metrics"].get("best_f05", -1.0))
+        torch.set_rng_state(ck["rng"]["torch"])
+    ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
+
+    cache = cache if cache is not None else GameCache.load(cfg.cache)
+    train_games = cache.indices("train")
+    if cfg.train_limit:
+        train_games = train_games[: cfg.train_limit]
+    stream = TaggingStream(cache, train_games, window=mcfg.window, history=mcfg.history,
+                           seed=cfg.seed * 1_000_003 + step, rank=rank, world=world,
+                           max_tokens=cfg.max_tokens, max_errors=cfg.max_errors, clean_share=cfg.clean_share)
+    if cfg.workers:
+        stream = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=cfg.workers,
+                                                  prefetch_factor=4, worker_init_fn=_one_thread))
+    else:
+        stream = iter(stream)
+    val = []
+    if rank == 0:
+        vg = cache.indices("val")[: cfg.val_games]
+        val = fixed_batches(cache, vg, window=mcfg.window, history=mcfg.history, max_tokens=cfg.max_tokens)
+
+    t0 = time.monotonic()
+    last_eval = t0
+    metrics: dict = {}
+    moves_seen = 0
+    model.train()
+    while True:
+        elapsed = elapsed0 + time.monotonic() - t0
+        flags = torch.tensor([
+            float((cfg.max_steps and step >= cfg.max_steps) or (cfg.time_budget_s and elapsed >= cfg.time_budget_s)),
+            float(time.monotonic() - last_eval >= cfg.eval_every_s),
+        ], device=device)
+        if world > 1:
+            dist.all_reduce(flags, op=dist.ReduceOp.MAX)  # rank 0's clock decides for everyone
+        stop, do_eval = bool(flags[0]), bool(flags[1])
+        if do_eval or stop:
+            last_eval = time.monotonic()
+            if rank == 0:
+                metrics = evaluate(model, [_to(b, device) for b in val]) if val else {}
+                metrics.update(step=step, elapsed_s=elapsed, moves_seen=moves_seen * world)
+                _emit(callbacks, "on_eval", dict(metrics))
+                f05 = metrics.get("f05", 0.0)
+                rng = {"torch": torch.get_rng_state()}
+                if f05 > best:
+                    best = f05
+                    path = os.path.join(cfg.out_dir, "best.pt")
+                    checkpoint.save(path, checkpoint.make(model, train_config=asdict(cfg), step=step, metrics=metrics))
+                    _emit(callbacks, "on_checkpoint", path, dict(metrics))
+                metrics["best_f05"] = best
+                checkpoint.save(last_path, checkpoint.make(model, train_config=asdict(cfg), step=step,
+                                                           metrics=metrics, optimizer=opt.state_dict(), rng=rng))
+                _emit(callbacks, "on_checkpoint", last_path, dict(metrics))
+            if world > 1:
+                dist.barrier()
+            if stop:
+                break
+        inputs, targets = _to(next(stream), device)
+        for g in opt.param_groups:
+            g["lr"] = _lr(cfg, step, elapsed)
+        _, loss = ddp(inputs, targets)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        gnorm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+        opt.step()
+        step += 1
+        n = int(inputs["mask"].sum())
+        moves_seen += n
+        _emit(callbacks, "on_step", {"step": step, "loss": float(loss.detach()), "lr": opt.param_groups[0]["lr"],
+                                     "grad_norm": float(gnorm), "moves": n, "elapsed_s": elapsed,
+                                     "rank": rank})
+    if world > 1:
+        dist.destroy_process_group()
+    return metrics
+
+
+# ---------------------------------------------------------------- command line
+
+
+class LogLines:
+    """A callback that writes one line per event to a text stream (the CLI's logger)."""
+
+    def __init__(self, stream, every: int = 50):
+        self.stream, self.every = stream, every
+        self._t, self._moves = time.monotonic(), 0
+
+    def on_step(self, info: dict) -> None:
+        self._moves += info["moves"]
+        if info["rank"] == 0 and info["step"] % self.every == 0:
+            now = time.monotonic()
+            rate = self._moves / max(now - self._t, 1e-9)
+            self._t, self._moves = now, 0
+            self.stream.write(f"step {info['step']} loss {info['loss']:.4f} lr {info['lr']:.2e} "
+                              f"gnorm {info['grad_norm']:.2f} moves/s {rate:.0f} t {info['elapsed_s']:.0f}s\n")
+            self.stream.flush()
+
+    def on_eval(self, info: dict) -> None:
+        self.stream.write("eval " + json.dumps({k: round(v, 4) if isinstance(v, float) else v
+                                                for k, v in info.items()}) + "\n")
+        self.stream.flush()
+
+    def on_checkpoint(self, path: str, info: dict) -> None:
+        self.stream.write(f"checkpoint {path} step {info.get('step')}\n")
+        self.stream.flush()
+
+
+def parse_args(argv=None) -> TrainConfig:
+    ap = argparse.ArgumentParser(prog="python -m gofix.train", description="Train the move tagger.")
+    for f in fields(TrainConfig):
+        if f.name == "overrides":
+            ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                            help="model config field to replace, e.g. --set hidden=256")
+        elif f.type in ("bool", bool):
+            ap.add_argument(f"--{f.name.replace('_', '-')}", action="store_true")
+        else:
+            typ = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
+            ap.add_argument(f"--{f.name.replace('_', '-')}", type=typ, default=f.default)
+    ns = vars(ap.parse_args(argv))
+    overrides = {}
+    for item in ns.pop("set"):
+        k, v = item.split("=", 1)
+        overrides[k] = json.loads(v)
+    return TrainConfig(**ns, overrides=overrides)
+
+
+def main(argv=None) -> None:
+    import sys
+
+    cfg = parse_args(argv)
+    train(cfg, [LogLines(sys.stdout)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Per-move inputs and labels of the tagger dataset: hand-made positions, every edit class, symmetries."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from gofix import data
+from gofix.coords import transform
+from gofix.corrupt import KINDS, Channel
+from gofix.record import Move
+from gofix.synth import random_game
+
+W, K = 9, 5
+
+
+def game(seed: int = 1, n: int = 120) -> list[Move]:
+    return random_game(random.Random(seed), n)
+
+
+def test_planes_of_a_hand_made_position():
+    moves = [Move("b", (3, 3)), Move("w", (3, 4)), Move("b", (4, 4))]
+    enc = data.encode_moves(moves, window=W, history=K)
+    c = W // 2
+    assert enc.planes.shape == (3, data.n_planes(K), W, W)
+    assert enc.on_board.all()
+    # move 1 (White at (3,4)): Black (3,3) is an opponent stone with 4 liberties, one column left
+    assert enc.planes[1, 5, c, c - 1] == 1 and enc.planes[1, :5, c, c - 1].sum() == 0
+    assert enc.planes[1, 7, c, c - 1] == -1  # the previous move, other colour
+    assert enc.planes[1, 7 + K, c + 1, c] == -1  # the next move (4,4), other colour
+    # move 2 (Black at (4,4)): its own stone (3,3) one row down and one left; White (3,4) has 3 liberties
+    assert enc.planes[2, 2, c - 1, c - 1] == 1 and enc.planes[2, 5, c - 1, c] == 1
+    assert enc.planes[2, 8, c - 1, c - 1] == 1  # two moves back, same colour
+    # move 0 on the 4th line: three rows below are on the board, the fourth is off it
+    assert enc.planes[0, 6, 0].all() and not enc.planes[0, 6, 1:, 1:].any()
+    assert enc.planes[0, :6].sum() == 0  # empty board before the first move
+
+
+def test_liberty_buckets_and_atari():
+    moves = [Move("b", (0, 0)), Move("w", (0, 1)), Move("b", (5, 5)), Move("w", (1, 1))]
+    enc = data.encode_moves(moves, window=W, history=K)
+    c = W // 2
+    # before move 3 (White (1,1)): Black (0,0) has 1 liberty, seen as an opponent stone
+    assert enc.planes[3, 3, c - 1, c - 1] == 1
+    assert enc.planes[3, 1, c - 1, c] == 1  # White's own (0,1) has 2 liberties
+
+
+def test_pass_has_an_empty_window():
+    moves = [Move("b", (3, 3)), Move("w", None), Move("b", (4, 4))]
+    enc = data.encode_moves(moves, window=W, history=K)
+    assert not enc.on_board[1] and not enc.planes[1].any()
+    assert enc.features.shape == (3, data.N_INPUT_FEATURES)
+
+
+REPLACE = ("near", "two_lines", "digit", "transpose", "mirror")
+CASES = [
+    ("near", "near"), ("two_lines", "two_lines"), ("digit", "digit"), ("transpose", "transpose"),
+    ("mirror", "mirror"), ("swap2", "swap2"), ("pair_order", "pair_order"), ("block_move", "block"),
+    ("extra_one", "extra"), ("extra_pair", "extra"), ("extra_one_recolour", "extra"),
+    ("colour", "colour"),
+]
+
+
+@pytest.mark.parametrize("kind,edit", CASES)
+def test_labels_for_each_edit_class(kind, edit):
+    moves = game(3)
+    rng = random.Random(0)
+    for at in range(20, 80):
+        res = KINDS[kind](moves, 19, rng, at)
+        if res is not None:
+            break
+    noisy, truth = res
+    wrong, ed, point = data.labels_for(noisy, [truth], W)
+    assert sorted(np.flatnonzero(wrong)) == sorted(truth.positions)
+    assert all(data.EDIT_CLASSES[ed[p]] == edit for p in truth.positions)
+    assert (ed[wrong == 0] == 0).all()
+    if kind in REPLACE:
+        p = truth.positions[0]
+        cell = point[p]
+        correct = truth.undo.insert[0].point
+        if cell < W * W:
+            assert data.cell_point(noisy[p].point, int(cell), W) == correct
+        else:
+            d = max(abs(correct[0] - noisy[p].point[0]), abs(correct[1] - noisy[p].point[1]))
+            assert d > W // 2
+        assert (point[np.arange(len(point)) != p] == data.IGNORE).all()
+    else:
+        assert (point == data.IGNORE).all()
+
+
+@pytest.mark.parametrize("kind", ["drop_one", "drop_pair", "drop_one_recolour"])
+def test_labels_for_missing_moves(kind):
+    noisy, truth = KINDS[kind](game(4), 19, random.Random(0), 50)
+    wrong, ed, _ = data.labels_for(noisy, [truth], W)
+    gap = truth.undo.start
+    assert wrong[gap] == wrong[gap - 1] == 1 and wrong.sum() == 2
+    assert data.EDIT_CLASSES[ed[gap]] == "missing_before"
+    assert data.EDIT_CLASSES[ed[gap - 1]] == "missing_after"
+
+
+def _window_perm(sym: int) -> np.ndarray:
+    """perm[cell in sym frame] = cell in the plain frame."""
+    perm = np.zeros(W * W, int)
+    for cell in range(W * W):
+        a = transform((cell // W, cell % W), sym, W)
+        perm[a[0] * W + a[1]] = cell
+    return perm
+
+
+@pytest.mark.parametrize("sym", range(8))
+def test_symmetry_keeps_labels_and_moves_the_planes(sym):
+    g = data.Game(game(5, 150), [], [], 0, None, "train")
+    ch = Channel(weights={"near": 1.0, "two_lines": 1.0, "swap2": 1.0}, errors_per_game=3)
+    plain = data.make_example(g, ch, random.Random(9), window=W, history=K, sym=0)
+    moved = data.make_example(g, ch, random.Random(9), window=W, history=K, sym=sym)
+    assert plain["wrong"].sum() > 0
+    np.testing.assert_array_equal(plain["wrong"], moved["wrong"])
+    np.testing.assert_array_equal(plain["edit"], moved["edit"])
+    perm = _window_perm(sym)
+    for t in np.flatnonzero(plain["point"] != data.IGNORE):
+        if plain["point"][t] < W * W:
+            assert perm[moved["point"][t]] == plain["point"][t]
+    P = data.n_planes(K)
+    a = plain["planes"].reshape(len(perm) and -1, P, W * W)
+    b = moved["planes"].reshape(-1, P, W * W)[:, :, np.argsort(perm)]
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(plain["features"], moved["features"])
+
+
+def test_collate_pads_and_masks():
+    cache = data.cache_from_games([game(s, 40 + 10 * s) for s in range(4)])
+    exs = [data.make_example(cache.game(i), None, random.Random(0), window=W, history=K) for i in range(4)]
+    inputs, targets = data.collate(exs)
+    assert inputs["mask"].shape == (4, 70) and int(inputs["mask"].sum()) == 40 + 50 + 60 + 70
+    assert inputs["planes"].shape[0] == int(inputs["mask"].sum())
+    assert (targets["wrong"][~inputs["mask"]] == data.IGNORE).all()
+    assert (targets["wrong"][inputs["mask"]] == 0).all()
+
+
+def test_stream_is_sharded_and_seeded(tmp_path):
+    cache = data.cache_from_games([game(s, 40) for s in range(6)])
+    path = tmp_path / "c.npz"
+    data.save_cache(cache, path)
+    loaded = data.GameCache.load(path)
+    assert [m.point for m in loaded.game(2).moves] == [m.point for m in cache.game(2).moves]
+    s0 = data.TaggingStream(loaded, range(6), rank=0, world=2, max_tokens=10_000, chunk=3)
+    s1 = data.TaggingStream(loaded, range(6), rank=1, world=2, max_tokens=10_000, chunk=3)
+    a, b = next(iter(s0)), next(iter(s1))
+    assert len(a[0]["lengths"]) == len(b[0]["lengths"]) == 3  # 6 games, 2 ranks
+    again = next(iter(data.TaggingStream(loaded, range(6), rank=0, world=2, max_tokens=10_000, chunk=3)))
+    assert (again[1]["wrong"] == a[1]["wrong"]).all()
+
+
+def test_usable_filters_illegal_and_short():
+    from gofix.record import GameRecord, Node
+
+    good = GameRecord("x", 0, 19, Node(), moves=game(6, 40))
+    assert data.usable(good)
+    bad = GameRecord("x", 0, 19, Node(), moves=good.moves + [good.moves[0]._replace(colour="w")])
+    assert not data.usable(bad)
+    assert not data.usable(GameRecord("x", 0, 19, Node(), moves=good.moves[:20]))
+    assert not data.usable(GameRecord("x", 0, 13, Node(), moves=[]))
+
+
+def _slow_snapshots(moves, size=19):
+    """Reference: every point's code recomputed with the public Board API."""
+    from gofix.board import Board
+
+    board = Board(size, superko=False)
+    out = []
+    for m in moves:
+        snap = np.zeros((size, size), np.int8)
+        for r in range(size):
+            for c in range(size):
+                who = board.get((r, c))
+                if who is not None:
+                    snap[r, c] = min(board.liberties((r, c)), 3) + (0 if who == "b" else 3)
+        out.append(snap)
+        board.play_unchecked(m[0], m[1])
+    return np.array(out)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_incremental_snapshots_match_a_full_recount(seed):
+    moves = game(seed, 160)
+    noisy, _ = Channel(errors_per_game=4).corrupt(moves, 19, random.Random(seed))  # occupied moves too
+    noisy = noisy + [Move("b", None), Move("w", (0, 0)), Move("b", (0, 1)), Move("w", (1, 0))]
+    np.testing.assert_array_equal(data.snapshots(noisy), _slow_snapshots(noisy))
+
+
+def test_suicide_recodes_the_board():
+    # White fills its own last liberty at (0,0): the stone is removed
+    moves = [Move("b", (0, 1)), Move("w", (5, 5)), Move("b", (1, 0)), Move("w", (0, 0)), Move("b", (9, 9))]
+    np.testing.assert_array_equal(data.snapshots(moves), _slow_snapshots(moves))

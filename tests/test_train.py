@@ -1,0 +1,118 @@
+"""The training loop: runs, validates, checkpoints, resumes, and runs under torchrun (2 CPU processes)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from gofix import checkpoint, data
+from gofix.synth import random_game
+from gofix.train import TrainConfig, evaluate, parse_args, train
+
+
+def tiny_cache(n_train: int = 8, n_val: int = 3, seed: int = 0) -> data.GameCache:
+    rng = random.Random(seed)
+    games = [random_game(rng, rng.randrange(40, 80)) for _ in range(n_train + n_val)]
+    return data.cache_from_games(games, ["train"] * n_train + ["val"] * n_val)
+
+
+class Recorder:
+    def __init__(self):
+        self.steps, self.evals, self.paths = [], [], []
+
+    def on_step(self, info):
+        self.steps.append(info)
+
+    def on_eval(self, info):
+        self.evals.append(info)
+
+    def on_checkpoint(self, path, info):
+        self.paths.append(path)
+
+
+def cfg(tmp_path, **kw) -> TrainConfig:
+    base = dict(out_dir=str(tmp_path / "run"), preset="tiny", max_steps=6, eval_every_s=1e9, threads=1,
+                max_tokens=600, warmup_steps=2, val_games=3)
+    return TrainConfig(**{**base, **kw})
+
+
+def test_train_reports_and_checkpoints(tmp_path):
+    rec = Recorder()
+    metrics = train(cfg(tmp_path), [rec], cache=tiny_cache())
+    assert [s["step"] for s in rec.steps] == list(range(1, 7))
+    assert len(rec.evals) == 1 and rec.evals[0]["step"] == 6
+    for key in ("loss", "precision", "recall", "f05", "top_flag", "point_top1", "recall_at_1pct"):
+        assert key in metrics
+    model, ck = checkpoint.load(tmp_path / "run" / "last.pt")
+    assert ck["step"] == 6 and ck["optimizer"] is not None and ck["train_config"]["preset"] == "tiny"
+    assert (tmp_path / "run" / "best.pt").exists()
+
+
+def test_resume_continues_at_the_saved_step(tmp_path):
+    cache = tiny_cache()
+    train(cfg(tmp_path, max_steps=4), cache=cache)
+    rec = Recorder()
+    train(cfg(tmp_path, max_steps=7, resume=True), [rec], cache=cache)
+    assert [s["step"] for s in rec.steps] == [5, 6, 7]
+    assert checkpoint.read(tmp_path / "run" / "last.pt")["step"] == 7
+
+
+def test_data_worker_process(tmp_path):
+    rec = Recorder()
+    train(cfg(tmp_path, max_steps=3, workers=1), [rec], cache=tiny_cache())
+    assert [s["step"] for s in rec.steps] == [1, 2, 3]
+
+
+def test_same_seed_same_run(tmp_path):
+    cache = tiny_cache()
+    a, b = Recorder(), Recorder()
+    train(cfg(tmp_path / "a", max_steps=3), [a], cache=cache)
+    train(cfg(tmp_path / "b", max_steps=3), [b], cache=cache)
+    assert [s["loss"] for s in a.steps] == [s["loss"] for s in b.steps]
+
+
+def test_evaluate_figures_on_a_perfect_model():
+    class Oracle(torch.nn.Module):
+        def forward(self, inputs, targets):
+            w = targets["wrong"].clamp(min=0).float()
+            e = torch.nn.functional.one_hot(targets["edit"].clamp(min=0), len(data.EDIT_CLASSES)).float()
+            p = torch.nn.functional.one_hot(targets["point"].clamp(min=0), 82).float()
+            return {"wrong": (w * 2 - 1) * 10, "edit": e, "point": p}, torch.tensor(0.0)
+
+    cache = tiny_cache(0, 6)
+    m = evaluate(Oracle(), data.fixed_batches(cache, range(6), max_tokens=2000))
+    assert m["precision"] == m["recall"] == m["f05"] == 1.0
+    assert m["top_flag"] == 1.0 and m["edit_acc"] == 1.0 and m["point_top1"] == 1.0
+
+
+def test_command_line_parses():
+    c = parse_args(["--preset", "tiny", "--causal", "--max-steps", "3", "--set", "hidden=16"])
+    assert c.causal and c.max_steps == 3 and c.overrides == {"hidden": 16}
+
+
+def test_two_process_ddp_smoke(tmp_path):
+    path = tmp_path / "c.npz"
+    data.save_cache(tiny_cache(8, 2), path)
+    out = tmp_path / "ddp"
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
+           "-m", "gofix.train", "--cache", str(path), "--out-dir", str(out), "--preset", "tiny",
+           "--max-steps", "3", "--threads", "1", "--max-tokens", "400", "--val-games", "2",
+           "--eval-every-s", "1000000"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)  # its own process group: a hang kills every rank
+    try:
+        stdout, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("torchrun did not finish in 120 s")
+    assert proc.returncode == 0, stderr[-3000:]
+    assert "eval" in stdout
+    assert checkpoint.read(out / "last.pt")["step"] == 3
