@@ -433,11 +433,13 @@ def evaluate_cmd(
             raise typer.Exit(2)
         results = []
         _inference_threads()
+        load_start = time.perf_counter()
         try:
             systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=repair_threshold)
         except GofixError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
+        load_s = time.perf_counter() - load_start
         for system in systems:
             progress.update(task, description=system.name, completed=0, total=len(cases))
             outputs, secs = ev.run_system(system, cases, lambda k: progress.update(task, completed=k))
@@ -447,9 +449,10 @@ def evaluate_cmd(
         return "calibrated per model" if t is None else t
 
     header = (f"gofix eval on {source}: {len(cases)} games (flag threshold {shown(threshold)}, "
-              f"repair threshold {shown(repair_threshold)}, margin {margin})")
+              f"repair threshold {shown(repair_threshold)}, margin {margin}; models loaded in {load_s:.2f} s)")
     if as_json:
-        sys.stdout.write(json.dumps({"data": source, "results": [r.to_dict() for r in results]}) + "\n")
+        sys.stdout.write(json.dumps({"data": source, "load_seconds": load_s,
+                                     "results": [r.to_dict() for r in results]}) + "\n")
     else:
         out.print(_scores_table(results, header))
     if markdown_path is not None:

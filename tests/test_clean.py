@@ -143,20 +143,20 @@ def test_fix_writes_and_never_overwrites(tmp_path):
     src.write_text(_sgf(moves))
     original = src.read_bytes()
     out = tmp_path / "fixed.sgf"
-    res = runner.invoke(app, ["fix", str(src), "-o", str(out)])
+    res = runner.invoke(app, ["fix", str(src), "-o", str(out), "--rules-only"])
     assert res.exit_code == 0, res.output
     assert src.read_bytes() == original
     (rec,) = parse_collection(out.read_bytes(), "fixed.sgf")
     assert [(m.colour, m.point) for m in rec.moves] == [(m.colour, m.point) for m in moves]
     assert runner.invoke(app, ["fix", str(src), "-o", str(out)]).exit_code == 2  # exists
     assert runner.invoke(app, ["fix", str(src)]).exit_code == 2  # neither -o nor --in-place
-    res = runner.invoke(app, ["fix", str(src), "--in-place"])
+    res = runner.invoke(app, ["fix", str(src), "--in-place", "--rules-only"])
     assert res.exit_code == 0
     assert (tmp_path / "g.sgf.bak").read_bytes() == original
 
 
 def test_clean_cli(archive, tmp_path):
-    res = runner.invoke(app, ["clean", str(archive), "--out", str(tmp_path / "o"), "--jobs", "1"],
+    res = runner.invoke(app, ["clean", str(archive), "--out", str(tmp_path / "o"), "--jobs", "1", "--rules-only"],
                         terminal_width=200)
     assert res.exit_code == 1, res.output  # one game flagged, one unreadable
     assert "report" in res.stdout

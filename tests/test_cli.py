@@ -34,7 +34,7 @@ def games(tmp_path):
 
 def test_check_json_schema_and_exit_code(games):
     d, _, bad = games
-    res = runner.invoke(app, ["check", str(d), "--json"])
+    res = runner.invoke(app, ["check", str(d), "--json", "--rules-only"])
     assert res.exit_code == 1, res.output
     rows = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
     assert len(rows) == 3
@@ -55,8 +55,8 @@ def test_check_json_schema_and_exit_code(games):
 
 def test_check_exit_codes(games, tmp_path):
     d, _, _ = games
-    assert runner.invoke(app, ["check", str(d / "clean.sgf")]).exit_code == 0
-    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf")])
+    assert runner.invoke(app, ["check", str(d / "clean.sgf"), "--rules-only"]).exit_code == 0
+    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf"), "--rules-only"])
     assert res.exit_code == 1
     assert "occupied" in res.stdout and "1 flagged" in res.stdout
     assert runner.invoke(app, ["check", str(d / "broken.sgf")]).exit_code == 2  # nothing readable
@@ -66,7 +66,7 @@ def test_check_exit_codes(games, tmp_path):
 
 def test_check_reports_gtp_and_sgf_points(games):
     d, _, bad = games
-    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf")], terminal_width=200)
+    res = runner.invoke(app, ["check", str(d / "sub" / "bad.sgf"), "--rules-only"], terminal_width=200)
     from gofix.coords import to_gtp
 
     assert to_gtp(bad[10].point, 19) in res.stdout and bad[10].sgf in res.stdout
@@ -90,7 +90,7 @@ def test_corrupt_then_eval(games, tmp_path):
     assert (out / "truth.jsonl").read_bytes() == (out2 / "truth.jsonl").read_bytes()
     assert (out / "g0.sgf").read_bytes() == (out2 / "g0.sgf").read_bytes()
     # eval reads the corrupted set back
-    res = runner.invoke(app, ["eval", str(out), "--json"])
+    res = runner.invoke(app, ["eval", str(out), "--json", "--rules-only"])
     assert res.exit_code == 0, res.output
     rep = json.loads(res.stdout.strip().splitlines()[-1])
     rules = rep["results"][0]
@@ -104,7 +104,7 @@ def test_eval_builds_cases_from_clean_games(tmp_path):
     for k in range(8):
         (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 90)))
     md = tmp_path / "report.md"
-    res = runner.invoke(app, ["eval", str(src), "--split", "all", "--limit", "8", "--markdown", str(md)])
+    res = runner.invoke(app, ["eval", str(src), "--split", "all", "--limit", "8", "--markdown", str(md), "--rules-only"])
     assert res.exit_code == 0, res.output
     assert "rules only" in res.stdout and "| rules only | 8 |" in md.read_text()
     res = runner.invoke(app, ["eval", str(src), "--split", "bogus"])
@@ -142,4 +142,14 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     model, ck = load(out / "last.pt")
     assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
     assert runner.invoke(app, ["train", str(src), "--model", "seq2seq"]).exit_code == 2
+    # the trained checkpoint plugs into check and eval (findings of kind 'suspect' when it is unsure)
+    res = runner.invoke(app, ["check", str(src), "--model", str(out / "last.pt"), "--json", "--threshold", "0.0"])
+    rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
+    assert len(rows) == 12 and all(f["kind"] == "suspect" for r in rows for f in r["findings"])
+    assert all(r["status"] == "flagged" for r in rows)  # threshold 0: every move is suspect
+    res = runner.invoke(app, ["eval", str(src), "--split", "all", "--limit", "4", "--model", str(out / "last.pt"),
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    systems = [r["system"] for r in json.loads(res.stdout.strip().splitlines()[-1])["results"]]
+    assert systems == ["rules only", "tagger (both sides)"]
     assert runner.invoke(app, ["train", str(src), "--time-budget", "soon"]).exit_code == 2

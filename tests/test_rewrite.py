@@ -64,6 +64,10 @@ def test_with_repairs_keeps_original_as_variation_and_marks_changes():
     assert line[6].props["BL"] == [b"120"]
     assert again.root.props["GC"] == [b"Game 3\ngofix: 1 move changed"]
     assert again.root.props["PB"] == [b"Kitani"]
+    # strictly valid FF[4] (the strict reader allows no recovery), UTF-8 declared
+    (strict,) = parse_collection(data, "fixed.sgf", strict=True)
+    assert isinstance(strict, type(again)) and _pts(strict.moves) == _pts(fixed)
+    assert again.root.props["CA"] == [b"UTF-8"]
     # other Go software reads it: sgfmill's main line is the repaired one
     game = sgfmill.sgf.Sgf_game.from_bytes(data)
     seq = [n.get_move() for n in game.get_main_sequence()[1:]]
