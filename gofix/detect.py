@@ -121,8 +121,9 @@ class ModelDetector:
             colour, point, sgf = record.moves[i]
             gtp = to_gtp(point, SIZE) if point is None or on_board(point, SIZE) else ""
             repair = self._repair(record, scores, i)
+            where = scores.best_point[i] if scores.edit(i) in ("near", "two_lines") else None
             out.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(scores.p_wrong[i]), repair, gtp,
-                               f"the model finds this move unlikely ({scores.edit(i)})"))
+                               f"the model finds this move unlikely ({scores.edit(i)})", where))
         return out
 
     @staticmethod
