@@ -82,8 +82,10 @@ class ModelSystem:
     """A tagger and the repair engine on top of it.
 
     Flags: every move with the tagger's ``p_wrong`` as its confidence (so the
-    precision-recall curve can sweep the threshold), plus the rules' flags at
-    1.0. The repaired record is the repair engine's.
+    precision-recall curve can sweep the threshold). The rules' findings are
+    not mixed in: after an error they mostly land on later moves that the
+    error made illegal, outside its window (see the rules-only row). The
+    repaired record is the repair engine's.
     """
 
     def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5):
@@ -97,18 +99,14 @@ class ModelSystem:
 
     def run(self, case: Case) -> Output:
         rec = _as_record(case)
-        rules = RulesOnly().run(case).flags
         if self.repairer is None:
             scores = self.detector.analyse(rec)
             repaired = None
         else:
             result = self.repairer.repair(rec)
             scores, repaired = result.scores, result.moves
-        flags = dict(rules)
-        if scores is not None:
-            for i, p in enumerate(scores.p_wrong):
-                flags[i] = max(flags.get(i, 0.0), float(p))
-        return Output(sorted(flags.items()), repaired)
+        flags = [] if scores is None else [(i, float(p)) for i, p in enumerate(scores.p_wrong)]
+        return Output(flags, repaired)
 
 
 def _as_record(case: Case) -> GameRecord:
