@@ -109,7 +109,10 @@ class ModelDetector:
 
     def findings(self, record, rule_findings: list[Finding]) -> list[Finding]:
         """'suspect' findings for moves at or above the threshold that the rules did not flag."""
-        scores = self.analyse(record)
+        return self.findings_from(record, self.analyse(record), rule_findings)
+
+    def findings_from(self, record, scores: MoveScores | None, rule_findings: list[Finding]) -> list[Finding]:
+        """``findings`` from scores already computed by ``analyse`` (no second forward pass)."""
         if scores is None:
             return []
         ruled = {f.move for f in rule_findings}

@@ -126,7 +126,7 @@ class ModelRepairer:
         first = self.detector.analyse(record)
         findings = rule_findings(record)
         if first is not None:
-            findings += self.detector.findings(record, findings)
+            findings += self.detector.findings_from(record, first, findings)
             findings.sort(key=lambda f: f.move)
         if first is None or record.size != 19:
             return RepairResult(list(record.moves), [], findings, first)

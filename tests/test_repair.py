@@ -45,7 +45,7 @@ class KnowingDetector:
     def analyse(self, rec):
         return self.analyse_many([rec])[0]
 
-    def findings(self, record, rule_findings):
+    def findings_from(self, record, scores, rule_findings):
         return []
 
 
