@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Callable, Iterator
 
-from .corrupt import Channel
+from .corrupt import Channel, clean_enough
 from .errors import GofixError
 from .record import GameRecord
 from .sgf_io import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, iter_games
@@ -102,7 +102,6 @@ def corrupt_tree(
     written file, ``source`` its id in the input. Existing
     files in ``out`` are overwritten (atomically); ``src`` is only read.
     """
-    from .evaluate import clean_enough
     from .rewrite import with_main_line
 
     stats = CorruptStats()

@@ -67,6 +67,7 @@ from .coords import Point, on_board, to_sgf
 from .record import Move, opponent
 
 __all__ = [
+    "clean_enough",
     "Edit",
     "Truth",
     "Channel",
@@ -76,6 +77,19 @@ __all__ = [
     "undo_all",
     "occupancy",
 ]
+
+
+def clean_enough(record, min_moves: int = 30) -> bool:
+    """A record usable as ground truth for corruption: long enough and legal throughout.
+
+    'turn' is allowed in handicap or setup games (odd handicap placements), nothing else.
+    """
+    if len(record.moves) < min_moves:
+        return False
+    rep = replay(record.size, record.moves, setup_black=record.setup_black, setup_white=record.setup_white,
+                 handicap=record.handicap, first_player=record.first_player)
+    allowed = ("ok", "turn") if record.handicap or record.setup_black else ("ok",)
+    return all(c in allowed for c in rep.classes)
 
 
 # ---------------------------------------------------------------- truth and edits

@@ -43,7 +43,7 @@ import torch
 
 from .board import Board, replay
 from .coords import on_board, to_flat, transform
-from .corrupt import Channel, Truth
+from .corrupt import Channel, Truth, clean_enough
 from .record import Move
 from .tokens import N_FEATURES, move_features
 
@@ -149,13 +149,8 @@ class GameCache:
 
 
 def usable(record, min_moves: int = 30) -> bool:
-    """19x19, >= min_moves moves, every move on the board and legal ('turn' allowed with handicap)."""
-    if record.size != SIZE or len(record.moves) < min_moves:
-        return False
-    rep = replay(SIZE, record.moves, setup_black=record.setup_black, setup_white=record.setup_white,
-                 handicap=record.handicap, first_player=record.first_player)
-    allowed = ("ok", "turn") if record.handicap or record.setup_black else ("ok",)
-    return all(c in allowed for c in rep.classes)
+    """19x19 and ``corrupt.clean_enough``: long enough, every move on the board and legal."""
+    return record.size == SIZE and clean_enough(record, min_moves)
 
 
 def build_cache(paths: Iterable, out_path, *, min_moves: int = 30, limit: int | None = None,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from .board import replay
-from .corrupt import Channel, Truth
+from .corrupt import Channel, Truth, clean_enough
 from .record import GameRecord, Move
 from .sgf_io import Unreadable
 
@@ -133,16 +133,6 @@ def available_systems(model=None, ablation=None, *, threshold: float | None = No
 
 
 # ------------------------------------------------------------------ building cases
-
-
-def clean_enough(record: GameRecord, min_moves: int = 30) -> bool:
-    """A record usable as ground truth: long enough and legal throughout."""
-    if len(record.moves) < min_moves:
-        return False
-    rep = replay(record.size, record.moves, setup_black=record.setup_black,
-                 setup_white=record.setup_white, handicap=record.handicap,
-                 first_player=record.first_player)
-    return all(c == "ok" for c in rep.classes)
 
 
 def make_cases(

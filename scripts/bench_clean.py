@@ -44,7 +44,7 @@ def main() -> int:
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
-    from gofix.evaluate import clean_enough
+    from gofix.corrupt import clean_enough
     from gofix.record import GameRecord
     from gofix.sgf_io import dump_game, iter_games
     from gofix.splits import game_key, split_of
