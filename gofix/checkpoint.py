@@ -26,10 +26,11 @@ FORMAT = "gofix-checkpoint"
 VERSION = 1
 
 
-def make(model, *, model_kind: str = "birnn-tagger", train_config: dict | None = None, step: int = 0,
+def make(model, *, model_kind: str | None = None, train_config: dict | None = None, step: int = 0,
          metrics: dict | None = None, optimizer: dict | None = None, rng: dict | None = None) -> dict:
     """The checkpoint dict of ``model`` (a module with ``.cfg.to_dict()``, or DDP around one)."""
     model = getattr(model, "module", model)
+    model_kind = model_kind or getattr(model, "KIND", "birnn-tagger")
     return {
         "format": FORMAT,
         "version": VERSION,

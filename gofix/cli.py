@@ -203,13 +203,33 @@ def _detector(model: Optional[Path], threshold: Optional[float]):
 
 
 def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Optional[float],
-                      threads: Optional[int] = None):
-    """What repairs games: the tagger and the repair engine, or the rules only (which repair nothing)."""
-    from .pretrained import RepairerFactory
+                      threads: Optional[int] = None, seq2seq: Optional[Path] = None, use_seq2seq: bool = True):
+    """What repairs games: the tagger, the encoder-decoder and the repair engine, or the rules only."""
+    from .errors import CheckpointError
+    from .pretrained import RepairerFactory, load_scorer
 
     if not rules_only and _detector(model, None) is None:  # fails early, here, on a bad checkpoint
         rules_only = True
-    return RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads)
+    factory = RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads,
+                              seq2seq_path=seq2seq, use_seq2seq=use_seq2seq)
+    spath = factory.scorer_path()
+    if spath is not None:
+        try:
+            load_scorer(spath)  # here too: a bad file is an error before any work starts
+        except CheckpointError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+    return factory
+
+
+def _seq2seq_option():
+    return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
+                        help="An encoder-decoder checkpoint that judges repairs (default: the bundled one, "
+                             "with the bundled tagger).")
+
+
+def _no_seq2seq_option():
+    return typer.Option(False, "--no-seq2seq", help="Let the tagger judge its own repairs (no encoder-decoder).")
 
 
 @app.command()
@@ -222,6 +242,8 @@ def fix(
         None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
+    seq2seq: Optional[Path] = _seq2seq_option(),
+    no_seq2seq: bool = _no_seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Write a repaired record: repaired main line, the original kept as a variation.
@@ -245,7 +267,7 @@ def fix(
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
     data = src.read_bytes()
-    repairer = _repairer_factory(rules_only, model, threshold)()
+    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, use_seq2seq=not no_seq2seq)()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -284,6 +306,8 @@ def clean(
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
+    seq2seq: Optional[Path] = _seq2seq_option(),
+    no_seq2seq: bool = _no_seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
@@ -299,7 +323,8 @@ def clean(
         err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
         raise typer.Exit(2)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1)  # one thread per worker
+    factory = _repairer_factory(rules_only, model, threshold, threads=1,  # one thread per worker
+                                seq2seq=seq2seq, use_seq2seq=not no_seq2seq)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -396,6 +421,8 @@ def evaluate_cmd(
                                          help="A tagger checkpoint (default: the bundled model)."),
     ablation: Optional[Path] = typer.Option(None, "--ablation", exists=True, dir_okay=False,
                                             help="A left-context-only tagger to compare (default: the bundled one)."),
+    seq2seq: Optional[Path] = _seq2seq_option(),
+    no_seq2seq: bool = _no_seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Evaluate the rules only."),
 ) -> None:
     """Measure detection and repair on corrupted games with known truth.
@@ -435,7 +462,8 @@ def evaluate_cmd(
         _inference_threads()
         load_start = time.perf_counter()
         try:
-            systems = [ev.RulesOnly()] if rules_only else ev.available_systems(model, ablation, threshold=repair_threshold)
+            systems = [ev.RulesOnly()] if rules_only else ev.available_systems(
+                model, ablation, threshold=repair_threshold, seq2seq=seq2seq, use_seq2seq=not no_seq2seq)
         except GofixError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
@@ -489,15 +517,18 @@ def train(
     data: Path = typer.Argument(..., exists=True, readable=True,
                                 help="Clean games (file, directory, archive), or a cache .npz built earlier."),
     out_dir: Path = typer.Option(Path("runs/train"), "--out", "-o", help="Checkpoints (last.pt, best.pt) go here."),
-    model: str = typer.Option("birnn", "--model", help="Which model: birnn (the board-aware tagger)."),
-    preset: str = typer.Option("small", help="Model size: tiny, small, default, large."),
+    model: str = typer.Option("birnn", "--model",
+                              help="Which model: birnn (the board-aware tagger), seq2seq (the encoder-decoder "
+                                   "that judges repairs), or all (both, the budget split between them, "
+                                   "into OUT/birnn and OUT/seq2seq)."),
+    preset: str = typer.Option("small", help="Model size: tiny, small, default (and large for the tagger)."),
     time_budget: str = typer.Option("30m", "--time-budget", help="Training time, e.g. 30m, 2h."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.pt."),
     causal: bool = typer.Option(False, "--causal", help="Left context only (the ablation)."),
     seed: int = typer.Option(0, help="Seed for everything random."),
     threads: int = typer.Option(0, help="Torch threads (0: the cores available)."),
 ) -> None:
-    """Train the tagger on your own archive of clean games.
+    """Train the tagger and/or the encoder-decoder on your own archive of clean games.
 
     Builds a compact cache of the 19x19 games first (OUT/cache.npz), then
     trains with new synthetic errors every epoch, validating and writing
@@ -507,8 +538,10 @@ def train(
     """
     from .train import TrainConfig, train as run_training
 
-    if model != "birnn":
-        raise typer.BadParameter(f"model {model!r} is not available; this version trains 'birnn'")
+    if model not in ("birnn", "seq2seq", "all"):
+        raise typer.BadParameter(f"model must be birnn, seq2seq or all, not {model!r}")
+    if causal and model != "birnn":
+        raise typer.BadParameter("--causal is the tagger's ablation: use it with --model birnn")
     budget = _seconds(time_budget)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = data
@@ -521,8 +554,13 @@ def train(
                 task = progress.add_task("reading games", total=None, rate=0.0)
                 stats = build_cache([data], cache, progress=lambda n, kept: progress.update(task, completed=n))
             out.print(f"cache {cache}: {stats}")
-    cfg = TrainConfig(cache=str(cache), out_dir=str(out_dir), preset=preset, causal=causal, seed=seed,
-                      time_budget_s=budget, threads=threads, resume=resume)
+    kinds = ["birnn", "seq2seq"] if model == "all" else [model]
+    if model == "all":
+        budget = budget / 2
+    configs = [TrainConfig(cache=str(cache), out_dir=str(out_dir / kind if model == "all" else out_dir), model=kind,
+                           preset=preset, causal=causal, seed=seed, time_budget_s=budget, threads=threads,
+                           resume=resume)
+               for kind in kinds]
 
     class Report:
         def __init__(self, progress, task):
@@ -533,7 +571,7 @@ def train(
                                  description=f"step {info['step']} loss {info['loss']:.3f}")
 
         def on_eval(self, info):
-            keys = ("loss", "precision", "recall", "f05", "top_flag", "point_top1")
+            keys = ("loss", "precision", "recall", "f05", "top_flag", "point_top1", "token_acc", "repair_acc")
             out.print("validation: " + ", ".join(f"{k} {info[k]:.3f}" for k in keys if k in info))
 
         def on_checkpoint(self, path, info):
@@ -541,9 +579,10 @@ def train(
 
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err, disable=not err.is_terminal) as progress:
-        task = progress.add_task("training", total=budget)
-        metrics = run_training(cfg, [Report(progress, task)])
-    out.print(f"done: {metrics}")
+        for cfg in configs:
+            task = progress.add_task(f"training {cfg.model}", total=budget)
+            metrics = run_training(cfg, [Report(progress, task)])
+            out.print(f"done ({cfg.model}, {escape(cfg.out_dir)}): {metrics}")
 
 
 if __name__ == "__main__":  # pragma: no cover

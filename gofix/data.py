@@ -422,13 +422,28 @@ def make_example(game: Game, channel: Channel | None, rng: random.Random, *, win
     else:
         noisy, truths = list(game.moves), []
     wrong, edit, point = labels_for(noisy, truths, window, sym)
+    seen = transform_moves(noisy, sym)
     enc = encode_moves(
-        transform_moves(noisy, sym), setup_black=[transform(p, sym, SIZE) for p in game.setup_black],
+        seen, setup_black=[transform(p, sym, SIZE) for p in game.setup_black],
         setup_white=[transform(p, sym, SIZE) for p in game.setup_white], handicap=game.handicap,
         first_player=game.first_player, window=window, history=history,
     )
+    points, colours = move_tokens(seen)
+    clean_points, clean_colours = move_tokens(transform_moves(game.moves, sym))
     return {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
+            "points": points, "colours": colours, "clean": clean_colours * TOKEN_POINTS + clean_points,
             "wrong": wrong, "edit": edit, "point": point, "corrupted": bool(truths)}
+
+
+TOKEN_POINTS = SIZE * SIZE + 1  # point ids of move_tokens: flat index, SIZE*SIZE for a pass/off-board
+
+
+def move_tokens(moves: Sequence[Move]) -> tuple[np.ndarray, np.ndarray]:
+    """``(points, colours)`` int64 ``(T,)``: flat point (``SIZE*SIZE`` = pass or off-board), 0 black / 1 white."""
+    pts = np.array([p[0] * SIZE + p[1] if p is not None and on_board(p, SIZE) else SIZE * SIZE
+                    for _, p, *_ in moves], np.int64)
+    cols = np.array([0 if m[0] == "b" else 1 for m in moves], np.int64)
+    return pts, cols
 
 
 # ---------------------------------------------------------------- batches
@@ -449,13 +464,26 @@ def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
     F = examples[0]["features"].shape[1]
     feats = torch.zeros(B, T, F)
     tg = {k: torch.full((B, T), IGNORE, dtype=torch.int64) for k in ("wrong", "edit", "point")}
+    extra = {}
     for b, e in enumerate(examples):
         n = len(e["features"])
         feats[b, :n] = torch.from_numpy(e["features"])
         for k in tg:
             if k in e:
                 tg[k][b, :n] = torch.from_numpy(e[k])
+    if all("points" in e for e in examples):  # the encoder-decoder's inputs and targets
+        for key, fill in (("points", 0), ("colours", 0)):
+            t = torch.full((B, T), fill, dtype=torch.int64)
+            for b, e in enumerate(examples):
+                t[b, : len(e[key])] = torch.from_numpy(e[key])
+            extra[key] = t
+    if all("clean" in e for e in examples):
+        Tc = max(len(e["clean"]) for e in examples)
+        tg["clean"] = torch.full((B, Tc), IGNORE, dtype=torch.int64)
+        for b, e in enumerate(examples):
+            tg["clean"][b, : len(e["clean"])] = torch.from_numpy(e["clean"])
     inputs = {
+        **extra,
         "planes": torch.from_numpy(np.concatenate([e["planes"] for e in examples])),
         "on_board": torch.from_numpy(np.concatenate([e["on_board"] for e in examples])),
         "features": feats,

@@ -79,7 +79,7 @@ class RulesOnly:
 
 
 class ModelSystem:
-    """A tagger and the repair engine on top of it.
+    """A tagger and the repair engine on top of it (with the encoder-decoder as judge when given).
 
     Flags: every move with the tagger's ``p_wrong`` as its confidence (so the
     precision-recall curve can sweep the threshold). The rules' findings are
@@ -88,14 +88,14 @@ class ModelSystem:
     repaired record is the repair engine's.
     """
 
-    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5):
-        """``threshold``: the repair engine's confidence threshold."""
+    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None):
+        """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``."""
         from .repair import ModelRepairer
 
         self.name = name
         self.detector = detector
         self.threshold = detector.threshold  # the flag threshold detection is scored at
-        self.repairer = ModelRepairer(detector, threshold=threshold) if repair else None
+        self.repairer = ModelRepairer(detector, threshold=threshold, scorer=scorer) if repair else None
 
     def run(self, case: Case) -> Output:
         rec = _as_record(case)
@@ -116,19 +116,30 @@ def _as_record(case: Case) -> GameRecord:
                       list(case.setup_white), case.handicap)
 
 
-def available_systems(model=None, ablation=None, *, threshold: float | None = None) -> list[System]:
+def available_systems(model=None, ablation=None, *, threshold: float | None = None, seq2seq=None,
+                      use_seq2seq: bool = True) -> list[System]:
     """The systems ``gofix eval`` compares: the rules always; the tagger (``model`` or the
-    bundled one) and its left-context ablation (``ablation`` or the bundled one) when present.
+    bundled one) repairing alone; the tagger with the encoder-decoder (``seq2seq`` or the
+    bundled one) judging its repairs; the tagger's left-context ablation (``ablation`` or the
+    bundled one). Each only when its weights are there.
     ``threshold``: the repair engine's (None: each model card's calibrated one)."""
-    from .pretrained import calibrated_threshold, causal_checkpoint, default_checkpoint, load_detector
+    from .pretrained import (calibrated_threshold, causal_checkpoint, default_checkpoint, load_detector,
+                             load_scorer, seq2seq_checkpoint)
 
     systems: list[System] = [RulesOnly()]
-    for name, path in (("tagger (both sides)", model or default_checkpoint()),
-                       ("tagger (left only)", ablation or (causal_checkpoint() if model is None else None))):
+    tagger = model or default_checkpoint()
+    s2s = (seq2seq or (seq2seq_checkpoint() if model is None else None)) if use_seq2seq else None
+    runs = [("tagger (both sides)", tagger, None)]
+    if tagger is not None and s2s is not None:
+        runs.append(("tagger + seq2seq", tagger, s2s))
+    runs.append(("tagger (left only)", ablation or (causal_checkpoint() if model is None else None), None))
+    for name, path, spath in runs:
         if path is None:
             continue
-        rt = threshold if threshold is not None else calibrated_threshold(path, "repair_threshold")
-        systems.append(ModelSystem(name, load_detector(path), threshold=rt))
+        card = spath or path
+        rt = threshold if threshold is not None else calibrated_threshold(card, "repair_threshold")
+        scorer = load_scorer(spath) if spath is not None else None
+        systems.append(ModelSystem(name, load_detector(path), threshold=rt, scorer=scorer))
     return systems
 
 

@@ -2,8 +2,11 @@
 
 ``gofix/weights/tagger.pt`` is the default board-aware tagger (both sides of
 every move); ``gofix/weights/tagger-causal.pt`` its left-context ablation, used
-only by ``gofix eval`` to show what looking at both sides buys. Either may be
-absent (a source checkout before training); then gofix falls back to the rules.
+only by ``gofix eval`` to show what looking at both sides buys;
+``gofix/weights/seq2seq.pt`` the encoder-decoder that judges candidate repairs
+and proposes missing moves. Any may be absent (a source checkout before
+training); then gofix falls back to what is there (the tagger rescoring its own
+candidates, or the rules alone).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 WEIGHTS = Path(__file__).resolve().parent / "weights"
 DEFAULT = WEIGHTS / "tagger.pt"
 CAUSAL = WEIGHTS / "tagger-causal.pt"
+SEQ2SEQ = WEIGHTS / "seq2seq.pt"
 
 
 def default_checkpoint() -> Path | None:
@@ -22,6 +26,27 @@ def default_checkpoint() -> Path | None:
 
 def causal_checkpoint() -> Path | None:
     return CAUSAL if CAUSAL.is_file() else None
+
+
+def seq2seq_checkpoint() -> Path | None:
+    return SEQ2SEQ if SEQ2SEQ.is_file() else None
+
+
+def load_scorer(path=None):
+    """A ``rescore.Seq2SeqScorer`` from ``path`` (default: the bundled encoder-decoder), or None.
+
+    Raises CheckpointError for a file that is not a usable gofix checkpoint, or not an encoder-decoder.
+    """
+    path = path or seq2seq_checkpoint()
+    if path is None:
+        return None
+    from .errors import CheckpointError
+    from .rescore import Seq2SeqScorer
+
+    scorer = Seq2SeqScorer(path)
+    if getattr(scorer.model, "KIND", None) != "seq2seq":
+        raise CheckpointError(f"{path}: not an encoder-decoder checkpoint (it holds a {scorer.model.KIND})")
+    return scorer
 
 
 def calibrated_threshold(path, key: str = "flag_threshold", fallback: float = 0.5) -> float:
@@ -57,15 +82,31 @@ def load_detector(path=None, *, threshold: float | None = None):
 
 
 class RepairerFactory:
-    """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own)."""
+    """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own).
+
+    ``seq2seq_path``: the encoder-decoder that judges repairs; None takes the
+    bundled one when the tagger is the bundled one too; ``use_seq2seq=False``
+    leaves it out (the tagger rescores its own candidates).
+    """
 
     def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float | None = None,
-                 flag_threshold: float | None = None, threads: int | None = 1):
+                 flag_threshold: float | None = None, threads: int | None = 1, seq2seq_path=None,
+                 use_seq2seq: bool = True):
         self.model_path = None if model_path is None else str(model_path)
+        self.seq2seq_path = None if seq2seq_path is None else str(seq2seq_path)
+        self.use_seq2seq = use_seq2seq
         self.threads = threads
         self.rules_only = rules_only
         self.threshold = threshold
         self.flag_threshold = flag_threshold
+
+    def scorer_path(self):
+        """The encoder-decoder checkpoint this factory's repairer uses, or None."""
+        if self.rules_only or not self.use_seq2seq:
+            return None
+        if self.seq2seq_path is not None:
+            return self.seq2seq_path
+        return seq2seq_checkpoint() if self.model_path is None else None
 
     def __call__(self):
         from .repair import ModelRepairer, RulesRepairer
@@ -75,11 +116,14 @@ class RepairerFactory:
         detector = load_detector(self.model_path, threshold=self.flag_threshold)
         if detector is None:
             return RulesRepairer()
-        threshold = self.threshold
-        if threshold is None:
-            threshold = calibrated_threshold(self.model_path or DEFAULT, "repair_threshold")
         if self.threads:
             import torch
 
             torch.set_num_threads(self.threads)  # 1 when each core runs its own worker
-        return ModelRepairer(detector, threshold=threshold)
+        spath = self.scorer_path()
+        scorer = load_scorer(spath) if spath is not None else None
+        threshold = self.threshold
+        if threshold is None:
+            card = spath if scorer is not None else (self.model_path or DEFAULT)
+            threshold = calibrated_threshold(card, "repair_threshold")
+        return ModelRepairer(detector, threshold=threshold, scorer=scorer)

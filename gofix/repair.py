@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .check import Finding, rule_findings
 from .corrupt import Edit
 from .record import GameRecord, Move
@@ -84,7 +86,6 @@ class _Candidate:
 
 def _cost(p_wrong) -> float:
     """Total surprise of a move list: sum of -log(1 - p_wrong) (0 when every move looks right)."""
-    import numpy as np
 
     p = np.clip(np.asarray(p_wrong, dtype=np.float64), 0.0, 1 - 1e-6)
     return float(-np.log1p(-p).sum())
@@ -110,8 +111,10 @@ class ModelRepairer:
 
     def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
                  max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 24,
-                 keep_bias: float = 0.5):
+                 keep_bias: float = 0.5, scorer=None, proposals: int = 3):
         self.detector = detector
+        self.scorer = scorer  # rescore.Seq2SeqScorer, or None: the tagger rescores
+        self.proposals = proposals  # the scorer's moves tried at a flagged move or a gap
         self.threshold = threshold
         self.flag_threshold = detector.threshold if flag_threshold is None else flag_threshold
         self.max_passes = max_passes
@@ -133,8 +136,9 @@ class ModelRepairer:
         moves = list(record.moves)
         edits: list[AppliedEdit] = []
         scores = first
+        src = self.scorer.source(record) if self.scorer is not None else None
         for _ in range(self.max_passes):
-            best = self._best_edit(record, moves, scores)
+            best = self._best_edit(record, moves, scores, src)
             if best is None:
                 break
             cand, conf = best
@@ -148,8 +152,7 @@ class ModelRepairer:
 
     # -------------------------------------------------------------- internals
 
-    def _best_edit(self, record, moves, scores):
-        import numpy as np
+    def _best_edit(self, record, moves, scores, src=None):
 
         from .corrupt import apply_edit
 
@@ -158,6 +161,8 @@ class ModelRepairer:
         if not order:
             return None
         base_bad = self._illegal(record, moves)
+        if src is not None:
+            return self._best_by_scorer(record, moves, scores, src, order, base_bad)
         n = len(moves)
         reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
         views, groups = [], []  # per flagged move: base view, then its candidates' views
@@ -192,6 +197,74 @@ class ModelRepairer:
                     best = (c, conf, gain)
         return None if best is None else (best[0], best[1])
 
+    def _best_by_scorer(self, record, moves, scores, src, order, base_bad):
+        """The encoder-decoder judges: per flagged move, softmax over keeping the record and each candidate.
+
+        Confidence of a candidate = its share of that softmax (the model's
+        probability that it, rather than the record or another candidate, is
+        the clean sequence); applied when >= ``threshold`` and it beats
+        keeping the record by ``keep_bias`` nats.
+        """
+
+        from .corrupt import apply_edit
+
+        best = None
+        seen = set()
+        for i in order:
+            kept = []
+            for c in self._candidates(moves, i, scores) + self._proposed(src, moves, i, scores):
+                new = apply_edit(moves, c.edit)
+                key = tuple((m[0], m[1]) for m in new)
+                if key in seen or self._illegal(record, new) > base_bad:
+                    continue
+                seen.add(key)
+                kept.append(c)
+            if not kept:
+                continue
+            base, cand = self.scorer.compare(src, moves, [c.edit for c in kept])
+            logits = np.concatenate([[base], cand])
+            probs = np.exp(logits - logits.max())
+            probs /= probs.sum()
+            k = int(np.argmax(cand))
+            conf, gain = float(probs[k + 1]), float(cand[k] - base)
+            if gain >= self.keep_bias and conf >= self.threshold and (best is None or conf > best[1]):
+                best = (kept[k], conf)
+        return best
+
+    def _proposed(self, src, moves, i, scores) -> list[_Candidate]:
+        """The encoder-decoder's own ideas at flagged move ``i``: other moves there, moves missing around it."""
+        from .coords import on_board, to_gtp
+
+        out: list[_Candidate] = []
+        m = moves[i]
+        name = f"{m.colour.upper()} {i + 1}"
+        for alt, _ in self.scorer.next_moves(src, moves, i, self.proposals + 1):
+            if alt.colour == m.colour and alt.point != m.point:
+                was = to_gtp(m.point, 19) if m.point is not None and on_board(m.point, 19) else (m.sgf or "pass")
+                out.append(_Candidate("replace", Edit(i, 1, (Move(m.colour, alt.point, ""),)), (i,),
+                                      f"{name} at {was} -> {to_gtp(alt.point, 19)}"))
+        top = set(scores.edit_classes[k] for k in np.argsort(-scores.edit_probs[i])[: self.edits_per_flag + 1])
+        gaps = [g for g, cls in ((i, "missing_before"), (i + 1, "missing_after")) if cls in top]
+        for g in gaps:
+            if g > len(moves):
+                continue
+            for first, _ in self.scorer.next_moves(src, moves, g, self.proposals):
+                where = to_gtp(first.point, 19)
+                out.append(_Candidate("insert", Edit(g, 0, (first,)), (g,),
+                                      f"{first.colour.upper()} {where} inserted as move {g + 1} (missing move)"))
+                out.append(_Candidate("insert", Edit(g, 0, (first,), recolour=True), (g,),
+                                      f"{first.colour.upper()} {where} inserted as move {g + 1}, "
+                                      f"later colours flipped"))
+                then = moves[:g] + [first]
+                for second, _ in self.scorer.next_moves(src, then, g + 1, 2):
+                    if second.point == first.point:
+                        continue
+                    out.append(_Candidate("insert", Edit(g, 0, (first, second)), (g, g + 1),
+                                          f"{first.colour.upper()} {where} and {second.colour.upper()} "
+                                          f"{to_gtp(second.point, 19)} inserted as moves {g + 1}-{g + 2} "
+                                          f"(missing pair)"))
+        return out
+
     def _window_view(self, record, moves, lo, hi):
         """Moves[lo:hi] with the position before ``lo`` as setup stones."""
         from .board import replay
@@ -210,7 +283,6 @@ class ModelRepairer:
         return sum(c != "ok" for c in rep.classes)
 
     def _candidates(self, moves, i, scores) -> list[_Candidate]:
-        import numpy as np
 
         from .coords import on_board, to_gtp
 

@@ -3,8 +3,8 @@
 ``train(cfg, callbacks)`` runs until ``max_steps`` or ``time_budget_s``,
 validates every ``eval_every_s`` seconds (and at the end) on a fixed slice of
 the validation split, and writes ``last.pt`` (with optimizer and RNG state, for
-``resume``) and ``best.pt`` (best validation F0.5) under ``out_dir``
-atomically. Progress goes to the callbacks: any object with some of
+``resume``) and ``best.pt`` (best validation score: the tagger's F0.5, the
+encoder-decoder's -loss) under ``out_dir`` atomically. Progress goes to the callbacks: any object with some of
 ``on_step(info)``, ``on_eval(info)``, ``on_checkpoint(path, info)``.
 
 Under ``torchrun --nproc_per_node N`` (env WORLD_SIZE > 1) it joins a process
@@ -29,14 +29,15 @@ import torch.distributed as dist
 
 from . import checkpoint
 from .data import IGNORE, GameCache, TaggingStream, fixed_batches
-from .models import BiRNNTagger, preset
+from .models import TRAINABLE
 
 
 @dataclass
 class TrainConfig:
     cache: str = "cache/pro19.npz"  # data.build_cache output
     out_dir: str = "runs/default"  # checkpoints go here
-    preset: str = "default"  # models.birnn.PRESETS
+    model: str = "birnn"  # models.TRAINABLE: birnn (the tagger) | seq2seq (the encoder-decoder)
+    preset: str = "default"  # the model module's PRESETS
     causal: bool = False  # left-context ablation
     seed: int = 0  # everything random derives from it
     lr: float = 1e-3  # AdamW peak learning rate
@@ -125,6 +126,42 @@ def evaluate(model, batches, threshold: float = 0.5) -> dict:
     }
 
 
+@torch.no_grad()
+def evaluate_seq2seq(model, batches) -> dict:
+    """Loss and next-move accuracy of the encoder-decoder on fixed batches (teacher forcing).
+
+    token_acc: clean moves predicted exactly (colour and point) given the
+    clean moves before them; repair_acc: the same over clean moves that differ
+    from the observed move at the same index (where copying is wrong);
+    copy_acc over those that match. ``score`` (= -loss) picks ``best.pt``.
+    """
+    from .models.seq2seq import N_POINTS
+
+    was = model.training
+    model.eval()
+    loss_sum = 0.0
+    hit = n = rhit = rn = chit = cn = 0
+    for inputs, targets in batches:
+        out, loss = model(inputs, targets)
+        loss_sum += float(loss)
+        clean = targets["clean"]
+        valid = clean != IGNORE
+        pred = out["colour"].argmax(-1) * N_POINTS + out["point"].argmax(-1)
+        ok = (pred == clean) & valid
+        T = min(clean.shape[1], inputs["points"].shape[1])
+        seen = inputs["colours"][:, :T] * N_POINTS + inputs["points"][:, :T]
+        same = torch.zeros_like(valid)
+        same[:, :T] = (seen == clean[:, :T]) & inputs["mask"][:, :T]
+        diff = valid & ~same
+        hit += int(ok.sum()); n += int(valid.sum())
+        rhit += int((ok & diff).sum()); rn += int(diff.sum())
+        chit += int((ok & same).sum()); cn += int(same.sum())
+    model.train(was)
+    loss = loss_sum / max(len(batches), 1)
+    return {"loss": loss, "score": -loss, "token_acc": hit / max(n, 1), "repair_acc": rhit / max(rn, 1),
+            "copy_acc": chit / max(cn, 1), "moves": n, "differing_moves": rn}
+
+
 # ---------------------------------------------------------------- the loop
 
 
@@ -157,7 +194,7 @@ def _emit(callbacks, name: str, *args) -> None:
 
 
 def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> dict:
-    """Train a tagger as ``cfg`` says; returns the last validation figures (rank 0) or {}."""
+    """Train the model ``cfg`` names; returns the last validation figures (rank 0) or {}."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_world = int(os.environ.get("LOCAL_WORLD_SIZE", str(world)))
@@ -172,10 +209,19 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     torch.manual_seed(cfg.seed)
     random.seed(cfg.seed)
 
-    mcfg = preset(cfg.preset, causal=cfg.causal, **cfg.overrides)
-    model = BiRNNTagger(mcfg).to(device)
+    if cfg.model not in TRAINABLE:
+        raise ValueError(f"unknown model {cfg.model!r}; known: {sorted(TRAINABLE)}")
+    module, model_cls = TRAINABLE[cfg.model]
+    overrides = dict(cfg.overrides)
+    if cfg.causal:
+        if cfg.model != "birnn":
+            raise ValueError("--causal is the tagger's left-context ablation; the encoder-decoder has none")
+        overrides["causal"] = True
+    mcfg = module.preset(cfg.preset, **overrides)
+    model = model_cls(mcfg).to(device)
+    validate = evaluate if cfg.model == "birnn" else evaluate_seq2seq
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    step, elapsed0, best = 0, 0.0, -1.0
+    step, elapsed0, best = 0, 0.0, -1e9
     last_path = os.path.join(cfg.out_dir, "last.pt")
     if cfg.resume and os.path.exists(last_path):
         ck = checkpoint.read(last_path)
@@ -183,7 +229,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         opt.load_state_dict(ck["optimizer"])
         step = ck["step"]
         elapsed0 = float(ck["metrics"].get("elapsed_s", 0.0))
-        best = float(ck["metrics"].get("best_f05", -1.0))
+        best = float(ck["metrics"].get("best_score", -1e9))
         torch.set_rng_state(ck["rng"]["torch"])
     ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
@@ -221,17 +267,17 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         if do_eval or stop:
             last_eval = time.monotonic()
             if rank == 0:
-                metrics = evaluate(model, [_to(b, device) for b in val]) if val else {}
+                metrics = validate(model, [_to(b, device) for b in val]) if val else {}
                 metrics.update(step=step, elapsed_s=elapsed, moves_seen=moves_seen * world)
                 _emit(callbacks, "on_eval", dict(metrics))
-                f05 = metrics.get("f05", 0.0)
+                score = metrics.get("score", metrics.get("f05", 0.0))
                 rng = {"torch": torch.get_rng_state()}
-                if f05 > best:
-                    best = f05
+                if score > best:
+                    best = score
                     path = os.path.join(cfg.out_dir, "best.pt")
                     checkpoint.save(path, checkpoint.make(model, train_config=asdict(cfg), step=step, metrics=metrics))
                     _emit(callbacks, "on_checkpoint", path, dict(metrics))
-                metrics["best_f05"] = best
+                metrics["best_score"] = best
                 checkpoint.save(last_path, checkpoint.make(model, train_config=asdict(cfg), step=step,
                                                            metrics=metrics, optimizer=opt.state_dict(), rng=rng))
                 _emit(callbacks, "on_checkpoint", last_path, dict(metrics))
@@ -289,7 +335,7 @@ class LogLines:
 
 
 def parse_args(argv=None) -> TrainConfig:
-    ap = argparse.ArgumentParser(prog="python -m gofix.train", description="Train the move tagger.")
+    ap = argparse.ArgumentParser(prog="python -m gofix.train", description="Train the tagger or the encoder-decoder.")
     for f in fields(TrainConfig):
         if f.name == "overrides":
             ap.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",

@@ -141,7 +141,14 @@ def test_train_command_runs_a_tiny_model(tmp_path):
 
     model, ck = load(out / "last.pt")
     assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
-    assert runner.invoke(app, ["train", str(src), "--model", "seq2seq"]).exit_code == 2
+    assert runner.invoke(app, ["train", str(src), "--model", "transformer"]).exit_code == 2
+    assert runner.invoke(app, ["train", str(src), "--model", "seq2seq", "--causal"]).exit_code == 2
+    both = tmp_path / "both"
+    res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(both), "--model", "all", "--preset", "tiny",
+                              "--time-budget", "4s", "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    assert load(both / "seq2seq" / "last.pt")[1]["model_kind"] == "seq2seq"
+    assert load(both / "birnn" / "last.pt")[1]["model_kind"] == "birnn-tagger"
     # the trained checkpoint plugs into check and eval (findings of kind 'suspect' when it is unsure)
     res = runner.invoke(app, ["check", str(src), "--model", str(out / "last.pt"), "--json", "--threshold", "0.0"])
     rows = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
@@ -152,4 +159,17 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     assert res.exit_code == 0, res.output
     systems = [r["system"] for r in json.loads(res.stdout.strip().splitlines()[-1])["results"]]
     assert systems == ["rules only", "tagger (both sides)"]
+    res = runner.invoke(app, ["eval", str(src), "--split", "all", "--limit", "4", "--model", str(out / "last.pt"),
+                              "--seq2seq", str(both / "seq2seq" / "last.pt"), "--json"])
+    assert res.exit_code == 0, res.output
+    systems = [r["system"] for r in json.loads(res.stdout.strip().splitlines()[-1])["results"]]
+    assert systems == ["rules only", "tagger (both sides)", "tagger + seq2seq"]
+    # a tagger where the encoder-decoder belongs is refused before any work
+    fixed = tmp_path / "fixed.sgf"
+    res = runner.invoke(app, ["fix", str(src / "g0.sgf"), "-o", str(fixed), "--model", str(out / "last.pt"),
+                              "--seq2seq", str(out / "last.pt")])
+    assert res.exit_code == 2 and "encoder-decoder" in res.output and not fixed.exists()
+    res = runner.invoke(app, ["fix", str(src / "g0.sgf"), "-o", str(fixed), "--model", str(out / "last.pt"),
+                              "--seq2seq", str(both / "seq2seq" / "last.pt")])
+    assert res.exit_code in (0, 1) and fixed.exists()
     assert runner.invoke(app, ["train", str(src), "--time-budget", "soon"]).exit_code == 2

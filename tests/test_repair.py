@@ -91,3 +91,87 @@ def test_rules_repairer_reports_only():
     rep = RulesRepairer().repair(_record(bad))
     assert not rep.changed and rep.moves == bad
     assert [f.kind for f in rep.findings][:1] == ["occupied"] and rep.findings[0].move == 31
+
+
+# ------------------------------------------------------------------ with an encoder-decoder judging
+
+
+class KnowingScorer:
+    """Stands in for rescore.Seq2SeqScorer: likes versions that agree with the clean game, proposes its moves."""
+
+    def __init__(self, clean):
+        self.clean = [(m[0], m[1]) for m in clean]
+
+    def source(self, record):
+        return object()
+
+    def _score(self, moves):
+        mv = [(m[0], m[1]) for m in moves]
+        return -5.0 * (sum(a != b for a, b in zip(mv, self.clean)) + abs(len(mv) - len(self.clean)))
+
+    def compare(self, src, moves, edits):
+        from gofix.corrupt import apply_edit
+
+        return self._score(moves), np.array([self._score(apply_edit(moves, e)) for e in edits])
+
+    def next_moves(self, src, moves, at, k=4):
+        return [(Move(*self.clean[at], ""), -0.1)] if at < len(self.clean) else []
+
+
+class GapDetector(KnowingDetector):
+    """Flags like KnowingDetector, with 'a move is missing' as the edit."""
+
+    def __init__(self, clean):
+        super().__init__(clean, "near")
+        self.edit = EDIT_CLASSES.index("missing_before")
+
+    def analyse_many(self, recs):
+        out = super().analyse_many(recs)
+        for s in out:
+            s.edit_probs[:, EDIT_CLASSES.index("missing_after")] = s.p_wrong * 0.9
+        return out
+
+
+@pytest.mark.parametrize("kind", ["drop_one", "drop_one_recolour", "drop_pair"])
+def test_scorer_restores_missing_moves(kind):
+    for seed in range(30):
+        clean = random_game(random.Random(seed), 120)
+        got = KINDS[kind](clean, 19, random.Random(seed), 60)
+        if got is None:
+            continue
+        noisy, _ = got
+        rep = ModelRepairer(GapDetector(clean), scorer=KnowingScorer(clean)).repair(_record(noisy))
+        assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, seed, rep.edits)
+        assert rep.edits[0].kind == "insert" and 0.5 <= rep.edits[0].confidence <= 1
+        return
+    pytest.skip(f"{kind} did not apply to the random games")
+
+
+def test_scorer_proposes_the_replacement_point():
+    """The tagger's point head knows nothing here (point None): the scorer's own proposal repairs the move."""
+    for seed in range(30):
+        clean = random_game(random.Random(seed), 120)
+        got = KINDS["digit"](clean, 19, random.Random(seed), None)
+        if got is None:
+            continue
+        noisy, _ = got
+        rep = ModelRepairer(KnowingDetector(clean, "near", None), scorer=KnowingScorer(clean)).repair(_record(noisy))
+        assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean]
+        return
+    pytest.skip("no digit error applied")
+
+
+def test_scorer_keeps_a_clean_record_and_respects_the_threshold():
+    clean = random_game(random.Random(4), 100)
+    rep = ModelRepairer(KnowingDetector(clean, "near"), scorer=KnowingScorer(clean)).repair(_record(clean))
+    assert not rep.changed
+
+    class Unsure(KnowingScorer):  # prefers the repair by a hair only
+        def compare(self, src, moves, edits):
+            base, cand = super().compare(src, moves, edits)
+            return base, np.minimum(cand, base + 0.6)
+
+    noisy, truth = KINDS["near"](clean, 19, random.Random(4), None)
+    det = KnowingDetector(clean, "near", truth.undo.insert[0].point)
+    assert ModelRepairer(det, scorer=KnowingScorer(clean)).repair(_record(noisy)).changed
+    assert not ModelRepairer(det, scorer=Unsure(clean), threshold=0.9).repair(_record(noisy)).changed

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from . import birnn, seq2seq
 from .birnn import PRESETS, BiRNNTagger, TaggerConfig, preset
+from .seq2seq import Seq2SeqConfig, Seq2SeqRepairer
 
-MODEL_KINDS = {"birnn-tagger": (BiRNNTagger, TaggerConfig)}
+MODEL_KINDS = {"birnn-tagger": (BiRNNTagger, TaggerConfig), "seq2seq": (Seq2SeqRepairer, Seq2SeqConfig)}
+# ``gofix train --model NAME``: the module holding each trainable model's presets and class
+TRAINABLE = {"birnn": (birnn, BiRNNTagger), "seq2seq": (seq2seq, Seq2SeqRepairer)}
 
 
 def build(kind: str, config: dict):
@@ -15,4 +19,5 @@ def build(kind: str, config: dict):
     return model_cls(cfg_cls.from_dict(config))
 
 
-__all__ = ["BiRNNTagger", "TaggerConfig", "PRESETS", "preset", "build", "MODEL_KINDS"]
+__all__ = ["BiRNNTagger", "TaggerConfig", "PRESETS", "preset", "build", "MODEL_KINDS", "TRAINABLE",
+           "Seq2SeqRepairer", "Seq2SeqConfig"]

@@ -143,6 +143,8 @@ class BiGRU(nn.Module):
 class BiRNNTagger(nn.Module):
     """The tagger. ``forward(inputs, targets=None) -> (outputs, loss)``; see the module doc."""
 
+    KIND = "birnn-tagger"
+
     def __init__(self, cfg: TaggerConfig):
         super().__init__()
         self.cfg = cfg

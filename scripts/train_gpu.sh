@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Train the three shipped models at once on one GPU machine (16 cores): the
+# tagger (both sides), its left-context ablation, and the encoder-decoder.
+# Each run: one process on the GPU + WORKERS data-loader processes that corrupt
+# and encode games on the fly. Checkpoints and logs go to OUT_DIR.
+#
+#   OUT_DIR=runs/gpu BUDGET=480 scripts/train_gpu.sh
+#
+# KEEP_DIR=dir also copies the checkpoints worth keeping there (flat, for a lent machine's $OUT).
+#
+# Needs cache/pro19.npz (python -m gofix.data --help builds it from ../shared/corpus).
+set -u
+OUT_DIR=${OUT_DIR:-runs/gpu}
+BUDGET=${BUDGET:-480}
+WORKERS=${WORKERS:-4}
+CACHE=${CACHE:-cache/pro19.npz}
+PY=${PY:-python3}
+export PYTHONUNBUFFERED=1
+mkdir -p "$OUT_DIR"
+common=(--cache "$CACHE" --time-budget "$BUDGET" --eval-every 120 --val-games 300 --workers "$WORKERS" --threads 1)
+$PY -m gofix.train --model birnn --preset default --out-dir "$OUT_DIR/tagger" --lr 2e-3 --max-tokens 16384 \
+    --warmup-steps 300 "${common[@]}" >"$OUT_DIR/tagger.log" 2>&1 &
+$PY -m gofix.train --model birnn --preset default --causal --out-dir "$OUT_DIR/causal" --lr 2e-3 --max-tokens 16384 \
+    --warmup-steps 300 "${common[@]}" >"$OUT_DIR/causal.log" 2>&1 &
+$PY -m gofix.train --model seq2seq --preset default --out-dir "$OUT_DIR/seq2seq" --lr 1e-3 --max-tokens 16384 \
+    --warmup-steps 500 "${common[@]}" >"$OUT_DIR/seq2seq.log" 2>&1 &
+wait
+tail -n 4 "$OUT_DIR"/*.log
+# what to keep: the tagger and its ablation as they ended (cosine decay), the encoder-decoder's best
+if [ -n "${KEEP_DIR:-}" ]; then
+    mkdir -p "$KEEP_DIR"
+    cp "$OUT_DIR/tagger/last.pt" "$KEEP_DIR/tagger-last.pt"
+    cp "$OUT_DIR/causal/last.pt" "$KEEP_DIR/causal-last.pt"
+    cp "$OUT_DIR/seq2seq/best.pt" "$KEEP_DIR/seq2seq-best.pt"
+    cp "$OUT_DIR"/*.log "$KEEP_DIR/"
+fi
