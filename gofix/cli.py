@@ -203,7 +203,7 @@ def _detector(model: Optional[Path], threshold: Optional[float]):
 
 
 def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Optional[float],
-                      threads: Optional[int] = None, seq2seq: Optional[Path] = None, use_seq2seq: bool = True):
+                      threads: Optional[int] = None, seq2seq: Optional[Path] = None):
     """What repairs games: the tagger, the encoder-decoder and the repair engine, or the rules only."""
     from .errors import CheckpointError
     from .pretrained import RepairerFactory, load_scorer
@@ -211,7 +211,7 @@ def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Option
     if not rules_only and _detector(model, None) is None:  # fails early, here, on a bad checkpoint
         rules_only = True
     factory = RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads,
-                              seq2seq_path=seq2seq, use_seq2seq=use_seq2seq)
+                              seq2seq_path=seq2seq)
     spath = factory.scorer_path()
     if spath is not None:
         try:
@@ -224,12 +224,8 @@ def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Option
 
 def _seq2seq_option():
     return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
-                        help="An encoder-decoder checkpoint that judges repairs (default: the bundled one, "
-                             "with the bundled tagger).")
-
-
-def _no_seq2seq_option():
-    return typer.Option(False, "--no-seq2seq", help="Let the tagger judge its own repairs (no encoder-decoder).")
+                        help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
+                             "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
 
 
 @app.command()
@@ -243,7 +239,6 @@ def fix(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
-    no_seq2seq: bool = _no_seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Write a repaired record: repaired main line, the original kept as a variation.
@@ -267,7 +262,7 @@ def fix(
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
     data = src.read_bytes()
-    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, use_seq2seq=not no_seq2seq)()
+    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq)()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -307,7 +302,6 @@ def clean(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
-    no_seq2seq: bool = _no_seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
@@ -323,8 +317,7 @@ def clean(
         err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
         raise typer.Exit(2)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1,  # one thread per worker
-                                seq2seq=seq2seq, use_seq2seq=not no_seq2seq)
+    factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq)  # 1 thread per worker
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -421,8 +414,10 @@ def evaluate_cmd(
                                          help="A tagger checkpoint (default: the bundled model)."),
     ablation: Optional[Path] = typer.Option(None, "--ablation", exists=True, dir_okay=False,
                                             help="A left-context-only tagger to compare (default: the bundled one)."),
-    seq2seq: Optional[Path] = _seq2seq_option(),
-    no_seq2seq: bool = _no_seq2seq_option(),
+    seq2seq: Optional[Path] = typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
+                                           help="An encoder-decoder to compare as 'tagger + seq2seq' "
+                                                "(default: the bundled one, with the bundled tagger)."),
+    no_seq2seq: bool = typer.Option(False, "--no-seq2seq", help="Leave the 'tagger + seq2seq' row out."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Evaluate the rules only."),
 ) -> None:
     """Measure detection and repair on corrupted games with known truth.

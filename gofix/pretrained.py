@@ -84,17 +84,16 @@ def load_detector(path=None, *, threshold: float | None = None):
 class RepairerFactory:
     """Builds the repairer for ``clean``/``fix`` (picklable, so worker processes can build their own).
 
-    ``seq2seq_path``: the encoder-decoder that judges repairs; None takes the
-    bundled one when the tagger is the bundled one too; ``use_seq2seq=False``
-    leaves it out (the tagger rescores its own candidates).
+    ``seq2seq_path``: an encoder-decoder whose proposals (other moves at a
+    flagged move, missing moves) join the tagger's candidates; None: the
+    tagger alone — the default, because on validation games the bundled
+    encoder-decoder's proposals did not add exact repairs (see the README).
     """
 
     def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float | None = None,
-                 flag_threshold: float | None = None, threads: int | None = 1, seq2seq_path=None,
-                 use_seq2seq: bool = True):
+                 flag_threshold: float | None = None, threads: int | None = 1, seq2seq_path=None):
         self.model_path = None if model_path is None else str(model_path)
         self.seq2seq_path = None if seq2seq_path is None else str(seq2seq_path)
-        self.use_seq2seq = use_seq2seq
         self.threads = threads
         self.rules_only = rules_only
         self.threshold = threshold
@@ -102,11 +101,7 @@ class RepairerFactory:
 
     def scorer_path(self):
         """The encoder-decoder checkpoint this factory's repairer uses, or None."""
-        if self.rules_only or not self.use_seq2seq:
-            return None
-        if self.seq2seq_path is not None:
-            return self.seq2seq_path
-        return seq2seq_checkpoint() if self.model_path is None else None
+        return None if self.rules_only else self.seq2seq_path
 
     def __call__(self):
         from .repair import ModelRepairer, RulesRepairer
@@ -124,6 +119,7 @@ class RepairerFactory:
         scorer = load_scorer(spath) if spath is not None else None
         threshold = self.threshold
         if threshold is None:
-            card = spath if scorer is not None else (self.model_path or DEFAULT)
-            threshold = calibrated_threshold(card, "repair_threshold")
+            card = self.model_path or DEFAULT
+            threshold = calibrated_threshold(spath if scorer is not None else card, "repair_threshold",
+                                             calibrated_threshold(card, "repair_threshold"))
         return ModelRepairer(detector, threshold=threshold, scorer=scorer)

@@ -92,28 +92,34 @@ def _cost(p_wrong) -> float:
 
 
 class ModelRepairer:
-    """Candidates from the tagger's flags and edit heads, replayed under the rules, rescored by the tagger.
+    """Candidates from the tagger's flags and edit heads (and the encoder-decoder's proposals),
+    replayed under the rules, rescored by the models.
 
     Each pass: analyse the record; for the ``max_flags`` most suspicious moves
     at or above ``flag_threshold``, expand the likeliest edit classes into
     concrete edits (replace a point, swap i/i+2, exchange pairs, move a
-    2-move block, delete one or two moves, flip a colour); drop candidates
-    that make the record less legal; rescore the rest on a window of
-    ``context`` moves each side (the position before the window given as
-    setup stones), and apply the best when it lowers the window's total
-    surprise (sum of -log(1 - p_wrong)) by ``gain`` nats with confidence
-    ``1 - exp(-gain)`` at or above ``threshold`` and ``gain >= keep_bias``
-    (both biases towards leaving the record as it is). Repeat until nothing
-    changes or ``max_passes``.
+    2-move block, delete one or two moves, flip a colour) and, with a
+    ``scorer`` (``rescore.Seq2SeqScorer``), add its ``proposals`` likeliest
+    moves at the flagged move and at a gap the tagger calls a missing move
+    (insert one, one with later colours flipped, or a pair); drop candidates
+    that make the record less legal; rescore the rest (``judge``: the
+    tagger's surprise over ``context`` moves each side, the encoder-decoder's
+    likelihood, or both summed) and apply the best when its gain is at least
+    ``keep_bias`` nats and its confidence ``1 - exp(-gain)`` at least
+    ``threshold`` (both biases towards leaving the record as it is). Repeat
+    until nothing changes or ``max_passes``.
     """
 
     name = "model"
 
     def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
                  max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 24,
-                 keep_bias: float = 0.5, scorer=None, proposals: int = 3):
+                 keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger"):
+        if judge not in ("tagger", "seq2seq", "both"):
+            raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
-        self.scorer = scorer  # rescore.Seq2SeqScorer, or None: the tagger rescores
+        self.scorer = scorer  # rescore.Seq2SeqScorer, or None: the tagger alone
+        self.judge = judge  # who rescores candidates when the scorer is there
         self.proposals = proposals  # the scorer's moves tried at a flagged move or a gap
         self.threshold = threshold
         self.flag_threshold = detector.threshold if flag_threshold is None else flag_threshold
@@ -153,7 +159,16 @@ class ModelRepairer:
     # -------------------------------------------------------------- internals
 
     def _best_edit(self, record, moves, scores, src=None):
+        """The best edit of ``moves`` and its confidence, or None when no candidate is sure enough.
 
+        Candidates per flagged move: the tagger's edit heads expanded, plus the
+        encoder-decoder's proposals when it is there. Judges (``judge``):
+        ``tagger`` — the drop in the tagger's surprise over a window around the
+        edit; ``seq2seq`` — the encoder-decoder's log-likelihood ratio of the
+        edited over the recorded moves; ``both`` — their sum. A candidate is
+        applied when that gain is at least ``keep_bias`` nats and its
+        confidence ``1 - exp(-gain)`` at least ``threshold``.
+        """
         from .corrupt import apply_edit
 
         order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
@@ -161,75 +176,51 @@ class ModelRepairer:
         if not order:
             return None
         base_bad = self._illegal(record, moves)
-        if src is not None:
-            return self._best_by_scorer(record, moves, scores, src, order, base_bad)
+        judge = self.judge if src is not None else "tagger"
         n = len(moves)
-        reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
-        views, groups = [], []  # per flagged move: base view, then its candidates' views
+        groups = []  # per flagged move: (lo, hi, [(candidate, new moves)])
         seen = set()
         for i in order:
-            lo, hi = max(0, i - reach), min(n, i + reach + 1)
+            pool = self._candidates(moves, i, scores)
+            if src is not None and self.proposals:
+                pool += self._proposed(src, moves, i, scores)
             kept = []
-            for c in self._candidates(moves, i, scores):
+            for c in pool:
                 new = apply_edit(moves, c.edit)
                 key = tuple((m[0], m[1]) for m in new)
                 if key in seen or self._illegal(record, new) > base_bad:
                     continue
                 seen.add(key)
                 kept.append((c, new))
-            if not kept:
-                continue
-            groups.append((i, lo, len(views), kept))
-            views.append(self._window_view(record, moves, lo, hi))
-            for c, new in kept:
-                views.append(self._window_view(record, new, lo, hi + len(new) - n))
+            if kept:
+                groups.append((i, kept))
         if not groups:
             return None
-        results = self.detector.analyse_many(views)
+        gains = [np.zeros(len(kept)) for _, kept in groups]
+        if judge in ("tagger", "both"):
+            reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
+            views, at = [], []
+            for i, kept in groups:
+                lo, hi = max(0, i - reach), min(n, i + reach + 1)
+                at.append(len(views))
+                views.append(self._window_view(record, moves, lo, hi))
+                views += [self._window_view(record, new, lo, hi + len(new) - n) for _, new in kept]
+            results = self.detector.analyse_many(views)
+            for g, (start, (i, kept)) in enumerate(zip(at, groups)):
+                base = _cost(results[start].p_wrong)
+                gains[g] += [base - _cost(results[start + 1 + k].p_wrong) for k in range(len(kept))]
+        if judge in ("seq2seq", "both"):
+            for g, (i, kept) in enumerate(groups):
+                base, cand = self.scorer.compare(src, moves, [c.edit for c, _ in kept])
+                gains[g] += cand - base
         best = None
-        for i, lo, at, kept in groups:
-            base = _cost(results[at].p_wrong)
-            for k, (c, new) in enumerate(kept):
-                res = results[at + 1 + k]
-                gain = base - _cost(res.p_wrong)
-                conf = 1.0 - math.exp(-max(gain, 0.0))
-                if gain >= self.keep_bias and conf >= self.threshold and (best is None or gain > best[2]):
-                    best = (c, conf, gain)
+        for g, (i, kept) in enumerate(groups):
+            k = int(np.argmax(gains[g]))
+            gain = float(gains[g][k])
+            conf = 1.0 - math.exp(-max(gain, 0.0))
+            if gain >= self.keep_bias and conf >= self.threshold and (best is None or gain > best[2]):
+                best = (kept[k][0], conf, gain)
         return None if best is None else (best[0], best[1])
-
-    def _best_by_scorer(self, record, moves, scores, src, order, base_bad):
-        """The encoder-decoder judges: per flagged move, softmax over keeping the record and each candidate.
-
-        Confidence of a candidate = its share of that softmax (the model's
-        probability that it, rather than the record or another candidate, is
-        the clean sequence); applied when >= ``threshold`` and it beats
-        keeping the record by ``keep_bias`` nats.
-        """
-
-        from .corrupt import apply_edit
-
-        best = None
-        seen = set()
-        for i in order:
-            kept = []
-            for c in self._candidates(moves, i, scores) + self._proposed(src, moves, i, scores):
-                new = apply_edit(moves, c.edit)
-                key = tuple((m[0], m[1]) for m in new)
-                if key in seen or self._illegal(record, new) > base_bad:
-                    continue
-                seen.add(key)
-                kept.append(c)
-            if not kept:
-                continue
-            base, cand = self.scorer.compare(src, moves, [c.edit for c in kept])
-            logits = np.concatenate([[base], cand])
-            probs = np.exp(logits - logits.max())
-            probs /= probs.sum()
-            k = int(np.argmax(cand))
-            conf, gain = float(probs[k + 1]), float(cand[k] - base)
-            if gain >= self.keep_bias and conf >= self.threshold and (best is None or conf > best[1]):
-                best = (kept[k], conf)
-        return best
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:
         """The encoder-decoder's own ideas at flagged move ``i``: other moves there, moves missing around it."""

@@ -226,11 +226,13 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     if cfg.resume and os.path.exists(last_path):
         ck = checkpoint.read(last_path)
         model.load_state_dict(ck["state_dict"])
-        opt.load_state_dict(ck["optimizer"])
+        if ck.get("optimizer"):  # a shipped or best.pt checkpoint has none: Adam starts afresh
+            opt.load_state_dict(ck["optimizer"])
         step = ck["step"]
         elapsed0 = float(ck["metrics"].get("elapsed_s", 0.0))
         best = float(ck["metrics"].get("best_score", -1e9))
-        torch.set_rng_state(ck["rng"]["torch"])
+        if ck.get("rng"):
+            torch.set_rng_state(ck["rng"]["torch"])
     ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
     cache = cache if cache is not None else GameCache.load(cfg.cache)

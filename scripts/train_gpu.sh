@@ -17,7 +17,18 @@ CACHE=${CACHE:-cache/pro19.npz}
 PY=${PY:-python3}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT_DIR"
-common=(--cache "$CACHE" --time-budget "$BUDGET" --eval-every 120 --val-games 300 --workers "$WORKERS" --threads 1)
+# RESUME_FROM=dir: continue from dir/{tagger-last,causal-last,seq2seq-best}.pt (a KEEP_DIR of an earlier run);
+# BUDGET then counts the earlier run's training time too.
+if [ -n "${RESUME_FROM:-}" ]; then
+    for pair in tagger:tagger-last causal:causal-last seq2seq:seq2seq-best; do
+        mkdir -p "$OUT_DIR/${pair%%:*}"
+        cp "$RESUME_FROM/${pair#*:}.pt" "$OUT_DIR/${pair%%:*}/last.pt"
+    done
+    EXTRA=(--resume)
+else
+    EXTRA=()
+fi
+common=("${EXTRA[@]}" --cache "$CACHE" --time-budget "$BUDGET" --eval-every 120 --val-games 300 --workers "$WORKERS" --threads 1)
 $PY -m gofix.train --model birnn --preset default --out-dir "$OUT_DIR/tagger" --lr 2e-3 --max-tokens 16384 \
     --warmup-steps 300 "${common[@]}" >"$OUT_DIR/tagger.log" 2>&1 &
 $PY -m gofix.train --model birnn --preset default --causal --out-dir "$OUT_DIR/causal" --lr 2e-3 --max-tokens 16384 \

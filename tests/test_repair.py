@@ -140,7 +140,7 @@ def test_scorer_restores_missing_moves(kind):
         if got is None:
             continue
         noisy, _ = got
-        rep = ModelRepairer(GapDetector(clean), scorer=KnowingScorer(clean)).repair(_record(noisy))
+        rep = ModelRepairer(GapDetector(clean), scorer=KnowingScorer(clean), judge="seq2seq").repair(_record(noisy))
         assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, seed, rep.edits)
         assert rep.edits[0].kind == "insert" and 0.5 <= rep.edits[0].confidence <= 1
         return
@@ -155,7 +155,8 @@ def test_scorer_proposes_the_replacement_point():
         if got is None:
             continue
         noisy, _ = got
-        rep = ModelRepairer(KnowingDetector(clean, "near", None), scorer=KnowingScorer(clean)).repair(_record(noisy))
+        rep = ModelRepairer(KnowingDetector(clean, "near", None), scorer=KnowingScorer(clean),
+                            judge="seq2seq").repair(_record(noisy))
         assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean]
         return
     pytest.skip("no digit error applied")
@@ -173,5 +174,9 @@ def test_scorer_keeps_a_clean_record_and_respects_the_threshold():
 
     noisy, truth = KINDS["near"](clean, 19, random.Random(4), None)
     det = KnowingDetector(clean, "near", truth.undo.insert[0].point)
-    assert ModelRepairer(det, scorer=KnowingScorer(clean)).repair(_record(noisy)).changed
-    assert not ModelRepairer(det, scorer=Unsure(clean), threshold=0.9).repair(_record(noisy)).changed
+    assert ModelRepairer(det, scorer=KnowingScorer(clean), judge="seq2seq").repair(_record(noisy)).changed
+    assert not ModelRepairer(det, scorer=Unsure(clean), threshold=0.9, judge="seq2seq").repair(_record(noisy)).changed
+    # both judges: the tagger's gain and the scorer's add up
+    assert ModelRepairer(det, scorer=Unsure(clean), judge="both", keep_bias=0.1).repair(_record(noisy)).changed
+    with pytest.raises(ValueError):
+        ModelRepairer(det, judge="oracle")
