@@ -109,11 +109,21 @@ def rule_findings(record: GameRecord) -> list[Finding]:
     return out
 
 
-def check_record(record: GameRecord, detectors: Iterable[Detector] = ()) -> GameReport:
-    """Report the rule findings of one record, plus those of any detectors."""
-    findings = rule_findings(record)
-    for det in detectors:
-        findings.extend(det.findings(record, list(findings)))
+def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repairer=None) -> GameReport:
+    """Report the rule findings of one record, plus those of any detectors.
+
+    With a ``repairer`` (``repair.ModelRepairer``) its findings are used and
+    every edit it would apply becomes the finding's proposed repair, with its
+    confidence (a finding of kind ``suspect`` is added where an edit touches
+    no finding).
+    """
+    if repairer is not None:
+        result = repairer.repair(record)
+        findings = attach_repairs(list(result.findings), result.edits, record)
+    else:
+        findings = rule_findings(record)
+        for det in detectors:
+            findings.extend(det.findings(record, list(findings)))
     findings.sort(key=lambda f: f.move)
     return GameReport(
         path=record.source,
@@ -127,11 +137,35 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = ()) -> Game
     )
 
 
+def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[Finding]:
+    """Put each applied edit (``repair.AppliedEdit``) on the findings at the moves it touches.
+
+    Edits are in the order applied; their move numbers refer to the record as
+    it stood then, so only the first edit's numbers are sure to match the
+    record as read — later ones are matched the same way, which is right
+    unless an earlier edit changed the number of moves before them.
+    """
+    for e in edits:
+        text = f"{e.description} ({e.confidence:.2f})"
+        point = e.edit.insert[0].point if e.kind == "replace" and e.edit.insert else None
+        hit = [f for f in findings if f.move in e.moves]
+        for f in hit:
+            f.repair, f.repair_point = text, point if f.move == e.moves[0] else f.repair_point
+        if not hit:
+            i = e.moves[0] - 1
+            if 0 <= i < len(record.moves):
+                colour, p, sgf = record.moves[i]
+                gtp = to_gtp(p, record.size) if p is None or on_board(p, record.size) else ""
+                findings.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(e.confidence), text, gtp,
+                                        "the repair engine would change this move", point))
+    return findings
+
+
 def unreadable_report(source: str, index: int, reason: str) -> GameReport:
     return GameReport(path=source, game=index, status="unreadable", error=reason)
 
 
-def check_path(path, detectors: Iterable[Detector] = ()) -> Iterator[GameReport]:
+def check_path(path, detectors: Iterable[Detector] = (), repairer=None) -> Iterator[GameReport]:
     """Check every game under ``path`` (file, directory or archive), streaming."""
     from .sgf_io import Unreadable, iter_games
 
@@ -140,4 +174,4 @@ def check_path(path, detectors: Iterable[Detector] = ()) -> Iterator[GameReport]
         if isinstance(item, Unreadable):
             yield unreadable_report(item.source, item.index, item.reason)
         else:
-            yield check_record(item, dets)
+            yield check_record(item, dets, repairer)

@@ -89,6 +89,12 @@ def _finding_table(report: GameReport) -> Table:
     return t
 
 
+def _seq2seq_option():
+    return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
+                        help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
+                             "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
+
+
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(
@@ -104,14 +110,19 @@ def check(
                                               help="Suspicion at which the model flags a move (default: the model's calibrated one)."),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
+    seq2seq: Optional[Path] = _seq2seq_option(),
 ) -> None:
-    """Report suspicious and illegal moves in game records.
+    """Report suspicious and illegal moves in game records, each with the repair gofix would make.
+
+    The repairs are those `gofix fix` would apply (same models, same thresholds), with their confidence.
 
     Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json > report.jsonl[/bold]
     """
     from .check import check_path
 
-    detectors = [] if rules_only else [d for d in [_detector(model, threshold)] if d is not None]
+    factory = _repairer_factory(rules_only, model, None, seq2seq=seq2seq)
+    factory.flag_threshold = threshold
+    repairer = factory()
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
     n_warned = 0
@@ -120,7 +131,7 @@ def check(
     with _progress(show_progress) as progress:
         task = progress.add_task("checking", total=None, rate=0.0)
         for path in paths:
-            for report in check_path(path, detectors):
+            for report in check_path(path, repairer=repairer):
                 counts[report.status] += 1
                 n_findings += len(report.findings)
                 n_warned += bool(report.warnings)
@@ -220,12 +231,6 @@ def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Option
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
     return factory
-
-
-def _seq2seq_option():
-    return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
-                        help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
-                             "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
 
 
 @app.command()

@@ -42,6 +42,7 @@ class MoveScores:
     best_point: list  # (row, col) or None per move: top window cell for a replace
     point_prob: np.ndarray  # float (T,) its probability (0 where None)
     edit_classes: tuple = EDIT_CLASSES
+    top_points: list | None = None  # per move, the likeliest few window points (best first), on the board
 
     def edit(self, i: int) -> str:
         """Most likely edit of move ``i`` other than 'keep'."""
@@ -64,6 +65,7 @@ class ModelDetector:
         self.model.eval()
         self.threshold = threshold
         self.syms = tuple(range(symmetries))
+        self.top_k = 3  # window points kept per move for the repair engine
 
     @torch.no_grad()
     def analyse_many(self, records: Sequence) -> list[MoveScores | None]:
@@ -100,7 +102,11 @@ class ModelDetector:
             pts = [cell_point(m.point, int(c), cfg.window) if m.point is not None and on_board(m.point, SIZE) else None
                    for m, c in zip(r.moves, best)]
             prob = np.array([cells[t, c] if pts[t] is not None else 0.0 for t, c in enumerate(best)])
-            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob)
+            top = np.argsort(-cells, axis=-1)[:, : self.top_k]
+            tops = [[q for q in (cell_point(m.point, int(c), cfg.window) for c in row) if q is not None]
+                    if m.point is not None and on_board(m.point, SIZE) else []
+                    for m, row in zip(r.moves, top)]
+            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob, top_points=tops)
         return out
 
     def analyse(self, record) -> MoveScores | None:

@@ -113,13 +113,16 @@ class ModelRepairer:
     name = "model"
 
     def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
-                 max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 24,
-                 keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger"):
+                 max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 12,
+                 keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
+                 points_per_flag: int = 3, legal_bonus: float = 1.0):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
         self.scorer = scorer  # rescore.Seq2SeqScorer, or None: the tagger alone
         self.judge = judge  # who rescores candidates when the scorer is there
+        self.points_per_flag = points_per_flag  # the point head's likeliest points tried for a misplaced stone
+        self.legal_bonus = legal_bonus  # nats of gain per illegal move an edit makes legal
         self.proposals = proposals  # the scorer's moves tried at a flagged move or a gap
         self.threshold = threshold
         self.flag_threshold = detector.threshold if flag_threshold is None else flag_threshold
@@ -173,12 +176,16 @@ class ModelRepairer:
 
         order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
         order = order[: self.max_flags]
+        for i in self._ruled(record, moves):  # the rules point at moves too
+            if i not in order and len(order) < self.max_flags + 2:
+                order.append(i)
         if not order:
             return None
         base_bad = self._illegal(record, moves)
         judge = self.judge if src is not None else "tagger"
         n = len(moves)
-        groups = []  # per flagged move: (lo, hi, [(candidate, new moves)])
+        groups = []  # per flagged move: (i, [(candidate, new moves)])
+        fixed = []  # per group: illegal moves each candidate makes legal
         seen = set()
         for i in order:
             pool = self._candidates(moves, i, scores)
@@ -188,23 +195,28 @@ class ModelRepairer:
             for c in pool:
                 new = apply_edit(moves, c.edit)
                 key = tuple((m[0], m[1]) for m in new)
-                if key in seen or self._illegal(record, new) > base_bad:
+                bad = self._illegal(record, new) if key not in seen else base_bad + 1
+                if bad > base_bad:
                     continue
                 seen.add(key)
-                kept.append((c, new))
+                kept.append((c, new, base_bad - bad))
             if kept:
-                groups.append((i, kept))
+                groups.append((i, [(c, new) for c, new, _ in kept]))
+                fixed.append(np.array([f for _, _, f in kept], dtype=float))
         if not groups:
             return None
-        gains = [np.zeros(len(kept)) for _, kept in groups]
+        # each illegal move an edit makes legal is evidence for it (a foul as the last move is not
+        # counted by _illegal, so a real foul never pulls an edit in)
+        gains = [self.legal_bonus * f for f in fixed]
         if judge in ("tagger", "both"):
             reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
             views, at = [], []
             for i, kept in groups:
                 lo, hi = max(0, i - reach), min(n, i + reach + 1)
                 at.append(len(views))
-                views.append(self._window_view(record, moves, lo, hi))
-                views += [self._window_view(record, new, lo, hi + len(new) - n) for _, new in kept]
+                setup = self._setup(record, moves, lo)  # every candidate edits at or after lo
+                views.append(_Seq(record.size, moves[lo:hi], *setup))
+                views += [_Seq(record.size, new[lo : hi + len(new) - n], *setup) for _, new in kept]
             results = self.detector.analyse_many(views)
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
                 base = _cost(results[start].p_wrong)
@@ -256,22 +268,43 @@ class ModelRepairer:
                                           f"(missing pair)"))
         return out
 
-    def _window_view(self, record, moves, lo, hi):
-        """Moves[lo:hi] with the position before ``lo`` as setup stones."""
+    @staticmethod
+    def _setup(record, moves, lo):
+        """The position before move ``lo`` as (black, white) stones: a window's setup."""
         from .board import replay
 
         rep = replay(record.size, moves[:lo], setup_black=record.setup_black, setup_white=record.setup_white,
                      handicap=record.handicap, first_player=record.first_player, superko=False)
-        black, white = rep.board.stones()
-        return _Seq(record.size, moves[lo:hi], black, white)
+        return rep.board.stones()
 
     @staticmethod
-    def _illegal(record, moves) -> int:
+    def _classes(record, moves) -> list[str]:
         from .board import replay
 
-        rep = replay(record.size, moves, setup_black=record.setup_black, setup_white=record.setup_white,
-                     handicap=record.handicap, first_player=record.first_player)
-        return sum(c != "ok" for c in rep.classes)
+        return replay(record.size, moves, setup_black=record.setup_black, setup_white=record.setup_white,
+                      handicap=record.handicap, first_player=record.first_player).classes
+
+    def _illegal(self, record, moves) -> int:
+        """Illegal moves, not counting a foul on the last move (a real foul that ended the game)."""
+        classes = self._classes(record, moves)
+        return sum(c != "ok" for c in classes[:-1])
+
+    def _ruled(self, record, moves) -> list[int]:
+        """Moves the rules point at: each illegal move (not the last) and, for a stone on an occupied
+        point, the earlier move that put a stone there."""
+        out = []
+        classes = self._classes(record, moves)
+        for i, c in enumerate(classes[:-1]):
+            if c == "ok":
+                continue
+            out.append(i)
+            if c == "occupied":
+                p = moves[i].point
+                for j in range(i - 1, -1, -1):
+                    if moves[j].point == p:
+                        out.append(j)
+                        break
+        return out
 
     def _candidates(self, moves, i, scores) -> list[_Candidate]:
 
@@ -297,8 +330,11 @@ class ModelRepairer:
         for kind in top:
             if kind in _REPLACE and m.point is not None and on_board(m.point, size):
                 r, c = m.point
-                if kind in ("near", "two_lines") and scores.best_point[i] is not None:
-                    replace_with(scores.best_point[i], "one point off" if kind == "near" else "two lines off")
+                if kind in ("near", "two_lines"):
+                    why = "one point off" if kind == "near" else "two lines off"
+                    tops = scores.top_points[i] if scores.top_points is not None else [scores.best_point[i]]
+                    for p in tops[: self.points_per_flag]:
+                        replace_with(p, why)
                 elif kind == "transpose":
                     replace_with((size - 1 - c, size - 1 - r), "x and y swapped")
                 elif kind == "mirror":
@@ -318,7 +354,7 @@ class ModelRepairer:
                         out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
                                               tuple(range(a, a + 4)),
                                               f"pairs {a + 1}-{a + 2} and {a + 3}-{a + 4} in the wrong order"))
-            elif kind == "block":
+            elif kind == "block" and kind == top[0]:  # ~50 candidates: only when it is the likeliest edit
                 # the flagged move is in a 2-move block that belongs d plies later or earlier,
                 # or it is where such a block should land (the block now sits d plies later)
                 for d in range(4, 17, 2):
