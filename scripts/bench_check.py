@@ -3,9 +3,10 @@
     python scripts/bench_check.py [--games 200] [--threads 1]
 
 Reads the first N 19x19 games of ../shared/corpus/pro-games.tar.gz, loads the
-bundled tagger once (timed apart), then checks the games one at a time (rules +
-model findings, what ``gofix check`` does per game) and reports the median and
-90th-percentile time per game and the overall games/s. Parsing is not timed.
+bundled tagger and the repair engine once (timed apart), then checks the games
+one at a time (rules + model findings + the repair engine's proposals, what
+``gofix check`` does per game) and reports the median and 90th-percentile time
+per game and the overall games/s. Parsing is not timed.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     from gofix.check import check_record
-    from gofix.pretrained import load_detector
+    from gofix.pretrained import RepairerFactory
+    from gofix.repair import ModelRepairer
     from gofix.record import GameRecord
     from gofix.sgf_io import iter_games
 
@@ -43,23 +45,24 @@ def main() -> int:
             if len(games) >= args.games:
                 break
     t = time.perf_counter()
-    det = load_detector()
+    repairer = RepairerFactory(threads=args.threads)()
     load_s = time.perf_counter() - t
-    if det is None:
+    if not isinstance(repairer, ModelRepairer):
         print("no bundled model", file=sys.stderr)
         return 2
-    check_record(games[0], [det])  # warm-up
+    check_record(games[0], repairer=repairer)  # warm-up
     times = []
+    flagged = 0
     for g in games:
         t = time.perf_counter()
-        check_record(g, [det])
+        flagged += check_record(g, repairer=repairer).status == "flagged"
         times.append(time.perf_counter() - t)
     times.sort()
     print(json.dumps({"games": len(games), "threads": args.threads, "load_s": round(load_s, 3),
                       "median_ms": round(1000 * statistics.median(times), 1),
                       "p90_ms": round(1000 * times[int(0.9 * len(times))], 1),
                       "games_per_s": round(len(times) / sum(times), 1),
-                      "mean_moves": round(sum(len(g.moves) for g in games) / len(games)),
+                      "flagged": flagged, "mean_moves": round(sum(len(g.moves) for g in games) / len(games)),
                       "load_average": round(os.getloadavg()[0], 2)}))
     return 0
 

@@ -8,7 +8,7 @@ CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
 OUT=${1:-runs/benchmark}
 SEED=0
 LIMIT=${LIMIT:-1000}
-MODEL_LIMIT=${MODEL_LIMIT:-300}
+MODEL_LIMIT=${MODEL_LIMIT:-400}
 mkdir -p "$OUT"
 [ -f "$CORPUS" ] || { echo "corpus not found: $CORPUS (set CORPUS=...)" >&2; exit 2; }
 echo "machine: $(nproc) cores, $(python -c 'import platform; print(platform.processor() or platform.machine())')"
@@ -36,10 +36,15 @@ gofix eval "$CORPUS" --rules-only --split test --seed $SEED --limit "$LIMIT" --e
     --markdown "$OUT/eval-rules.md" --json > "$OUT/eval-rules.json"
 cat "$OUT/eval-rules.md"
 
-echo "== gofix eval with the bundled models (both sides, left only): validation split, seed $SEED, $MODEL_LIMIT games"
-gofix eval "$CORPUS" --split val --seed $SEED --limit "$MODEL_LIMIT" --errors-per-game 1 --clean-share 0.5 \
-    --markdown "$OUT/eval-model.md" --plot "$OUT/pr.png" --json > "$OUT/eval-model.json"
-cat "$OUT/eval-model.md"
+echo "== gofix eval with the bundled models (tagger, tagger + seq2seq, left only): test and validation splits, seed $SEED, $MODEL_LIMIT games each"
+for split in test val; do
+    gofix eval "$CORPUS" --split $split --seed $SEED --limit "$MODEL_LIMIT" --errors-per-game 1 --clean-share 0.5 \
+        --markdown "$OUT/eval-model-$split.md" --plot "$OUT/pr-$split.png" --json > "$OUT/eval-model-$split.json"
+    cat "$OUT/eval-model-$split.md"
+done
+
+echo "== gofix check speed, one game at a time, bundled model"
+python scripts/bench_check.py --games 150 | tee "$OUT/check-speed.txt"
 
 echo "== gofix clean throughput, 1 worker and all cores"
 python scripts/bench_clean.py --games 200 | tee "$OUT/clean.json"

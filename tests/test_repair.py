@@ -180,3 +180,56 @@ def test_scorer_keeps_a_clean_record_and_respects_the_threshold():
     assert ModelRepairer(det, scorer=Unsure(clean), judge="both", keep_bias=0.1).repair(_record(noisy)).changed
     with pytest.raises(ValueError):
         ModelRepairer(det, judge="oracle")
+
+
+# ------------------------------------------------------------------ the rules point, check shows the repair
+
+
+class BlindDetector(KnowingDetector):
+    """Suspects nothing (p_wrong 0 everywhere) but knows where a misplaced stone belongs."""
+
+    def analyse_many(self, recs):
+        out = super().analyse_many(recs)
+        for sc in out:
+            sc.p_wrong[:] = 0.0
+        return out
+
+
+def _occupied_case():
+    """A clean game and a copy whose move 60 was typed onto an occupied point next to where it belongs."""
+    for seed in range(50):
+        clean = random_game(random.Random(seed), 100)
+        i = 60
+        r, c = clean[i].point
+        board = {m.point for m in clean[:i]}
+        for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0)):
+            q = (r + dr, c + dc)
+            if q in board:
+                noisy = list(clean)
+                noisy[i] = clean[i]._replace(point=q)
+                return clean, noisy, i
+    raise AssertionError("no game with an occupied neighbour")
+
+
+def test_the_rules_point_at_an_illegal_move_and_the_repair_makes_it_legal():
+    clean, noisy, i = _occupied_case()
+    det = BlindDetector(clean, "near", clean[i].point)
+    rep = ModelRepairer(det).repair(_record(noisy))
+    assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], rep.edits
+    assert rep.edits[0].moves == (i + 1,)
+    # without the bonus for making the record legal, a detector that sees nothing repairs nothing
+    assert not ModelRepairer(det, legal_bonus=0.0).repair(_record(noisy)).changed
+
+
+def test_check_reports_the_repair_fix_would_make():
+    from gofix.check import check_record
+    from gofix.coords import to_gtp
+
+    clean, noisy, i = _occupied_case()
+    rec = _record(noisy)
+    report = check_record(rec, repairer=ModelRepairer(BlindDetector(clean, "near", clean[i].point)))
+    f = next(f for f in report.findings if f.move == i + 1)
+    assert f.kind == "occupied" and to_gtp(clean[i].point, 19) in f.repair and f.repair_point == clean[i].point
+    assert "(0." in f.repair or "(1.00)" in f.repair
+    # a clean record gives a clean report
+    assert check_record(_record(clean), repairer=ModelRepairer(BlindDetector(clean, "near"))).status == "clean"
