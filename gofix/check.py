@@ -138,20 +138,15 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
 
 
 def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[Finding]:
-    """Put each applied edit (``repair.AppliedEdit``) on the findings at the moves it touches.
-
-    Edits are in the order applied; their move numbers refer to the record as
-    it stood then, so only the first edit's numbers are sure to match the
-    record as read — later ones are matched the same way, which is right
-    unless an earlier edit changed the number of moves before them.
-    """
+    """Put each applied edit (``repair.AppliedEdit``) on the findings at the moves it touches
+    (move numbers of the record as read)."""
     for e in edits:
         text = f"{e.description} ({e.confidence:.2f})"
         point = e.edit.insert[0].point if e.kind == "replace" and e.edit.insert else None
         hit = [f for f in findings if f.move in e.moves]
         for f in hit:
             f.repair, f.repair_point = text, point if f.move == e.moves[0] else f.repair_point
-        if not hit:
+        if not hit and e.moves:
             i = e.moves[0] - 1
             if 0 <= i < len(record.moves):
                 colour, p, sgf = record.moves[i]

@@ -24,7 +24,7 @@ class AppliedEdit:
     """One change made to a record."""
 
     kind: str  # replace | swap2 | pair_order | block | delete | insert | colour
-    moves: tuple[int, ...]  # 1-based move numbers it touches, in the record as it stood
+    moves: tuple[int, ...]  # 1-based numbers, in the record as read, of the moves it touches
     confidence: float  # in [0, 1]
     description: str  # e.g. "W 57 at Q4 -> R4"
     edit: Edit  # the splice that makes the change
@@ -123,6 +123,8 @@ class ModelRepairer:
         self.judge = judge  # who rescores candidates when the scorer is there
         self.points_per_flag = points_per_flag  # the point head's likeliest points tried for a misplaced stone
         self.legal_bonus = legal_bonus  # nats of gain per illegal move an edit makes legal
+        self._origin: list | None = None  # during repair(): current index -> index as read
+        self._n_read = 0
         self.proposals = proposals  # the scorer's moves tried at a flagged move or a gap
         self.threshold = threshold
         self.flag_threshold = detector.threshold if flag_threshold is None else flag_threshold
@@ -146,12 +148,18 @@ class ModelRepairer:
         edits: list[AppliedEdit] = []
         scores = first
         src = self.scorer.source(record) if self.scorer is not None else None
+        self._origin = list(range(len(moves)))  # current index -> index in the record as read (None: inserted)
+        self._n_read = len(moves)
         for _ in range(self.max_passes):
             best = self._best_edit(record, moves, scores, src)
             if best is None:
                 break
             cand, conf = best
-            edits.append(AppliedEdit(cand.kind, tuple(i + 1 for i in cand.touched), conf, cand.words, cand.edit))
+            numbers = tuple(self._origin[i] + 1 for i in cand.touched
+                            if i < len(self._origin) and self._origin[i] is not None)
+            edits.append(AppliedEdit(cand.kind, numbers, conf, cand.words, cand.edit))
+            e = cand.edit
+            self._origin = self._origin[: e.start] + [None] * len(e.insert) + self._origin[e.start + e.delete :]
             from .corrupt import apply_edit
 
             moves = apply_edit(moves, cand.edit)
@@ -239,8 +247,9 @@ class ModelRepairer:
         from .coords import on_board, to_gtp
 
         out: list[_Candidate] = []
+        num = self._num
         m = moves[i]
-        name = f"{m.colour.upper()} {i + 1}"
+        name = f"{m.colour.upper()} {num(i)}"
         for alt, _ in self.scorer.next_moves(src, moves, i, self.proposals + 1):
             if alt.colour == m.colour and alt.point != m.point:
                 was = to_gtp(m.point, 19) if m.point is not None and on_board(m.point, 19) else (m.sgf or "pass")
@@ -254,9 +263,9 @@ class ModelRepairer:
             for first, _ in self.scorer.next_moves(src, moves, g, self.proposals):
                 where = to_gtp(first.point, 19)
                 out.append(_Candidate("insert", Edit(g, 0, (first,)), (g,),
-                                      f"{first.colour.upper()} {where} inserted as move {g + 1} (missing move)"))
+                                      f"{first.colour.upper()} {where} inserted before move {num(g)} (missing move)"))
                 out.append(_Candidate("insert", Edit(g, 0, (first,), recolour=True), (g,),
-                                      f"{first.colour.upper()} {where} inserted as move {g + 1}, "
+                                      f"{first.colour.upper()} {where} inserted before move {num(g)}, "
                                       f"later colours flipped"))
                 then = moves[:g] + [first]
                 for second, _ in self.scorer.next_moves(src, then, g + 1, 2):
@@ -264,9 +273,18 @@ class ModelRepairer:
                         continue
                     out.append(_Candidate("insert", Edit(g, 0, (first, second)), (g, g + 1),
                                           f"{first.colour.upper()} {where} and {second.colour.upper()} "
-                                          f"{to_gtp(second.point, 19)} inserted as moves {g + 1}-{g + 2} "
+                                          f"{to_gtp(second.point, 19)} inserted before move {num(g)} "
                                           f"(missing pair)"))
         return out
+
+    def _num(self, i: int) -> str:
+        """Move number, in the record as read, of current index ``i`` (for the words of an edit)."""
+        origin = self._origin
+        if origin is None:  # outside repair(): the moves are the record as read
+            return str(i + 1)
+        if i >= len(origin):
+            return str(self._n_read + 1)
+        return "(inserted)" if origin[i] is None else str(origin[i] + 1)
 
     @staticmethod
     def _setup(record, moves, lo):
@@ -279,10 +297,12 @@ class ModelRepairer:
 
     @staticmethod
     def _classes(record, moves) -> list[str]:
+        """Rule classes of every move; a superko repetition counts as legal here (under Japanese
+        rules a triple ko voids the game, it is not a transcription error to repair)."""
         from .board import replay
 
         return replay(record.size, moves, setup_black=record.setup_black, setup_white=record.setup_white,
-                      handicap=record.handicap, first_player=record.first_player).classes
+                      handicap=record.handicap, first_player=record.first_player, superko=False).classes
 
     def _illegal(self, record, moves) -> int:
         """Illegal moves, not counting a foul on the last move (a real foul that ended the game)."""
@@ -313,11 +333,12 @@ class ModelRepairer:
         n = len(moves)
         size = 19
         out: list[_Candidate] = []
+        num = self._num
         probs = scores.edit_probs[i]
         classes = scores.edit_classes
         top = [classes[k] for k in np.argsort(-probs) if classes[k] != "keep"][: self.edits_per_flag]
         m = moves[i]
-        name = f"{m.colour.upper()} {i + 1}"
+        name = f"{m.colour.upper()} {num(i)}"
         where = to_gtp(m.point, size) if m.point is not None and on_board(m.point, size) else (m.sgf or "pass")
 
         def replace_with(p, why):
@@ -347,13 +368,13 @@ class ModelRepairer:
                 for a in (i - 2, i):
                     if 0 <= a and a + 2 < n:
                         out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])),
-                                              (a, a + 2), f"moves {a + 1} and {a + 3} swapped"))
+                                              (a, a + 2), f"moves {num(a)} and {num(a + 2)} swapped"))
             elif kind == "pair_order":
                 for a in range(i - 3, i + 1):
                     if 0 <= a and a + 4 <= n:
                         out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
                                               tuple(range(a, a + 4)),
-                                              f"pairs {a + 1}-{a + 2} and {a + 3}-{a + 4} in the wrong order"))
+                                              f"pairs {num(a)}-{num(a + 1)} and {num(a + 2)}-{num(a + 3)} in the wrong order"))
             elif kind == "block" and kind == top[0]:  # ~50 candidates: only when it is the likeliest edit
                 # the flagged move is in a 2-move block that belongs d plies later or earlier,
                 # or it is where such a block should land (the block now sits d plies later)
@@ -363,18 +384,18 @@ class ModelRepairer:
                             seg = moves[a:a + 2] + moves[a - d:a]
                             out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
                                                   tuple(range(a - d, a + 2)),
-                                                  f"moves {a + 1}-{a + 2} belong {d} plies earlier"))
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
                 for a in (i - 1, i):
                     for d in range(4, 17, 2):
                         if 0 <= a and a + d + 2 <= n:  # block at a really belongs d plies later
                             seg = moves[a + 2:a + d + 2] + moves[a:a + 2]
                             out.append(_Candidate("block", Edit(a, d + 2, tuple(seg)), tuple(range(a, a + d + 2)),
-                                                  f"moves {a + 1}-{a + 2} belong {d} plies later"))
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies later"))
                         if a - d >= 0 and a + 2 <= n:  # block at a really belongs d plies earlier
                             seg = moves[a:a + 2] + moves[a - d:a]
                             out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
                                                   tuple(range(a - d, a + 2)),
-                                                  f"moves {a + 1}-{a + 2} belong {d} plies earlier"))
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
             elif kind == "extra":
                 out.append(_Candidate("delete", Edit(i, 1, ()), (i,), f"{name} at {where} deleted (extra move)"))
                 out.append(_Candidate("delete", Edit(i, 1, (), recolour=True), (i,),
@@ -382,7 +403,7 @@ class ModelRepairer:
                 for a in (i - 1, i):
                     if 0 <= a and a + 2 <= n:
                         out.append(_Candidate("delete", Edit(a, 2, ()), (a, a + 1),
-                                              f"moves {a + 1} and {a + 2} deleted (extra pair)"))
+                                              f"moves {num(a)} and {num(a + 1)} deleted (extra pair)"))
             elif kind == "colour":
                 flipped = Move("w" if m.colour == "b" else "b", m.point, m.sgf)
                 out.append(_Candidate("colour", Edit(i, 1, (flipped,)), (i,), f"{name}: colour should be "

@@ -233,3 +233,41 @@ def test_check_reports_the_repair_fix_would_make():
     assert "(0." in f.repair or "(1.00)" in f.repair
     # a clean record gives a clean report
     assert check_record(_record(clean), repairer=ModelRepairer(BlindDetector(clean, "near"))).status == "clean"
+
+
+def test_later_edits_are_numbered_as_the_record_was_read():
+    """An extra move deleted at 31 shifts the rest; the second repair still names its move as read."""
+    from gofix.check import check_record
+
+    for seed in range(40):
+        clean = random_game(random.Random(seed), 120)
+        r, c = clean[80].point
+        board = {m.point for m in clean}
+        q = next(((r + dr, c + dc) for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))
+                  if 0 <= r + dr < 19 and 0 <= c + dc < 19 and (r + dr, c + dc) not in board), None)
+        extra = next((p for p in ((0, 0), (18, 18), (0, 18), (18, 0)) if p not in board), None)
+        if q is None or extra is None:
+            continue
+        noisy = list(clean)
+        noisy[80] = clean[80]._replace(point=q)
+        noisy.insert(30, Move(clean[30].colour, extra, ""))
+        noisy[31:] = [m._replace(colour="w" if m.colour == "b" else "b") for m in noisy[31:]]
+
+        class Both(KnowingDetector):
+            def analyse_many(self, recs):
+                out = super().analyse_many(recs)
+                for sc in out:
+                    sc.edit_probs[:, EDIT_CLASSES.index("extra")] = sc.p_wrong * 0.9
+                return out
+
+        rep = ModelRepairer(Both(clean, "near", clean[80].point), keep_bias=0.1).repair(_record(noisy))
+        if [(m[0], m[1]) for m in rep.moves] != [(m[0], m[1]) for m in clean]:
+            continue
+        by_kind = {e.kind: e for e in rep.edits}
+        assert by_kind["replace"].moves == (82,) and "82" in by_kind["replace"].description
+        assert by_kind["delete"].moves == (31,)
+        report = check_record(_record(noisy), repairer=ModelRepairer(Both(clean, "near", clean[80].point),
+                                                                     keep_bias=0.1))
+        assert any(f.move == 82 and f.repair and "82" in f.repair for f in report.findings)
+        return
+    pytest.skip("no game where both errors were repaired")
