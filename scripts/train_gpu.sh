@@ -8,15 +8,20 @@
 #
 # KEEP_DIR=dir also copies the checkpoints worth keeping there (flat, for a lent machine's $OUT).
 #
-# Needs cache/pro19.npz (python -m gofix.data --help builds it from ../shared/corpus).
+# Builds cache/pro19.npz from ../shared/corpus first if it is not there (CORPUS=… to change).
 set -u
 OUT_DIR=${OUT_DIR:-runs/gpu}
 BUDGET=${BUDGET:-480}
 WORKERS=${WORKERS:-4}
 CACHE=${CACHE:-cache/pro19.npz}
 PY=${PY:-python3}
+CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT_DIR"
+if [ ! -f "$CACHE" ]; then  # parse the corpus once (about 2 minutes)
+    "$PY" -c "import sys, json; from gofix.cache import build_cache; print(json.dumps(build_cache(sys.argv[2:], sys.argv[1])))" \
+        "$CACHE" "$CORPUS"
+fi
 # RESUME_FROM=dir: continue from dir/{tagger-last,causal-last,seq2seq-best}.pt (a KEEP_DIR of an earlier run);
 # BUDGET then counts the earlier run's training time too.
 if [ -n "${RESUME_FROM:-}" ]; then
