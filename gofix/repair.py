@@ -352,10 +352,11 @@ class ModelRepairer:
             if kind in _REPLACE and m.point is not None and on_board(m.point, size):
                 r, c = m.point
                 if kind in ("near", "two_lines"):
-                    why = "one point off" if kind == "near" else "two lines off"
                     tops = scores.top_points[i] if scores.top_points is not None else [scores.best_point[i]]
                     for p in tops[: self.points_per_flag]:
-                        replace_with(p, why)
+                        if p is not None:
+                            d = max(abs(p[0] - r), abs(p[1] - c))
+                            replace_with(p, {1: "one point off", 2: "two lines off"}.get(d, f"{d} lines off"))
                 elif kind == "transpose":
                     replace_with((size - 1 - c, size - 1 - r), "x and y swapped")
                 elif kind == "mirror":
