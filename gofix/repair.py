@@ -62,6 +62,7 @@ class RulesRepairer:
 # ------------------------------------------------------------------ the model-based engine
 
 _REPLACE = ("near", "two_lines", "digit", "transpose", "mirror")
+_FOULS = ("ko", "superko", "turn", "suicide")  # on the last move: possibly a real foul, left as played
 
 
 @dataclass
@@ -86,7 +87,6 @@ class _Candidate:
 
 def _cost(p_wrong) -> float:
     """Total surprise of a move list: sum of -log(1 - p_wrong) (0 when every move looks right)."""
-
     p = np.clip(np.asarray(p_wrong, dtype=np.float64), 0.0, 1 - 1e-6)
     return float(-np.log1p(-p).sum())
 
@@ -305,18 +305,21 @@ class ModelRepairer:
                       handicap=record.handicap, first_player=record.first_player, superko=False).classes
 
     def _illegal(self, record, moves) -> int:
-        """Illegal moves, not counting a foul on the last move (a real foul that ended the game)."""
-        classes = self._classes(record, moves)
-        return sum(c != "ok" for c in classes[:-1])
+        """Illegal moves, not counting a foul on the last move (a real foul that may have ended the game)."""
+        return len(self._ruled_moves(self._classes(record, moves)))
+
+    @staticmethod
+    def _ruled_moves(classes) -> list[int]:
+        last = len(classes) - 1
+        return [i for i, c in enumerate(classes) if c != "ok" and not (i == last and c in _FOULS)]
 
     def _ruled(self, record, moves) -> list[int]:
-        """Moves the rules point at: each illegal move (not the last) and, for a stone on an occupied
-        point, the earlier move that put a stone there."""
+        """Moves the rules point at: each illegal move (bar a foul as the last move) and, for a stone
+        on an occupied point, the earlier move that put a stone there."""
         out = []
         classes = self._classes(record, moves)
-        for i, c in enumerate(classes[:-1]):
-            if c == "ok":
-                continue
+        for i in self._ruled_moves(classes):
+            c = classes[i]
             out.append(i)
             if c == "occupied":
                 p = moves[i].point
@@ -327,7 +330,6 @@ class ModelRepairer:
         return out
 
     def _candidates(self, moves, i, scores) -> list[_Candidate]:
-
         from .coords import on_board, to_gtp
 
         n = len(moves)

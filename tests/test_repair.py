@@ -271,3 +271,16 @@ def test_later_edits_are_numbered_as_the_record_was_read():
         assert any(f.move == 82 and f.repair and "82" in f.repair for f in report.findings)
         return
     pytest.skip("no game where both errors were repaired")
+
+
+def test_a_foul_as_the_last_move_is_left_as_played():
+    clean = random_game(random.Random(11), 80)
+    board = {m.point for m in clean}
+    spare = next(p for p in ((0, 0), (18, 18), (0, 18), (18, 0), (9, 0)) if p not in board)
+    fouled = clean + [Move(clean[-1].colour, spare, "")]  # the same player twice: a 'turn' foul, last
+    det = BlindDetector(fouled, "colour")
+    rep = ModelRepairer(det).repair(_record(fouled))
+    assert [f.kind for f in rep.findings] == ["turn"] and not rep.changed
+    # the same foul in the middle is evidence the repair engine acts on
+    assert ModelRepairer(det)._ruled(_record(fouled), fouled + [Move("w" if fouled[-1].colour == "b" else "b",
+                                                                     None, "")]) == [80]
