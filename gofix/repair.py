@@ -85,6 +85,11 @@ class _Candidate:
     words: str
 
 
+def _size(edit: Edit) -> int:
+    """How much an edit changes the length and colours of a record: moves removed or added, +1 for a recolouring."""
+    return abs(edit.delete - len(edit.insert)) + int(edit.recolour)
+
+
 def _cost(p_wrong) -> float:
     """Total surprise of a move list: sum of -log(1 - p_wrong) (0 when every move looks right)."""
     p = np.clip(np.asarray(p_wrong, dtype=np.float64), 0.0, 1 - 1e-6)
@@ -104,10 +109,12 @@ class ModelRepairer:
     (insert one, one with later colours flipped, or a pair); drop candidates
     that make the record less legal; rescore the rest (``judge``: the
     tagger's surprise over ``context`` moves each side, the encoder-decoder's
-    likelihood, or both summed) and apply the best when its gain is at least
-    ``keep_bias`` nats and its confidence ``1 - exp(-gain)`` at least
-    ``threshold`` (both biases towards leaving the record as it is). Repeat
-    until nothing changes or ``max_passes``.
+    likelihood, or both summed; plus ``legal_bonus`` nats per illegal move
+    made legal, minus ``edit_cost`` nats per move removed or added and per
+    recolouring, so the smallest edit wins a tie) and apply the best when its
+    gain is at least ``keep_bias`` nats and its confidence ``1 - exp(-gain)``
+    at least ``threshold`` (both biases towards leaving the record as it is).
+    Repeat until nothing changes or ``max_passes``.
     """
 
     name = "model"
@@ -115,7 +122,7 @@ class ModelRepairer:
     def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
                  max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 12,
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
-                 points_per_flag: int = 3, legal_bonus: float = 1.0):
+                 points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -123,6 +130,7 @@ class ModelRepairer:
         self.judge = judge  # who rescores candidates when the scorer is there
         self.points_per_flag = points_per_flag  # the point head's likeliest points tried for a misplaced stone
         self.legal_bonus = legal_bonus  # nats of gain per illegal move an edit makes legal
+        self.edit_cost = edit_cost  # nats of gain an edit must pay per move it removes or adds (and a recolouring)
         self._origin: list | None = None  # during repair(): current index -> index as read
         self._n_read = 0
         self.proposals = proposals  # the scorer's moves tried at a flagged move or a gap
@@ -215,7 +223,8 @@ class ModelRepairer:
             return None
         # each illegal move an edit makes legal is evidence for it (a foul as the last move is not
         # counted by _illegal, so a real foul never pulls an edit in)
-        gains = [self.legal_bonus * f for f in fixed]
+        gains = [self.legal_bonus * f - self.edit_cost * np.array([_size(c.edit) for c, _ in kept], dtype=float)
+                 for f, (_, kept) in zip(fixed, groups)]
         if judge in ("tagger", "both"):
             reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
             views, at = [], []

@@ -284,3 +284,26 @@ def test_a_foul_as_the_last_move_is_left_as_played():
     # the same foul in the middle is evidence the repair engine acts on
     assert ModelRepairer(det)._ruled(_record(fouled), fouled + [Move("w" if fouled[-1].colour == "b" else "b",
                                                                      None, "")]) == [80]
+
+
+def test_the_smallest_edit_wins_a_tie():
+    """A wrong colour makes two moves illegal; flipping it and deleting two moves both make the record
+    legal again. With nothing else to tell them apart, the edit that keeps every move wins."""
+    clean = random_game(random.Random(12), 100)
+    noisy = list(clean)
+    noisy[50] = clean[50]._replace(colour="w" if clean[50].colour == "b" else "b")
+
+    class ColourOrExtra(BlindDetector):
+        def analyse_many(self, recs):
+            out = super().analyse_many(recs)
+            for sc in out:
+                sc.edit_probs[:, :] = 0.0
+                sc.edit_probs[:, EDIT_CLASSES.index("extra")] = 0.6  # the deletions come first
+                sc.edit_probs[:, EDIT_CLASSES.index("colour")] = 0.4
+            return out
+
+    rep = ModelRepairer(ColourOrExtra(clean, "colour")).repair(_record(noisy))
+    assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], rep.edits
+    assert [e.kind for e in rep.edits] == ["colour"]
+    rep = ModelRepairer(ColourOrExtra(clean, "colour"), edit_cost=0.0).repair(_record(noisy))
+    assert rep.edits[0].kind == "delete"  # without the cost, the first of the tied candidates
