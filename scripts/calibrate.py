@@ -66,7 +66,7 @@ def main() -> int:
                           "clean_untouched": s.clean_untouched, "games_per_s": s.games_per_s})
             print(json.dumps(tried[-1]), file=sys.stderr)
         ok = [t for t in tried if t["clean_untouched"] >= 0.99]
-        chosen = max(ok, key=lambda t: (t["repaired_exactly"], -t["repair_threshold"])) if ok else \
+        chosen = max(ok, key=lambda t: (t["repaired_exactly"], t["repair_threshold"])) if ok else \
             max(tried, key=lambda t: t["clean_untouched"])
         return chosen["repair_threshold"], tried
 
