@@ -3,10 +3,10 @@
 ``gofix/weights/tagger.pt`` is the default board-aware tagger (both sides of
 every move); ``gofix/weights/tagger-causal.pt`` its left-context ablation, used
 only by ``gofix eval`` to show what looking at both sides buys;
-``gofix/weights/seq2seq.pt`` the encoder-decoder that judges candidate repairs
-and proposes missing moves. Any may be absent (a source checkout before
-training); then gofix falls back to what is there (the tagger rescoring its own
-candidates, or the rules alone).
+``gofix/weights/seq2seq.pt`` the encoder-decoder, whose repair proposals are
+used only when asked for (``--seq2seq``) and compared by ``gofix eval``. Any
+may be absent (a source checkout before training); without a tagger gofix
+falls back to the rules alone.
 """
 
 from __future__ import annotations
