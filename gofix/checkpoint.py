@@ -79,6 +79,13 @@ def read(path) -> dict:
     return ck
 
 
+def model_from(checkpoint_or_model):
+    """An eval-mode model from a checkpoint path (see ``load``) or an ``nn.Module`` given as is."""
+    if isinstance(checkpoint_or_model, (str, os.PathLike)):
+        return load(checkpoint_or_model)[0]
+    return checkpoint_or_model.eval()
+
+
 def load(path):
     """``(model, checkpoint dict)``: the model rebuilt from ``path`` in eval mode, on the CPU.
 

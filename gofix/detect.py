@@ -9,7 +9,6 @@ threshold`` into ``Finding(kind='suspect')`` with a repair in words. Only
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -58,11 +57,7 @@ class ModelDetector:
     """
 
     def __init__(self, checkpoint_or_model, threshold: float = 0.5, symmetries: int = 1):
-        if isinstance(checkpoint_or_model, (str, os.PathLike)):
-            self.model, _ = checkpoint.load(checkpoint_or_model)
-        else:
-            self.model = checkpoint_or_model
-        self.model.eval()
+        self.model = checkpoint.model_from(checkpoint_or_model)
         self.threshold = threshold
         self.syms = tuple(range(symmetries))
         self.top_k = 3  # window points kept per move for the repair engine

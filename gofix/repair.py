@@ -192,12 +192,13 @@ class ModelRepairer:
 
         order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
         order = order[: self.max_flags]
-        for i in self._ruled(record, moves):  # the rules point at moves too
+        classes = self._classes(record, moves)  # one replay gives both the rules' pointers and the base count
+        for i in self._ruled(moves, classes):  # the rules point at moves too
             if i not in order and len(order) < self.max_flags + 2:
                 order.append(i)
         if not order:
             return None
-        base_bad = self._illegal(record, moves)
+        base_bad = len(self._ruled_moves(classes))
         judge = self.judge if src is not None else "tagger"
         n = len(moves)
         groups = []  # per flagged move: (i, [(candidate, new moves)])
@@ -322,11 +323,10 @@ class ModelRepairer:
         last = len(classes) - 1
         return [i for i, c in enumerate(classes) if c != "ok" and not (i == last and c in _FOULS)]
 
-    def _ruled(self, record, moves) -> list[int]:
-        """Moves the rules point at: each illegal move (bar a foul as the last move) and, for a stone
-        on an occupied point, the earlier move that put a stone there."""
+    def _ruled(self, moves, classes) -> list[int]:
+        """Moves the rules point at, given the rule ``classes`` of ``moves``: each illegal move (bar a
+        foul as the last move) and, for a stone on an occupied point, the earlier move that put a stone there."""
         out = []
-        classes = self._classes(record, moves)
         for i in self._ruled_moves(classes):
             c = classes[i]
             out.append(i)

@@ -16,7 +16,6 @@ Only 19x19 records; ``source`` returns None for others.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -47,11 +46,7 @@ class Seq2SeqScorer:
     """A trained ``models.seq2seq.Seq2SeqRepairer`` behind a small scoring API (see the module doc)."""
 
     def __init__(self, checkpoint_or_model, *, after: int = 6):
-        if isinstance(checkpoint_or_model, (str, os.PathLike)):
-            self.model, _ = checkpoint.load(checkpoint_or_model)
-        else:
-            self.model = checkpoint_or_model
-        self.model.eval()
+        self.model = checkpoint.model_from(checkpoint_or_model)
         self.after = after
 
     @torch.no_grad()

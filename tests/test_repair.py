@@ -282,8 +282,9 @@ def test_a_foul_as_the_last_move_is_left_as_played():
     rep = ModelRepairer(det).repair(_record(fouled))
     assert [f.kind for f in rep.findings] == ["turn"] and not rep.changed
     # the same foul in the middle is evidence the repair engine acts on
-    assert ModelRepairer(det)._ruled(_record(fouled), fouled + [Move("w" if fouled[-1].colour == "b" else "b",
-                                                                     None, "")]) == [80]
+    extended = fouled + [Move("w" if fouled[-1].colour == "b" else "b", None, "")]
+    rep = ModelRepairer(det)
+    assert rep._ruled(extended, rep._classes(_record(extended), extended)) == [80]
 
 
 def test_the_smallest_edit_wins_a_tie():

@@ -16,17 +16,18 @@ future-move planes.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from ..data import EDIT_CLASSES, IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
+from .config import ModelConfig, pick
 
 
 @dataclass
-class TaggerConfig:
+class TaggerConfig(ModelConfig):
     window: int = 9  # side of the local board window (odd)
     history: int = 5  # previous / next moves drawn as planes (k)
     channels: int = 32  # CNN width
@@ -49,17 +50,6 @@ class TaggerConfig:
         """Planes the CNN reads: board + previous moves (+ next moves unless causal)."""
         return N_BOARD_PLANES + self.history * (1 if self.causal else 2)
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TaggerConfig":
-        known = set(cls.__dataclass_fields__)
-        unknown = set(d) - known
-        if unknown:
-            raise ValueError(f"unknown tagger config keys {sorted(unknown)}")
-        return cls(**d)
-
 
 PRESETS: dict[str, TaggerConfig] = {
     "tiny": TaggerConfig(channels=8, conv_layers=2, move_dim=32, feature_dim=8, hidden=32, layers=1, dropout=0.0),
@@ -71,9 +61,7 @@ PRESETS: dict[str, TaggerConfig] = {
 
 def preset(name: str, **overrides) -> TaggerConfig:
     """A copy of preset ``name`` with fields replaced. Raises KeyError for an unknown name."""
-    if name not in PRESETS:
-        raise KeyError(f"unknown preset {name!r}; known: {sorted(PRESETS)}")
-    return TaggerConfig(**{**PRESETS[name].to_dict(), **overrides})
+    return pick(PRESETS, name, **overrides)
 
 
 class WindowCNN(nn.Module):

@@ -23,7 +23,7 @@ targets need ``clean`` ``(B, Tc)`` clean tokens (``colour * 362 + point``,
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -31,13 +31,14 @@ import torch.nn.functional as F
 
 from ..data import IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
 from .birnn import WindowCNN
+from .config import ModelConfig, pick
 
 N_POINTS = 362  # 361 points + pass (also off-board)
 BOS = 2 * N_POINTS  # decoder start token
 
 
 @dataclass
-class Seq2SeqConfig:
+class Seq2SeqConfig(ModelConfig):
     window: int = 9  # local board window read per observed move
     history: int = 5  # previous / next moves drawn as planes
     channels: int = 32  # CNN width
@@ -51,21 +52,11 @@ class Seq2SeqConfig:
     ff: int = 768
     dropout: float = 0.1
     max_len: int = 1024  # positions
-    causal: bool = False  # kept for WindowCNN (always False: the encoder sees both sides)
+    causal: bool = False  # unused (the encoder always sees both sides); in the config so shipped checkpoints load
 
     @property
     def in_planes(self) -> int:
         return N_BOARD_PLANES + self.history * 2
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Seq2SeqConfig":
-        unknown = set(d) - set(cls.__dataclass_fields__)
-        if unknown:
-            raise ValueError(f"unknown seq2seq config keys {sorted(unknown)}")
-        return cls(**d)
 
 
 PRESETS: dict[str, Seq2SeqConfig] = {
@@ -78,9 +69,8 @@ PRESETS: dict[str, Seq2SeqConfig] = {
 
 
 def preset(name: str, **overrides) -> Seq2SeqConfig:
-    if name not in PRESETS:
-        raise KeyError(f"unknown preset {name!r}; known: {sorted(PRESETS)}")
-    return Seq2SeqConfig(**{**PRESETS[name].to_dict(), **overrides})
+    """A copy of preset ``name`` with fields replaced. Raises KeyError for an unknown name."""
+    return pick(PRESETS, name, **overrides)
 
 
 class PointEmbedding(nn.Module):
