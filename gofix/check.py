@@ -109,16 +109,17 @@ def rule_findings(record: GameRecord) -> list[Finding]:
     return out
 
 
-def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repairer=None) -> GameReport:
+def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repairer=None, first=None) -> GameReport:
     """Report the rule findings of one record, plus those of any detectors.
 
     With a ``repairer`` (``repair.ModelRepairer``) its findings are used and
     every edit it would apply becomes the finding's proposed repair, with its
     confidence (a finding of kind ``suspect`` is added where an edit touches
-    no finding).
+    no finding). ``first``: the repairer's ``analyse_many`` result for this
+    record, when computed in a batch.
     """
     if repairer is not None:
-        result = repairer.repair(record)
+        result = repairer.repair(record, first=first) if first is not None else repairer.repair(record)
         findings = attach_repairs(list(result.findings), result.edits, record)
     else:
         findings = rule_findings(record)
@@ -160,13 +161,27 @@ def unreadable_report(source: str, index: int, reason: str) -> GameReport:
     return GameReport(path=source, game=index, status="unreadable", error=reason)
 
 
-def check_path(path, detectors: Iterable[Detector] = (), repairer=None) -> Iterator[GameReport]:
-    """Check every game under ``path`` (file, directory or archive), streaming."""
+def check_path(path, detectors: Iterable[Detector] = (), repairer=None, batch: int = 16) -> Iterator[GameReport]:
+    """Check every game under ``path`` (file, directory or archive), streaming; with a
+    ``repairer``, the model's first look at ``batch`` games at a time is one forward pass."""
     from .sgf_io import Unreadable, iter_games
 
     dets = list(detectors)
+    analyse = getattr(repairer, "analyse_many", None)
+    pending: list = []
+
+    def flush():
+        games = [g for g in pending if not isinstance(g, Unreadable)]
+        firsts = dict(zip(map(id, games), analyse(games))) if analyse is not None and games else {}
+        for item in pending:
+            if isinstance(item, Unreadable):
+                yield unreadable_report(item.source, item.index, item.reason)
+            else:
+                yield check_record(item, dets, repairer, first=firsts.get(id(item)))
+        pending.clear()
+
     for item in iter_games(path):
-        if isinstance(item, Unreadable):
-            yield unreadable_report(item.source, item.index, item.reason)
-        else:
-            yield check_record(item, dets, repairer)
+        pending.append(item)
+        if len(pending) >= (batch if analyse is not None else 1):
+            yield from flush()
+    yield from flush()

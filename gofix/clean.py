@@ -90,11 +90,27 @@ def _init_worker(factory) -> None:
     _REPAIRER = factory()
 
 
-def clean_file(source: str, data: bytes, repairer, game_seconds: float | None) -> tuple[bytes, list[dict]]:
-    """Repair every game of one file's bytes; return (output bytes, report lines)."""
+def clean_files(tasks: list[tuple[str, bytes]], repairer, game_seconds: float | None) -> list[tuple[bytes, list[dict]]]:
+    """``clean_file`` for several files, the models' first look at all their games batched."""
+    parsed = [parse_collection(data, source) for source, data in tasks]
+    games = [g for items in parsed for g in items if not isinstance(g, Unreadable)]
+    analyse = getattr(repairer, "analyse_many", None)
+    firsts = dict(zip(map(id, games), analyse(games))) if analyse is not None else {}
+    return [clean_file(source, data, repairer, game_seconds, items=items, firsts=firsts)
+            for (source, data), items in zip(tasks, parsed)]
+
+
+def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *, items=None,
+               firsts: dict | None = None) -> tuple[bytes, list[dict]]:
+    """Repair every game of one file's bytes; return (output bytes, report lines).
+
+    ``items``: the file already parsed; ``firsts``: the repairer's ``analyse_many`` results by
+    ``id()`` of each game (``clean_files`` computes both for a batch of files).
+    """
     from .rewrite import with_repairs
 
-    items = parse_collection(data, source)
+    items = parse_collection(data, source) if items is None else items
+    firsts = firsts or {}
     lines: list[dict] = []
     out_records = []
     any_unreadable = any(isinstance(g, Unreadable) for g in items) or not items
@@ -106,7 +122,8 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None) -
             continue
         try:
             with time_limit(game_seconds):
-                result = repairer.repair(g)
+                first = firsts.get(id(g))
+                result = repairer.repair(g, first=first) if first is not None else repairer.repair(g)
         except GameTimeout:
             lines.append({**GameReport(g.source, g.index, "unreadable", g.size, len(g.moves),
                                        error=f"gave up after {game_seconds:g} s (per-game time limit); "
@@ -139,9 +156,9 @@ def _notes(result) -> dict[int, str]:
     return notes
 
 
-def _work(task: tuple[str, bytes, float | None]) -> tuple[bytes, list[dict]]:
-    source, data, game_seconds = task
-    return clean_file(source, data, _REPAIRER, game_seconds)
+def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[bytes, list[dict]]]:
+    files, game_seconds = task
+    return clean_files(files, _REPAIRER, game_seconds)
 
 
 # ------------------------------------------------------------------ driver
@@ -200,6 +217,7 @@ def clean_tree(
     report_path=None,
     game_seconds: float | None = 30.0,
     chunk: int = 32,
+    batch_files: int = 16,
     progress: Callable[[int], None] | None = None,
 ) -> CleanStats:
     """Repair everything under ``src`` into ``dst`` (see the module doc); return the counts.
@@ -227,8 +245,14 @@ def clean_tree(
 
     def flush() -> None:
         nonlocal n_chunks
-        readable = [(s, d, game_seconds) for s, _, d in pending if isinstance(d, bytes)]
-        results = iter(pool.map(_work, readable) if pool else [clean_file(s, d, local, t) for s, d, t in readable])
+        readable = [(s, d) for s, _, d in pending if isinstance(d, bytes)]
+        # each worker gets a run of files: their games go through the model in batches
+        per = max(1, min(batch_files, -(-len(readable) // max(jobs, 1))))
+        groups = [readable[k:k + per] for k in range(0, len(readable), per)]
+        if pool:
+            results = (r for rs in pool.map(_work, [(g, game_seconds) for g in groups]) for r in rs)
+        else:
+            results = (r for g in groups for r in clean_files(g, local, game_seconds))
         finished = []
         for source, rel, data in pending:
             if isinstance(data, GameReport):  # could not even be loaded: nothing to copy

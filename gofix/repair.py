@@ -55,7 +55,11 @@ class RulesRepairer:
 
     name = "rules only"
 
-    def repair(self, record: GameRecord) -> RepairResult:
+    def analyse_many(self, records) -> list:
+        """Nothing to precompute: one None per record (see ``ModelRepairer.analyse_many``)."""
+        return [None] * len(records)
+
+    def repair(self, record: GameRecord, first=None) -> RepairResult:
         return RepairResult(list(record.moves), [], rule_findings(record))
 
 
@@ -122,7 +126,8 @@ class ModelRepairer:
     def __init__(self, detector, *, threshold: float = 0.5, flag_threshold: float | None = None,
                  max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 12,
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
-                 points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5):
+                 points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
+                 always: tuple[str, ...] = ()):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -141,11 +146,31 @@ class ModelRepairer:
         self.edits_per_flag = edits_per_flag
         self.context = context
         self.keep_bias = keep_bias
+        self.always = tuple(always)  # edit classes expanded at every flagged move, whatever the edit head says
 
     # -------------------------------------------------------------- public
 
-    def repair(self, record: GameRecord) -> RepairResult:
-        first = self.detector.analyse(record)
+    def analyse_many(self, records, max_moves: int = 3000) -> list:
+        """The tagger's first look at many records, batched (``max_moves`` moves per forward pass):
+        pass each result to ``repair(record, first=...)``. Same figures as one record at a time,
+        at less cost per game (the recurrent layers run on several games at once)."""
+        out: list = []
+        batch: list = []
+        moves = 0
+        for r in records:
+            if batch and moves + len(r.moves) > max_moves:
+                out += self.detector.analyse_many(batch)
+                batch, moves = [], 0
+            batch.append(r)
+            moves += len(r.moves)
+        if batch:
+            out += self.detector.analyse_many(batch)
+        return out
+
+    def repair(self, record: GameRecord, first=None) -> RepairResult:
+        """Repair one record; ``first``: its ``analyse_many`` result when computed in a batch."""
+        if first is None:
+            first = self.detector.analyse(record)
         findings = rule_findings(record)
         if first is not None:
             findings += self.detector.findings_from(record, first, findings)
@@ -348,6 +373,7 @@ class ModelRepairer:
         probs = scores.edit_probs[i]
         classes = scores.edit_classes
         top = [classes[k] for k in np.argsort(-probs) if classes[k] != "keep"][: self.edits_per_flag]
+        top += [k for k in self.always if k not in top]
         m = moves[i]
         name = f"{m.colour.upper()} {num(i)}"
         where = to_gtp(m.point, size) if m.point is not None and on_board(m.point, size) else (m.sgf or "pass")

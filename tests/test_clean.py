@@ -161,3 +161,32 @@ def test_clean_cli(archive, tmp_path):
     assert res.exit_code == 1, res.output  # one game flagged, one unreadable
     assert "report" in res.stdout
     assert runner.invoke(app, ["clean", str(archive), "--out", str(archive / "inside")]).exit_code == 2
+
+
+def test_batched_model_analysis_gives_the_same_output(archive, tmp_path):
+    """clean_files runs the tagger over many games at once: same edits and files as one game at a time."""
+    import torch
+
+    from gofix.detect import ModelDetector
+    from gofix.models.birnn import BiRNNTagger, preset
+    from gofix.repair import ModelRepairer
+
+    torch.manual_seed(0)
+    model = BiRNNTagger(preset("tiny")).eval()
+    calls = []
+
+    class Counting(ModelRepairer):
+        def analyse_many(self, records, max_moves=3000):
+            calls.append(len(records))
+            return super().analyse_many(records, max_moves)
+
+    def factory():  # an untrained model that flags everything and repairs eagerly: many edits to compare
+        return Counting(ModelDetector(model, threshold=0.0), threshold=0.0, keep_bias=0.0, max_passes=1)
+
+    one = clean_tree(archive, tmp_path / "one", repairer_factory=factory, batch_files=1)
+    assert one.repaired >= 1
+    calls.clear()
+    many = clean_tree(archive, tmp_path / "many", repairer_factory=factory, batch_files=16)
+    assert max(calls) >= 5  # the first look at several files' games in one forward pass
+    assert _tree_hashes(tmp_path / "one") == _tree_hashes(tmp_path / "many")
+    assert (one.repaired, one.clean, one.flagged) == (many.repaired, many.clean, many.flagged)

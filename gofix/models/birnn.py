@@ -76,10 +76,15 @@ class WindowCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = x.contiguous(memory_format=torch.channels_last)  # 2-3x faster convs on CPU
-        h = F.relu(self.first(x))
+        h = self.first(x).relu_()
         for conv in self.convs:
-            h = F.relu(h + conv(h))
-        return h, F.relu(self.out(h.flatten(1)))
+            h = conv(h).add_(h).relu_()  # in place: a quarter less time on CPU, same values
+        # h is channels_last, (N, W, W, C) in memory: flatten it in that order (a view, not a
+        # copy) and permute the (small) weight to match instead
+        n, c, w, _ = h.shape
+        flat = h.permute(0, 2, 3, 1).reshape(n, w * w * c)
+        weight = self.out.weight.view(-1, c, w, w).permute(0, 2, 3, 1).reshape(-1, w * w * c)
+        return h, F.linear(flat, weight, self.out.bias).relu_()
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
