@@ -42,6 +42,7 @@ class MoveScores:
     point_prob: np.ndarray  # float (T,) its probability (0 where None)
     edit_classes: tuple = EDIT_CLASSES
     top_points: list | None = None  # per move, the likeliest few window points (best first), on the board
+    top_probs: list | None = None  # per move, the point head's probability of each of ``top_points``
 
     def edit(self, i: int) -> str:
         """Most likely edit of move ``i`` other than 'keep'."""
@@ -98,10 +99,13 @@ class ModelDetector:
                    for m, c in zip(r.moves, best)]
             prob = np.array([cells[t, c] if pts[t] is not None else 0.0 for t, c in enumerate(best)])
             top = np.argsort(-cells, axis=-1)[:, : self.top_k]
-            tops = [[q for q in (cell_point(m.point, int(c), cfg.window) for c in row) if q is not None]
-                    if m.point is not None and on_board(m.point, SIZE) else []
-                    for m, row in zip(r.moves, top)]
-            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob, top_points=tops)
+            tops, probs = [], []
+            for t, (m, row) in enumerate(zip(r.moves, top)):
+                keep = [(q, float(cells[t, c])) for q, c in ((cell_point(m.point, int(c), cfg.window), c) for c in row)
+                        if q is not None] if m.point is not None and on_board(m.point, SIZE) else []
+                tops.append([q for q, _ in keep])
+                probs.append([p for _, p in keep])
+            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob, top_points=tops, top_probs=probs)
         return out
 
     def analyse(self, record) -> MoveScores | None:

@@ -115,9 +115,13 @@ class ModelRepairer:
     tagger's surprise over ``context`` moves each side, the encoder-decoder's
     likelihood, or both summed; plus ``legal_bonus`` nats per illegal move
     made legal, minus ``edit_cost`` nats per move removed or added and per
-    recolouring, so the smallest edit wins a tie) and apply the best when its
-    gain is at least ``keep_bias`` nats and its confidence ``1 - exp(-gain)``
-    at least ``threshold`` (both biases towards leaving the record as it is).
+    recolouring, so the smallest edit wins a tie; a stone moved to a point the
+    tagger's point head ranks below its likeliest pays ``point_weight`` x the
+    log of their probability ratio) and apply the best when its gain is at
+    least ``keep_bias`` nats and its confidence ``1 - exp(-gain)`` at least
+    ``threshold`` (both biases towards leaving the record as it is). With
+    ``low_flag``, the most suspicious moves between it and ``flag_threshold``
+    are tried too, and their best edit needs ``low_threshold``.
     Repeat until nothing changes or ``max_passes``.
     """
 
@@ -127,7 +131,8 @@ class ModelRepairer:
                  max_passes: int = 3, max_flags: int = 3, edits_per_flag: int = 2, context: int = 12,
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
-                 always: tuple[str, ...] = ()):
+                 point_weight: float = 0.5,
+                 low_flag: float | None = 0.4, low_threshold: float = 0.95):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -146,7 +151,9 @@ class ModelRepairer:
         self.edits_per_flag = edits_per_flag
         self.context = context
         self.keep_bias = keep_bias
-        self.always = tuple(always)  # edit classes expanded at every flagged move, whatever the edit head says
+        self.low_flag = low_flag  # moves between this and flag_threshold are tried too, at low_threshold
+        self.low_threshold = low_threshold
+        self.point_weight = point_weight  # nats per nat of the point head's log-odds against its top point
 
     # -------------------------------------------------------------- public
 
@@ -217,9 +224,16 @@ class ModelRepairer:
 
         order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
         order = order[: self.max_flags]
+        low = set()
+        if self.low_flag is not None:
+            low = {int(i) for i in np.argsort(-scores.p_wrong)[: self.max_flags]
+                   if self.low_flag <= scores.p_wrong[i] < self.flag_threshold}
+            order += sorted(low, key=lambda i: -scores.p_wrong[i])
         classes = self._classes(record, moves)  # one replay gives both the rules' pointers and the base count
         for i in self._ruled(moves, classes):  # the rules point at moves too
-            if i not in order and len(order) < self.max_flags + 2:
+            if i in low:
+                low.discard(i)
+            elif i not in order and len(order) < self.max_flags + 2:
                 order.append(i)
         if not order:
             return None
@@ -264,6 +278,17 @@ class ModelRepairer:
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
                 base = _cost(results[start].p_wrong)
                 gains[g] += [base - _cost(results[start + 1 + k].p_wrong) for k in range(len(kept))]
+        if self.point_weight and scores.top_probs is not None:
+            # the point head's own say where the stone belongs: a point it ranks below its
+            # likeliest pays point_weight x log(p_top / p_point)
+            for g, (i, kept) in enumerate(groups):
+                probs = dict(zip(scores.top_points[i], scores.top_probs[i]))
+                if not probs:
+                    continue
+                top = max(probs.values())
+                for k, (c, _) in enumerate(kept):
+                    if c.kind == "replace" and c.touched == (i,) and c.edit.insert[0].point in probs:
+                        gains[g][k] -= self.point_weight * math.log(top / max(probs[c.edit.insert[0].point], 1e-9))
         if judge in ("seq2seq", "both"):
             for g, (i, kept) in enumerate(groups):
                 base, cand = self.scorer.compare(src, moves, [c.edit for c, _ in kept])
@@ -273,7 +298,8 @@ class ModelRepairer:
             k = int(np.argmax(gains[g]))
             gain = float(gains[g][k])
             conf = 1.0 - math.exp(-max(gain, 0.0))
-            if gain >= self.keep_bias and conf >= self.threshold and (best is None or gain > best[2]):
+            need = self.low_threshold if i in low else self.threshold
+            if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
         return None if best is None else (best[0], best[1])
 
@@ -373,7 +399,6 @@ class ModelRepairer:
         probs = scores.edit_probs[i]
         classes = scores.edit_classes
         top = [classes[k] for k in np.argsort(-probs) if classes[k] != "keep"][: self.edits_per_flag]
-        top += [k for k in self.always if k not in top]
         m = moves[i]
         name = f"{m.colour.upper()} {num(i)}"
         where = to_gtp(m.point, size) if m.point is not None and on_board(m.point, size) else (m.sgf or "pass")

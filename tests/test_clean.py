@@ -190,3 +190,22 @@ def test_batched_model_analysis_gives_the_same_output(archive, tmp_path):
     assert max(calls) >= 5  # the first look at several files' games in one forward pass
     assert _tree_hashes(tmp_path / "one") == _tree_hashes(tmp_path / "many")
     assert (one.repaired, one.clean, one.flagged) == (many.repaired, many.clean, many.flagged)
+
+
+def test_check_path_batches_the_model_and_reports_as_one_at_a_time(archive):
+    import torch
+
+    from gofix.check import check_path, check_record
+    from gofix.detect import ModelDetector
+    from gofix.models.birnn import BiRNNTagger, preset
+    from gofix.repair import ModelRepairer
+    from gofix.sgf_io import Unreadable, iter_games
+
+    torch.manual_seed(1)
+    repairer = ModelRepairer(ModelDetector(BiRNNTagger(preset("tiny")).eval(), threshold=0.0), threshold=0.0,
+                             keep_bias=0.0, max_passes=1)
+    batched = [r.to_dict() for r in check_path(archive, repairer=repairer, batch=4)]
+    alone = [check_record(g, repairer=repairer).to_dict() for g in iter_games(archive) if not isinstance(g, Unreadable)]
+    assert [r for r in batched if r["status"] != "unreadable"] == alone
+    assert any(r["status"] == "unreadable" for r in batched)  # broken.sgf is still reported, in its place
+    assert any(f.get("repair") for r in alone for f in r["findings"])  # there were repairs to compare

@@ -308,3 +308,71 @@ def test_the_smallest_edit_wins_a_tie():
     assert [e.kind for e in rep.edits] == ["colour"]
     rep = ModelRepairer(ColourOrExtra(clean, "colour"), edit_cost=0.0).repair(_record(noisy))
     assert rep.edits[0].kind == "delete"  # without the cost, the first of the tied candidates
+
+
+# ------------------------------------------------------------------ the point head's say, moves just below the flag
+
+
+class TornDetector:
+    """Suspects move ``i`` (``p``); its point head ranks ``true`` far above ``decoy``, yet the surprise
+    judge likes ``decoy`` a little better (move i still reads 0.2 wrong at ``true``, 0 at ``decoy``)."""
+
+    threshold = 0.5
+
+    def __init__(self, i, true, decoy, p=0.9):
+        self.i, self.true, self.decoy, self.p = i, true, decoy, p
+
+    def analyse_many(self, recs):
+        out = []
+        for r in recs:
+            T = len(r.moves)
+            pw = np.zeros(T)
+            if T > self.i and r.moves[self.i].point not in (self.true, self.decoy):
+                pw[self.i] = self.p  # the stone at move i is misplaced (windows start at move 0 here)
+            for j, m in enumerate(r.moves):
+                if m.point == self.true:
+                    pw[j] = 0.2
+            ep = np.zeros((T, len(EDIT_CLASSES)))
+            ep[:, 0] = 1 - pw
+            ep[:, EDIT_CLASSES.index("near")] = pw
+            tops = [[self.true, self.decoy]] * T
+            out.append(MoveScores(pw, ep, [self.true] * T, np.full(T, 0.8), top_points=tops,
+                                  top_probs=[[0.8, 0.05]] * T))
+        return out
+
+    def analyse(self, rec):
+        return self.analyse_many([rec])[0]
+
+    def findings_from(self, record, scores, rule_findings):
+        return []
+
+
+def _torn_case():
+    clean = random_game(random.Random(4), 40)
+    i = 20
+    r, c = clean[i].point
+    taken = {m.point for m in clean}
+    near = [(r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1) if (dr, dc) != (0, 0)]
+    free = [q for q in near if q not in taken and 0 <= q[0] < 19 and 0 <= q[1] < 19]
+    noisy = list(clean)
+    noisy[i] = clean[i]._replace(point=free[0])
+    return clean, noisy, i, free[1]
+
+
+def test_the_point_heads_ranking_decides_between_points():
+    clean, noisy, i, decoy = _torn_case()
+    det = TornDetector(i, clean[i].point, decoy)
+    rep = ModelRepairer(det, keep_bias=0.1, context=40, point_weight=0.0).repair(_record(noisy))
+    assert rep.moves[i].point == decoy  # the surprise judge alone takes the decoy
+    rep = ModelRepairer(det, keep_bias=0.1, context=40, point_weight=0.5).repair(_record(noisy))
+    assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], rep.edits
+
+
+def test_a_move_below_the_flag_is_repaired_only_when_sure():
+    clean, noisy, i, decoy = _torn_case()
+    det = TornDetector(i, clean[i].point, decoy, p=0.6)  # under the flag threshold (0.75)
+    assert not ModelRepairer(det, flag_threshold=0.75, point_weight=0.5).repair(_record(noisy)).changed
+    sure = ModelRepairer(det, flag_threshold=0.75, point_weight=0.5, low_flag=0.4, low_threshold=0.3)
+    assert [(m[0], m[1]) for m in sure.repair(_record(noisy)).moves] == [(m[0], m[1]) for m in clean]
+    unsure = ModelRepairer(det, flag_threshold=0.75, point_weight=0.5, low_flag=0.4, low_threshold=0.99)
+    assert not unsure.repair(_record(noisy)).changed
