@@ -18,7 +18,7 @@ import torch
 from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
-from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, cell_point, collate, encode_moves
+from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves
 
 _SENTENCE = {
     "swap2": "swap with move {n}",
@@ -90,21 +90,26 @@ class ModelDetector:
             acc = (pw, ep, pp) if acc is None else (acc[0] + pw, acc[1] + ep, acc[2] + pp)
         n = len(self.syms)
         pw, ep, pp = acc[0] / n, acc[1] / n, acc[2] / n
+        w, half = cfg.window, cfg.window // 2
         for b, k in enumerate(idx):
             r = records[k]
             T = len(r.moves)
             cells = pp[b, :T, :-1]
-            best = cells.argmax(-1)
-            pts = [cell_point(m.point, int(c), cfg.window) if m.point is not None and on_board(m.point, SIZE) else None
-                   for m, c in zip(r.moves, best)]
-            prob = np.array([cells[t, c] if pts[t] is not None else 0.0 for t, c in enumerate(best)])
+            # the window cells as board points, vectorised: (T, 1 + top_k) candidate cells per move
             top = np.argsort(-cells, axis=-1)[:, : self.top_k]
-            tops, probs = [], []
-            for t, (m, row) in enumerate(zip(r.moves, top)):
-                keep = [(q, float(cells[t, c])) for q, c in ((cell_point(m.point, int(c), cfg.window), c) for c in row)
-                        if q is not None] if m.point is not None and on_board(m.point, SIZE) else []
-                tops.append([q for q, _ in keep])
-                probs.append([p for _, p in keep])
+            best = cells.argmax(-1)
+            cand = np.concatenate([best[:, None], top], axis=1)
+            rec = np.array([m.point if m.point is not None and on_board(m.point, SIZE) else (-99, -99)
+                            for m in r.moves], dtype=np.int64).reshape(T, 2)
+            rows = rec[:, :1] + cand // w - half
+            cols = rec[:, 1:] + cand % w - half
+            ok = (rows >= 0) & (rows < SIZE) & (cols >= 0) & (cols < SIZE)
+            p = np.take_along_axis(cells, cand, axis=1)
+            rows_l, cols_l, ok_l, p_l = rows.tolist(), cols.tolist(), ok.tolist(), p.tolist()
+            pts = [(rows_l[t][0], cols_l[t][0]) if ok_l[t][0] else None for t in range(T)]
+            prob = np.where(ok[:, 0], p[:, 0], 0.0)
+            tops = [[(rows_l[t][j], cols_l[t][j]) for j in range(1, cand.shape[1]) if ok_l[t][j]] for t in range(T)]
+            probs = [[p_l[t][j] for j in range(1, cand.shape[1]) if ok_l[t][j]] for t in range(T)]
             out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob, top_points=tops, top_probs=probs)
         return out
 
