@@ -16,7 +16,9 @@ relative path under DST (``batch.relative_output``). Guarantees:
 * Each game has a time limit; a game over it is copied unchanged and reported.
 * ``jobs`` > 1 uses that many processes; files go to them in small chunks, so
   memory stays flat whatever the archive's size. Output is the same for any
-  number of jobs.
+  number of jobs. The model's first look at the games of up to ``batch_files``
+  files is batched (one forward pass per few thousand moves): same figures as
+  one game at a time, about a third faster.
 """
 
 from __future__ import annotations
