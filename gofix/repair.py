@@ -132,7 +132,7 @@ class ModelRepairer:
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
                  point_weight: float = 0.5,
-                 low_flag: float | None = 0.4, low_threshold: float = 0.95):
+                 low_flag: float | None = 0.4, low_threshold: float = 0.98):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
