@@ -119,7 +119,7 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
     record, when computed in a batch.
     """
     if repairer is not None:
-        result = repairer.repair(record, first=first) if first is not None else repairer.repair(record)
+        result = repairer.repair(record, first=first)
         findings = attach_repairs(list(result.findings), result.edits, record)
     else:
         findings = rule_findings(record)

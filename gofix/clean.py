@@ -124,8 +124,7 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
             continue
         try:
             with time_limit(game_seconds):
-                first = firsts.get(id(g))
-                result = repairer.repair(g, first=first) if first is not None else repairer.repair(g)
+                result = repairer.repair(g, first=firsts.get(id(g)))
         except GameTimeout:
             lines.append({**GameReport(g.source, g.index, "unreadable", g.size, len(g.moves),
                                        error=f"gave up after {game_seconds:g} s (per-game time limit); "

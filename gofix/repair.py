@@ -222,13 +222,12 @@ class ModelRepairer:
         """
         from .corrupt import apply_edit
 
-        order = [int(i) for i in np.argsort(-scores.p_wrong) if scores.p_wrong[i] >= self.flag_threshold]
-        order = order[: self.max_flags]
-        low = set()
-        if self.low_flag is not None:
-            low = {int(i) for i in np.argsort(-scores.p_wrong)[: self.max_flags]
-                   if self.low_flag <= scores.p_wrong[i] < self.flag_threshold}
-            order += sorted(low, key=lambda i: -scores.p_wrong[i])
+        p = scores.p_wrong
+        ranked = [int(i) for i in np.argsort(-p)[: self.max_flags]]  # the most suspicious moves
+        order = [i for i in ranked if p[i] >= self.flag_threshold]
+        # just under the flag: tried too, but repaired only at low_threshold
+        low = {i for i in ranked if self.low_flag is not None and self.low_flag <= p[i] < self.flag_threshold}
+        order += [i for i in ranked if i in low]
         classes = self._classes(record, moves)  # one replay gives both the rules' pointers and the base count
         for i in self._ruled(moves, classes):  # the rules point at moves too
             if i in low:

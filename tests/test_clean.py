@@ -80,7 +80,7 @@ def test_clean_is_deterministic_and_jobs_do_not_change_output(archive, tmp_path)
 class _Interrupting(RulesRepairer):
     calls = 0
 
-    def repair(self, record):
+    def repair(self, record, first=None):
         _Interrupting.calls += 1
         if _Interrupting.calls == 6:
             raise KeyboardInterrupt
@@ -105,7 +105,7 @@ import sys, time
 from gofix.clean import clean_tree
 from gofix.repair import RulesRepairer
 class Slow(RulesRepairer):
-    def repair(self, record):
+    def repair(self, record, first=None):
         time.sleep(0.05)
         return super().repair(record)
 clean_tree(sys.argv[1], sys.argv[2], repairer_factory=Slow, chunk=1)

@@ -48,7 +48,7 @@ def test_file_over_the_size_limit_is_unreadable_with_the_reason(tmp_path):
 
 
 class _StallsOnOneGame(RulesRepairer):
-    def repair(self, record):
+    def repair(self, record, first=None):
         if record.source.endswith("stall.sgf"):
             time.sleep(5)
         return super().repair(record)
