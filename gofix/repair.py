@@ -107,7 +107,9 @@ class ModelRepairer:
     Each pass: analyse the record; for the ``max_flags`` most suspicious moves
     at or above ``flag_threshold``, expand the likeliest edit classes into
     concrete edits (replace a point, swap i/i+2, exchange pairs, move a
-    2-move block, delete one or two moves, flip a colour) and, with a
+    2-move block, delete one or two moves, flip a colour, insert a missing
+    move at every empty point within ``gap_radius`` of the moves around the
+    gap) and, with a
     ``scorer`` (``rescore.Seq2SeqScorer``), add its ``proposals`` likeliest
     moves at the flagged move and at a gap the tagger calls a missing move
     (insert one, one with later colours flipped, or a pair); drop candidates
@@ -132,7 +134,7 @@ class ModelRepairer:
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
                  point_weight: float = 0.5,
-                 low_flag: float | None = 0.4, low_threshold: float = 0.98):
+                 low_flag: float | None = 0.4, low_threshold: float = 0.98, gap_radius: int | None = 2):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -154,6 +156,7 @@ class ModelRepairer:
         self.low_flag = low_flag  # moves between this and flag_threshold are tried too, at low_threshold
         self.low_threshold = low_threshold
         self.point_weight = point_weight  # nats per nat of the point head's log-odds against its top point
+        self.gap_radius = gap_radius  # a missing move is looked for this far from the moves around the gap (None: not)
 
     # -------------------------------------------------------------- public
 
@@ -243,7 +246,7 @@ class ModelRepairer:
         fixed = []  # per group: illegal moves each candidate makes legal
         seen = set()
         for i in order:
-            pool = self._candidates(moves, i, scores)
+            pool = self._candidates(record, moves, i, scores)
             if src is not None and self.proposals:
                 pool += self._proposed(src, moves, i, scores)
             kept = []
@@ -388,7 +391,37 @@ class ModelRepairer:
                         break
         return out
 
-    def _candidates(self, moves, i, scores) -> list[_Candidate]:
+    def _gap_inserts(self, record, moves, g) -> list[_Candidate]:
+        """A move missing before current index ``g``: one candidate per empty point within
+        ``gap_radius`` (on both axes) of the two moves each side of the gap.
+
+        Its colour follows from the colours around the gap: two moves of one colour in a row
+        lack a move of the other colour between them (colours kept); when the colours
+        alternate, the missing move has the colour of move ``g`` as recorded and every later
+        colour flips back. The judge, not the point list, decides which point it was.
+        """
+        from .coords import on_board, to_gtp
+
+        n = len(moves)
+        if not 0 < g < n:
+            return []
+        rad = self.gap_radius
+        black, white = self._setup(record, moves, g)
+        taken = set(black) | set(white)
+        centres = [moves[j].point for j in range(g - 2, g + 2)
+                   if 0 <= j < n and moves[j].point is not None and on_board(moves[j].point, 19)]
+        points = sorted({(r + dr, c + dc) for r, c in centres for dr in range(-rad, rad + 1)
+                         for dc in range(-rad, rad + 1)
+                         if 0 <= r + dr < 19 and 0 <= c + dc < 19 and (r + dr, c + dc) not in taken})
+        before, after = moves[g - 1].colour, moves[g].colour
+        recolour = before != after
+        colour = after if recolour else ("w" if after == "b" else "b")
+        tail = ", later colours flipped" if recolour else " (missing move)"
+        return [_Candidate("insert", Edit(g, 0, (Move(colour, p, ""),), recolour=recolour), (g,),
+                           f"{colour.upper()} {to_gtp(p, 19)} inserted before move {self._num(g)}{tail}")
+                for p in points]
+
+    def _candidates(self, record, moves, i, scores) -> list[_Candidate]:
         from .coords import on_board, to_gtp
 
         n = len(moves)
@@ -466,6 +499,8 @@ class ModelRepairer:
                     if 0 <= a and a + 2 <= n:
                         out.append(_Candidate("delete", Edit(a, 2, ()), (a, a + 1),
                                               f"moves {num(a)} and {num(a + 1)} deleted (extra pair)"))
+            elif kind in ("missing_before", "missing_after") and self.gap_radius is not None:
+                out += self._gap_inserts(record, moves, i if kind == "missing_before" else i + 1)
             elif kind == "colour":
                 flipped = Move("w" if m.colour == "b" else "b", m.point, m.sgf)
                 out.append(_Candidate("colour", Edit(i, 1, (flipped,)), (i,), f"{name}: colour should be "

@@ -132,19 +132,22 @@ class GapDetector(KnowingDetector):
         return out
 
 
-@pytest.mark.parametrize("kind", ["drop_one", "drop_one_recolour", "drop_pair"])
-def test_scorer_restores_missing_moves(kind):
+def _gap_case(kind):
+    """A random game and a copy with ``kind`` (a missing-move kind) applied at move 60."""
     for seed in range(30):
         clean = random_game(random.Random(seed), 120)
         got = KINDS[kind](clean, 19, random.Random(seed), 60)
-        if got is None:
-            continue
-        noisy, _ = got
-        rep = ModelRepairer(GapDetector(clean), scorer=KnowingScorer(clean), judge="seq2seq").repair(_record(noisy))
-        assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, seed, rep.edits)
-        assert rep.edits[0].kind == "insert" and 0.5 <= rep.edits[0].confidence <= 1
-        return
+        if got is not None:
+            return clean, got[0]
     pytest.skip(f"{kind} did not apply to the random games")
+
+
+@pytest.mark.parametrize("kind", ["drop_one", "drop_one_recolour", "drop_pair"])
+def test_scorer_restores_missing_moves(kind):
+    clean, noisy = _gap_case(kind)
+    rep = ModelRepairer(GapDetector(clean), scorer=KnowingScorer(clean), judge="seq2seq").repair(_record(noisy))
+    assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, rep.edits)
+    assert rep.edits[0].kind == "insert" and 0.5 <= rep.edits[0].confidence <= 1
 
 
 def test_scorer_proposes_the_replacement_point():
@@ -376,3 +379,44 @@ def test_a_move_below_the_flag_is_repaired_only_when_sure():
     assert [(m[0], m[1]) for m in sure.repair(_record(noisy)).moves] == [(m[0], m[1]) for m in clean]
     unsure = ModelRepairer(det, flag_threshold=0.75, point_weight=0.5, low_flag=0.4, low_threshold=0.99)
     assert not unsure.repair(_record(noisy)).changed
+
+
+# ------------------------------------------------------------------ a missing move found without the encoder-decoder
+
+
+@pytest.mark.parametrize("kind", ["drop_one", "drop_one_recolour"])
+def test_the_tagger_alone_restores_a_missing_move(kind):
+    """No scorer: the engine tries every empty point near the gap (here the whole board, the random
+    games are not local) in the colour the gap implies, and the tagger's judgement picks the point."""
+    clean, noisy = _gap_case(kind)
+    rep = ModelRepairer(GapDetector(clean), gap_radius=18).repair(_record(noisy))
+    assert [(m[0], m[1]) for m in rep.moves] == [(m[0], m[1]) for m in clean], (kind, rep.edits)
+    assert [e.kind for e in rep.edits] == ["insert"] and rep.edits[0].edit.recolour == (kind == "drop_one_recolour")
+    # switched off, the same record gets no insertion
+    off = ModelRepairer(GapDetector(clean), gap_radius=None).repair(_record(noisy))
+    assert all(e.kind != "insert" for e in off.edits)
+
+
+@pytest.mark.parametrize("recolour", [False, True])
+def test_gap_candidates_are_the_empty_points_near_the_gap_in_the_implied_colour(recolour):
+    from gofix.board import replay
+
+    clean = random_game(random.Random(21), 90)
+    g = 50
+    if recolour:  # alternation kept: the move missing at g has g's recorded colour, the rest flip back
+        noisy = clean[:g] + [m._replace(colour="w" if m.colour == "b" else "b") for m in clean[g + 1:]]
+    else:  # colours kept: two moves of one colour meet at the gap
+        noisy = clean[:g] + clean[g + 1:]
+    rec = _record(noisy)
+    rep = ModelRepairer(GapDetector(clean), gap_radius=2)
+    cands = rep._gap_inserts(rec, noisy, g)
+    black, white = replay(19, noisy[:g]).board.stones()
+    taken = set(black) | set(white)
+    centres = [noisy[j].point for j in range(g - 2, g + 2)]
+    expect = {(r, c) for r in range(19) for c in range(19) if (r, c) not in taken
+              and any(max(abs(r - a), abs(c - b)) <= 2 for a, b in centres)}
+    assert {c.edit.insert[0].point for c in cands} == expect and len(cands) == len(expect)
+    colour = noisy[g].colour if recolour else ("w" if noisy[g].colour == "b" else "b")
+    assert {(c.kind, c.edit.start, c.edit.delete, len(c.edit.insert), c.edit.recolour, c.edit.insert[0].colour)
+            for c in cands} == {("insert", g, 0, 1, recolour, colour)}
+    assert rep._gap_inserts(rec, noisy, 0) == [] and rep._gap_inserts(rec, noisy, len(noisy)) == []
