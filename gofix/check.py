@@ -164,9 +164,15 @@ def unreadable_report(source: str, index: int, reason: str) -> GameReport:
 def check_path(path, detectors: Iterable[Detector] = (), repairer=None, batch: int = 16) -> Iterator[GameReport]:
     """Check every game under ``path`` (file, directory or archive), streaming; with a
     ``repairer``, the model's first look at ``batch`` games at a time is one forward pass."""
-    from .sgf_io import Unreadable, iter_games
+    from .sgf_io import iter_games
 
-    dets = list(detectors)
+    return _check_items(iter_games(path), list(detectors), repairer, batch)
+
+
+def _check_items(items, dets: list, repairer, batch: int) -> Iterator[GameReport]:
+    """Reports for ``GameRecord``/``Unreadable`` items, in order, ``batch`` games per first look."""
+    from .sgf_io import Unreadable
+
     analyse = getattr(repairer, "analyse_many", None)
     pending: list = []
 
@@ -180,8 +186,85 @@ def check_path(path, detectors: Iterable[Detector] = (), repairer=None, batch: i
                 yield check_record(item, dets, repairer, first=firsts.get(id(item)))
         pending.clear()
 
-    for item in iter_games(path):
+    for item in items:
         pending.append(item)
         if len(pending) >= (batch if analyse is not None else 1):
             yield from flush()
     yield from flush()
+
+
+# ------------------------------------------------------------------ many files on several cores
+
+_REPAIRER = None  # in a worker process: its own repairer, built once
+
+
+def _init_worker(factory) -> None:
+    global _REPAIRER
+    _REPAIRER = factory()
+
+
+def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
+    """Reports for every game of several files ``(source, bytes)``; the model's first look at all
+    their games is batched. Only flagged reports keep their record (for diagrams): less to send
+    back from a worker process."""
+    from .sgf_io import parse_items
+
+    items = [item for source, data in tasks for item in parse_items(data, source)]
+    reports = list(_check_items(items, [], repairer, max(1, len(items))))
+    for r in reports:
+        if r.status != "flagged":
+            r.record = None
+    return reports
+
+
+def _work(tasks: list[tuple[str, bytes]]) -> list[GameReport]:
+    return check_files(tasks, _REPAIRER)
+
+
+def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 16,
+                         ahead: int = 4) -> Iterator[GameReport]:
+    """``check_path`` over several paths on ``jobs`` worker processes, reports in input order.
+
+    Files are read here and sent ``batch_files`` at a time to the workers, each of
+    which builds its repairer once with ``repairer_factory`` (picklable, e.g.
+    ``pretrained.RepairerFactory``); at most ``jobs * ahead`` groups are in flight,
+    so memory stays flat on any archive. Same reports as ``check_path`` (bar the
+    record of games that are not flagged, which is dropped).
+    """
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .sgf_io import iter_sources, load_reason
+
+    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(repairer_factory,))
+    queue: deque = deque()  # futures of groups, or lists of reports made here
+    group: list = []
+
+    def submit() -> None:
+        if group:
+            queue.append(pool.submit(_work, list(group)))
+            group.clear()
+
+    def take():
+        item = queue.popleft()
+        return item if isinstance(item, list) else item.result()
+
+    try:
+        for path in paths:
+            for source, load in iter_sources(path):
+                try:
+                    group.append((source, load()))
+                except Exception as exc:  # noqa: BLE001 - as sgf_io.iter_games: listed, never stops the batch
+                    submit()
+                    queue.append([unreadable_report(source, 0, load_reason(exc))])
+                if len(group) >= batch_files:
+                    submit()
+                while len(queue) > jobs * ahead:
+                    yield from take()
+        submit()
+        while queue:
+            yield from take()
+    finally:
+        pool.shutdown(cancel_futures=True)

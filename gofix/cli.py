@@ -111,18 +111,25 @@ def check(
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0,
+                             help="Worker processes for many files (0: all cores); reports keep the input order."),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
     The repairs are those `gofix fix` would apply (same models, same thresholds), with their confidence.
 
-    Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json > report.jsonl[/bold]
+    Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json --jobs 0 > report.jsonl[/bold]
     """
-    from .check import check_path
+    from .check import check_path, check_paths_parallel
 
-    factory = _repairer_factory(rules_only, model, None, seq2seq=seq2seq)
+    n_jobs = jobs or _cores()
+    factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq)
     factory.flag_threshold = threshold
-    repairer = factory()
+    if n_jobs > 1:
+        reports = check_paths_parallel(paths, factory, n_jobs)
+    else:
+        repairer = factory()
+        reports = (report for path in paths for report in check_path(path, repairer=repairer))
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
     n_warned = 0
@@ -130,25 +137,24 @@ def check(
     show_progress = not as_json and err.is_terminal
     with _progress(show_progress) as progress:
         task = progress.add_task("checking", total=None, rate=0.0)
-        for path in paths:
-            for report in check_path(path, repairer=repairer):
-                counts[report.status] += 1
-                n_findings += len(report.findings)
-                n_warned += bool(report.warnings)
-                if verbose and report.warnings and not as_json:
-                    for w in report.warnings:
-                        err.print(f"[yellow]warning[/yellow] {escape(report.path)} game {report.game}: {escape(w)}")
-                if as_json:
-                    sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
-                elif report.status == "unreadable":
-                    err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
-                elif report.status == "flagged" and not quiet:
-                    out.print(_finding_table(report), soft_wrap=False)
-                    if diagrams:
-                        _print_diagrams(report)
-                done = sum(counts.values())
-                elapsed = time.perf_counter() - start
-                progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
+        for report in reports:
+            counts[report.status] += 1
+            n_findings += len(report.findings)
+            n_warned += bool(report.warnings)
+            if verbose and report.warnings and not as_json:
+                for w in report.warnings:
+                    err.print(f"[yellow]warning[/yellow] {escape(report.path)} game {report.game}: {escape(w)}")
+            if as_json:
+                sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+            elif report.status == "unreadable":
+                err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
+            elif report.status == "flagged" and not quiet:
+                out.print(_finding_table(report), soft_wrap=False)
+                if diagrams:
+                    _print_diagrams(report)
+            done = sum(counts.values())
+            elapsed = time.perf_counter() - start
+            progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
     total = sum(counts.values())
     elapsed = time.perf_counter() - start
     summary = (

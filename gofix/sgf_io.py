@@ -64,6 +64,8 @@ __all__ = [
     "iter_sources",
     "iter_games",
     "parse_collection",
+    "parse_items",
+    "load_reason",
     "read_file",
     "read_game",
     "dump_tree",
@@ -227,8 +229,17 @@ def _read_tar_member(tf: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     return f.read()
 
 
-def _load_reason(exc: BaseException) -> str:
+def load_reason(exc: BaseException) -> str:
+    """Why a file or archive member could not be loaded, for an ``Unreadable``."""
     return f"cannot read: {type(exc).__name__}: {exc}"
+
+
+def parse_items(data: bytes, source: str, *, strict: bool = False) -> list[GameRecord | Unreadable]:
+    """``parse_collection``, except that it never raises: a bug becomes one ``Unreadable``."""
+    try:
+        return parse_collection(data, source, strict=strict)
+    except Exception as exc:  # a bug must not stop a 100,000-game batch
+        return [Unreadable(source, 0, f"internal error while reading: {type(exc).__name__}: {exc}")]
 
 
 def iter_games(path: str | os.PathLike, *, strict: bool = False) -> Iterator[GameRecord | Unreadable]:
@@ -242,13 +253,9 @@ def iter_games(path: str | os.PathLike, *, strict: bool = False) -> Iterator[Gam
         try:
             data = load()
         except Exception as exc:
-            yield Unreadable(source, 0, _load_reason(exc))
+            yield Unreadable(source, 0, load_reason(exc))
             continue
-        try:
-            items = parse_collection(data, source, strict=strict)
-        except Exception as exc:  # a bug must not stop a 100,000-game batch
-            items = [Unreadable(source, 0, f"internal error while reading: {type(exc).__name__}: {exc}")]
-        yield from items
+        yield from parse_items(data, source, strict=strict)
 
 
 def read_file(path: str | os.PathLike, *, strict: bool = False) -> list[GameRecord | Unreadable]:

@@ -209,3 +209,32 @@ def test_check_path_batches_the_model_and_reports_as_one_at_a_time(archive):
     assert [r for r in batched if r["status"] != "unreadable"] == alone
     assert any(r["status"] == "unreadable" for r in batched)  # broken.sgf is still reported, in its place
     assert any(f.get("repair") for r in alone for f in r["findings"])  # there were repairs to compare
+
+
+def test_check_on_several_processes_gives_the_reports_of_one(archive, tmp_path):
+    """`gofix check --jobs 2`: the same reports, in the same order, as one process (an untrained
+    tiny model that flags every move, so there is much to compare; unreadable files in place)."""
+    import json
+
+    import torch
+
+    from gofix import checkpoint
+    from gofix.check import check_path, check_paths_parallel
+    from gofix.models.birnn import BiRNNTagger, preset
+    from gofix.pretrained import RepairerFactory
+
+    torch.manual_seed(2)
+    path = tmp_path / "tiny.pt"
+    checkpoint.save(path, checkpoint.make(BiRNNTagger(preset("tiny")).eval()))
+    factory = RepairerFactory(path, threshold=0.0, flag_threshold=0.0)
+    one = [r.to_dict() for r in check_path(archive, repairer=factory(), batch=4)]
+    many = [r.to_dict() for r in check_paths_parallel([archive, archive / "two.sgf"], factory, jobs=2,
+                                                        batch_files=2, ahead=1)]
+    assert many == one + [r for r in one if r["path"].endswith("two.sgf")]
+    assert sum(r["status"] == "unreadable" for r in one) == 1 and sum(len(r["findings"]) for r in one) > 100
+    res1 = runner.invoke(app, ["check", str(archive), "--json", "--model", str(path), "--threshold", "0"])
+    res2 = runner.invoke(app, ["check", str(archive), "--json", "--model", str(path), "--threshold", "0",
+                               "--jobs", "2"])
+    assert res1.exit_code == res2.exit_code == 1
+    lines = [json.loads(line) for line in res2.stdout.splitlines() if line.startswith("{")]
+    assert lines == [json.loads(line) for line in res1.stdout.splitlines() if line.startswith("{")] and lines
