@@ -47,7 +47,8 @@ class Finding:
     repair: str | None = None  # proposed repair in words, or None
     gtp: str = ""  # the point in GTP coordinates ('Q16', 'pass', '' if off the board)
     note: str = ""  # what is wrong, in words, for people
-    repair_point: tuple[int, int] | None = None  # where the move probably was, for a diagram
+    repair_point: tuple[int, int] | None = None  # where the move probably was (or the missing move), for a diagram
+    repair_colour: str | None = None  # 'b'/'w' of a proposed missing move (None: the finding's own colour)
 
     def to_dict(self) -> dict:
         return {
@@ -143,10 +144,14 @@ def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[F
     (move numbers of the record as read)."""
     for e in edits:
         text = f"{e.description} ({e.confidence:.2f})"
-        point = e.edit.insert[0].point if e.kind == "replace" and e.edit.insert else None
+        one = e.edit.insert[0] if len(e.edit.insert) == 1 and e.kind in ("replace", "insert") else None
+        point = one.point if one is not None else None
+        colour = one.colour if one is not None and e.kind == "insert" else None
         hit = [f for f in findings if f.move in e.moves]
         for f in hit:
-            f.repair, f.repair_point = text, point if f.move == e.moves[0] else f.repair_point
+            f.repair = text
+            if f.move == e.moves[0]:
+                f.repair_point, f.repair_colour = point, colour
         if not hit and e.moves:
             i = e.moves[0] - 1
             if 0 <= i < len(record.moves):

@@ -178,11 +178,13 @@ def _print_diagrams(report: GameReport, limit: int = 5) -> None:
         return
     for f in report.findings[:limit]:
         lines = local_diagram(rec.size, rec.moves, f.move - 1, f.repair_point,
-                              setup_black=rec.setup_black, setup_white=rec.setup_white)
+                              setup_black=rec.setup_black, setup_white=rec.setup_white,
+                              proposed_colour=f.repair_colour)
         if not lines:
             continue
         legend = f"move {f.move} {f.colour} {f.gtp or f.point}: [ ] as recorded" + (
-            ", ( ) proposed" if f.repair_point is not None else "")
+            (", ( ) the missing move proposed" if f.repair_colour else ", ( ) proposed")
+            if f.repair_point is not None else "")
         out.print(escape(legend))
         for line in lines:
             out.print(escape(line), highlight=False)

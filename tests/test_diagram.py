@@ -21,3 +21,10 @@ def test_diagram_of_an_occupied_point_and_a_pass():
     lines = local_diagram(9, moves, 1, radius=1)
     assert lines[-1].split() == ["1", "[X]", "."]  # the black stone already there, bracketed
     assert local_diagram(9, moves, 2) == []
+
+
+def test_a_proposed_missing_move_is_drawn_in_its_own_colour():
+    moves = [Move("b", (3, 3)), Move("w", (3, 4)), Move("b", (4, 4))]
+    row6 = next(line for line in local_diagram(19, moves, 2, proposed=(5, 5), radius=1, proposed_colour="w")
+                if line.startswith("  6 "))
+    assert row6.split() == ["6", ".", ".", "(O)", "."]

@@ -420,3 +420,14 @@ def test_gap_candidates_are_the_empty_points_near_the_gap_in_the_implied_colour(
     assert {(c.kind, c.edit.start, c.edit.delete, len(c.edit.insert), c.edit.recolour, c.edit.insert[0].colour)
             for c in cands} == {("insert", g, 0, 1, recolour, colour)}
     assert rep._gap_inserts(rec, noisy, 0) == [] and rep._gap_inserts(rec, noisy, len(noisy)) == []
+
+
+def test_check_shows_where_the_missing_move_goes_and_its_colour():
+    from gofix.check import check_record
+
+    clean, noisy = _gap_case("drop_one")
+    gap = next(k for k, (a, b) in enumerate(zip(noisy, clean)) if (a[0], a[1]) != (b[0], b[1]))
+    report = check_record(_record(noisy), repairer=ModelRepairer(GapDetector(clean), gap_radius=18))
+    f = next(f for f in report.findings if f.repair and "inserted" in f.repair)
+    assert f.move == gap + 1 and f.repair_point == clean[gap].point and f.repair_colour == clean[gap].colour
+    assert f.repair_colour != noisy[gap].colour  # two moves of one colour met at the gap
