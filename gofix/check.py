@@ -174,16 +174,22 @@ def check_path(path, detectors: Iterable[Detector] = (), repairer=None, batch: i
     return _check_items(iter_games(path), list(detectors), repairer, batch)
 
 
+def first_looks(repairer, games: list) -> dict:
+    """The repairer's first look at ``games`` in one batch (``analyse_many``), by ``id()`` of each
+    game, to pass on as ``repair(game, first=...)``; {} for a repairer without one."""
+    analyse = getattr(repairer, "analyse_many", None)
+    return dict(zip(map(id, games), analyse(games))) if analyse is not None and games else {}
+
+
 def _check_items(items, dets: list, repairer, batch: int) -> Iterator[GameReport]:
     """Reports for ``GameRecord``/``Unreadable`` items, in order, ``batch`` games per first look."""
     from .sgf_io import Unreadable
 
-    analyse = getattr(repairer, "analyse_many", None)
+    batched = hasattr(repairer, "analyse_many")
     pending: list = []
 
     def flush():
-        games = [g for g in pending if not isinstance(g, Unreadable)]
-        firsts = dict(zip(map(id, games), analyse(games))) if analyse is not None and games else {}
+        firsts = first_looks(repairer, [g for g in pending if not isinstance(g, Unreadable)])
         for item in pending:
             if isinstance(item, Unreadable):
                 yield unreadable_report(item.source, item.index, item.reason)
@@ -193,19 +199,25 @@ def _check_items(items, dets: list, repairer, batch: int) -> Iterator[GameReport
 
     for item in items:
         pending.append(item)
-        if len(pending) >= (batch if analyse is not None else 1):
+        if len(pending) >= (batch if batched else 1):
             yield from flush()
     yield from flush()
 
 
 # ------------------------------------------------------------------ many files on several cores
 
-_REPAIRER = None  # in a worker process: its own repairer, built once
+_REPAIRER = None  # in a worker process (check or clean): its own repairer, built once
 
 
-def _init_worker(factory) -> None:
+def init_worker(factory) -> None:
+    """Process-pool initializer: build this worker's repairer once (see ``worker_repairer``)."""
     global _REPAIRER
     _REPAIRER = factory()
+
+
+def worker_repairer():
+    """The repairer ``init_worker`` built in this worker process."""
+    return _REPAIRER
 
 
 def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
@@ -223,7 +235,7 @@ def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
 
 
 def _work(tasks: list[tuple[str, bytes]]) -> list[GameReport]:
-    return check_files(tasks, _REPAIRER)
+    return check_files(tasks, worker_repairer())
 
 
 def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 16,
@@ -243,7 +255,7 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
     from .sgf_io import iter_sources, load_reason
 
     pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_init_worker, initargs=(repairer_factory,))
+                               initializer=init_worker, initargs=(repairer_factory,))
     queue: deque = deque()  # futures of groups, or lists of reports made here
     group: list = []
 

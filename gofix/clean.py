@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from .batch import UnsafePathError, relative_output
-from .check import GameReport
+from .check import GameReport, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
 from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection
 
@@ -84,20 +84,11 @@ class CleanStats:
 
 # ------------------------------------------------------------------ worker side
 
-_REPAIRER = None
-
-
-def _init_worker(factory) -> None:
-    global _REPAIRER
-    _REPAIRER = factory()
-
 
 def clean_files(tasks: list[tuple[str, bytes]], repairer, game_seconds: float | None) -> list[tuple[bytes, list[dict]]]:
     """``clean_file`` for several files, the models' first look at all their games batched."""
     parsed = [parse_collection(data, source) for source, data in tasks]
-    games = [g for items in parsed for g in items if not isinstance(g, Unreadable)]
-    analyse = getattr(repairer, "analyse_many", None)
-    firsts = dict(zip(map(id, games), analyse(games))) if analyse is not None else {}
+    firsts = first_looks(repairer, [g for items in parsed for g in items if not isinstance(g, Unreadable)])
     return [clean_file(source, data, repairer, game_seconds, items=items, firsts=firsts)
             for (source, data), items in zip(tasks, parsed)]
 
@@ -159,7 +150,7 @@ def _notes(result) -> dict[int, str]:
 
 def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[bytes, list[dict]]]:
     files, game_seconds = task
-    return clean_files(files, _REPAIRER, game_seconds)
+    return clean_files(files, worker_repairer(), game_seconds)
 
 
 # ------------------------------------------------------------------ driver
@@ -238,7 +229,7 @@ def clean_tree(
     order: list[str] = []
     pool = (
         ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                            initializer=_init_worker, initargs=(repairer_factory,))
+                            initializer=init_worker, initargs=(repairer_factory,))
         if jobs > 1 else None
     )
     local = None if pool else repairer_factory()
