@@ -501,12 +501,13 @@ def evaluate_cmd(
 
 def _scores_table(results, title: str) -> Table:
     t = Table(title=title, title_justify="left")
-    for col in ("system", "P", "R", "F0.5", "top flag", "repaired", "clean kept", "false/100", "games/s"):
+    for col in ("system", "P", "R", "F0.5", "top flag", "repaired", "changes right", "clean kept", "false/100",
+                "games/s"):
         t.add_column(col, justify="left" if col == "system" else "right", no_wrap=col == "system")
     for s in results:
         t.add_row(s.system, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f05:.3f}", f"{s.top_flag_hit:.3f}",
-                  f"{s.repaired_exactly:.3f}", f"{s.clean_untouched:.3f}", f"{s.false_flags_per_100_clean:.1f}",
-                  f"{s.games_per_s:.0f}")
+                  f"{s.repaired_exactly:.3f}", f"{s.changes_right:.3f} ({s.changed_games})", f"{s.clean_untouched:.3f}",
+                  f"{s.false_flags_per_100_clean:.1f}", f"{s.games_per_s:.0f}")
     return t
 
 

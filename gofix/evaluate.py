@@ -14,6 +14,8 @@ detection   a flag at or above the threshold is a true positive when its
 top flag    share of corrupted games whose most confident flag is in a window.
 repair      share of corrupted games whose repaired record equals the clean
             one exactly (a system that does not repair scores 0).
+changes     of the games a system changed (corrupted or clean), the share it
+            restored exactly: how far a user can trust a change it makes.
 clean       share of clean games whose record is left exactly as it was,
             and flags on clean games per 100 clean games.
 speed       games/s and moves/s of the system's run (model loading is timed
@@ -206,6 +208,8 @@ class Scores:
     top_flag_hit: float
     repaired_exactly: float
     clean_untouched: float
+    changed_games: int  # games whose record the system changed (corrupted or clean)
+    changes_right: float  # of those, the share restored exactly to the clean record (1.0 when none)
     false_flags_per_100_clean: float
     seconds: float
     games_per_s: float
@@ -276,6 +280,7 @@ def score(
                 top_hits += 1
     repaired = sum(1 for c, o in corrupted if o.repaired is not None and _same(o.repaired, c.clean))
     untouched = sum(1 for c, o in clean if o.repaired is None or _same(o.repaired, c.noisy))
+    changed = sum(1 for c, o in zip(cases, outputs) if o.repaired is not None and not _same(o.repaired, c.noisy))
     clean_flags = sum(sum(1 for _, conf in o.flags if conf >= threshold) for _, o in clean)
 
     by_kind: dict[str, dict[str, float]] = {}
@@ -317,6 +322,8 @@ def score(
         top_flag_hit=top_hits / len(corrupted) if corrupted else 0.0,
         repaired_exactly=repaired / len(corrupted) if corrupted else 0.0,
         clean_untouched=untouched / len(clean) if clean else 1.0,
+        changed_games=changed,
+        changes_right=repaired / changed if changed else 1.0,
         false_flags_per_100_clean=100.0 * clean_flags / len(clean) if clean else 0.0,
         seconds=seconds,
         games_per_s=len(cases) / seconds if seconds > 0 else 0.0,
@@ -362,13 +369,15 @@ def markdown(scores: Sequence[Scores], header: str = "") -> str:
     """A markdown report: the overall table, then recall and repair by error kind."""
     lines = [header] if header else []
     lines += [
-        "| system | games | P | R | F0.5 | top flag | repaired exactly | clean untouched | false flags /100 clean | games/s | moves/s |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| system | games | P | R | F0.5 | top flag | repaired exactly | changes right | clean untouched "
+        "| false flags /100 clean | games/s | moves/s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in scores:
         lines.append(
             f"| {s.system} | {s.games} | {s.precision:.3f} | {s.recall:.3f} | {s.f05:.3f} | "
-            f"{s.top_flag_hit:.3f} | {s.repaired_exactly:.3f} | {s.clean_untouched:.3f} | "
+            f"{s.top_flag_hit:.3f} | {s.repaired_exactly:.3f} | {s.changes_right:.3f} ({s.changed_games}) | "
+            f"{s.clean_untouched:.3f} | "
             f"{s.false_flags_per_100_clean:.1f} | {s.games_per_s:.0f} | {s.moves_per_s:.0f} |"
         )
     lines += ["", "Best F0.5 over thresholds (detection only):", "",

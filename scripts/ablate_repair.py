@@ -8,7 +8,8 @@ clean; the VALIDATION split by default, a seed other than the reported 0 so
 that tuning does not fit the reported figures), then for each config — a JSON
 object of ``repair.ModelRepairer`` attributes to override on the bundled
 tagger's engine (``{}``: the defaults) — prints one JSON line: exact repair,
-clean games untouched, games/s, and exact repair per error kind. The bundled
+the games it changed and the share of those it restored exactly, clean games
+untouched, games/s, and exact repair per error kind. The bundled
 model card's flag and repair thresholds are used unless a config sets
 ``flag_threshold`` / ``threshold``.
 """
@@ -56,6 +57,7 @@ def main() -> int:
         s = score("tagger", cases, outputs, seconds=seconds, threshold=detector.threshold)
         print(json.dumps({"config": cfg, "games": len(cases), "split": args.split, "seed": args.seed,
                           "repaired_exactly": round(s.repaired_exactly, 4),
+                          "changed_games": s.changed_games, "changes_right": round(s.changes_right, 4),
                           "clean_untouched": round(s.clean_untouched, 4), "games_per_s": round(s.games_per_s, 2),
                           "by_kind": {k: round(v["repaired_exactly"], 2) for k, v in sorted(s.by_kind.items())}}),
               flush=True)

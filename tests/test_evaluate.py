@@ -49,6 +49,7 @@ def test_oracle_scores_perfectly():
     assert s.precision == 1.0 and s.recall == 1.0 and s.f05 == pytest.approx(1.0)
     assert s.top_flag_hit == 1.0
     assert s.repaired_exactly == 1.0
+    assert s.changed_games == s.corrupted_games and s.changes_right == 1.0
     assert s.clean_untouched == 1.0 and s.false_flags_per_100_clean == 0.0
     assert all(d["recall"] == 1.0 for d in s.by_kind.values())
     assert s.errors == sum(len(c.truths) for c in cases)
@@ -59,7 +60,34 @@ def test_silent_system_has_zero_recall_and_leaves_clean_games_alone():
     s = score("silent", cases, run_system(Silent(), cases)[0])
     assert s.recall == 0.0 and s.flags == 0 and s.precision == 0.0 and s.f05 == 0.0
     assert s.repaired_exactly == 0.0
+    assert s.changed_games == 0 and s.changes_right == 1.0
     assert s.clean_untouched == 1.0
+
+
+def test_changes_right_counts_every_change_wrong_but_the_exact_ones():
+    """A system that restores half the corrupted games, botches the rest and changes one clean
+    game: changes right = exact repairs / all games it changed."""
+    cases = _cases(n=16)
+    corrupted = [c for c in cases if c.corrupted]
+    clean = [c for c in cases if not c.corrupted]
+    good = {c.game_id for c in corrupted[::2]}
+    touched_clean = clean[0].game_id
+
+    class Mixed:
+        name = "mixed"
+
+        def run(self, case):
+            if case.game_id in good:
+                return Output([], undo_all(case.noisy, case.truths))
+            if case.corrupted or case.game_id == touched_clean:
+                return Output([], list(case.noisy[:-1]))  # a wrong change
+            return Output([], list(case.noisy))
+
+    s = score("mixed", cases, run_system(Mixed(), cases)[0])
+    assert s.changed_games == len(corrupted) + 1
+    assert s.changes_right == pytest.approx(len(good) / (len(corrupted) + 1))
+    assert s.repaired_exactly == pytest.approx(len(good) / len(corrupted))
+    assert "changes right" in markdown([s])
 
 
 def test_flagging_everything_has_full_recall_and_low_precision():
