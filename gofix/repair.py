@@ -123,7 +123,9 @@ class ModelRepairer:
     least ``keep_bias`` nats and its confidence ``1 - exp(-gain)`` at least
     ``threshold`` (both biases towards leaving the record as it is). With
     ``low_flag``, the most suspicious moves between it and ``flag_threshold``
-    are tried too, and their best edit needs ``low_threshold``.
+    are tried too, and their best edit needs ``low_threshold``; with
+    ``rule_threshold``, so does an edit at a move only the rules point at (an
+    illegal move, or the earlier stone it collides with).
     Repeat until nothing changes or ``max_passes``.
     """
 
@@ -134,7 +136,8 @@ class ModelRepairer:
                  keep_bias: float = 0.5, scorer=None, proposals: int = 3, judge: str = "tagger",
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
                  point_weight: float = 0.5,
-                 low_flag: float | None = 0.4, low_threshold: float = 0.98, gap_radius: int | None = 2):
+                 low_flag: float | None = 0.4, low_threshold: float = 0.98, gap_radius: int | None = 2,
+                 rule_threshold: float | None = None):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -157,6 +160,8 @@ class ModelRepairer:
         self.low_threshold = low_threshold
         self.point_weight = point_weight  # nats per nat of the point head's log-odds against its top point
         self.gap_radius = gap_radius  # a missing move is looked for this far from the moves around the gap (None: not)
+        # confidence needed for an edit at a move only the rules point at (None: ``threshold``)
+        self.rule_threshold = rule_threshold
 
     # -------------------------------------------------------------- public
 
@@ -232,11 +237,13 @@ class ModelRepairer:
         low = {i for i in ranked if self.low_flag is not None and self.low_flag <= p[i] < self.flag_threshold}
         order += [i for i in ranked if i in low]
         classes = self._classes(record, moves)  # one replay gives both the rules' pointers and the base count
+        ruled = set()  # moves only the rules point at
         for i in self._ruled(moves, classes):  # the rules point at moves too
             if i in low:
                 low.discard(i)
             elif i not in order and len(order) < self.max_flags + 2:
                 order.append(i)
+                ruled.add(i)
         if not order:
             return None
         base_bad = len(self._ruled_moves(classes))
@@ -301,6 +308,8 @@ class ModelRepairer:
             gain = float(gains[g][k])
             conf = 1.0 - math.exp(-max(gain, 0.0))
             need = self.low_threshold if i in low else self.threshold
+            if i in ruled and self.rule_threshold is not None:
+                need = self.rule_threshold
             if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
         return None if best is None else (best[0], best[1])

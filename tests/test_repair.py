@@ -224,6 +224,17 @@ def test_the_rules_point_at_an_illegal_move_and_the_repair_makes_it_legal():
     assert not ModelRepairer(det, legal_bonus=0.0).repair(_record(noisy)).changed
 
 
+def test_rule_threshold_sets_the_bar_for_moves_only_the_rules_point_at():
+    clean, noisy, i = _occupied_case()
+    det = BlindDetector(clean, "near", clean[i].point)  # the tagger suspects nothing: only the rules point
+    conf = ModelRepairer(det).repair(_record(noisy)).edits[0].confidence
+    assert ModelRepairer(det, rule_threshold=conf - 0.01).repair(_record(noisy)).changed
+    assert not ModelRepairer(det, rule_threshold=conf + 0.01).repair(_record(noisy)).changed
+    # a move the tagger flags keeps the general threshold, whatever the rules' bar
+    seen = KnowingDetector(clean, "near", clean[i].point)
+    assert ModelRepairer(seen, rule_threshold=0.999).repair(_record(noisy)).changed
+
+
 def test_check_reports_the_repair_fix_would_make():
     from gofix.check import check_record
     from gofix.coords import to_gtp
