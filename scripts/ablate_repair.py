@@ -7,7 +7,7 @@ Builds corrupted cases like ``gofix eval`` (one error per corrupted game, half
 clean; the VALIDATION split by default, a seed other than the reported 0 so
 that tuning does not fit the reported figures), then for each config — a JSON
 object of ``repair.ModelRepairer`` attributes to override on the bundled
-tagger's engine (``{}``: the defaults) — prints one JSON line: exact repair,
+tagger's engine (``{}``: the defaults; ``--model``: another tagger) — prints one JSON line: exact repair,
 the games it changed and the share of those it restored exactly, clean games
 untouched, games/s, and exact repair per error kind. The bundled
 model card's flag and repair thresholds are used unless a config sets
@@ -32,6 +32,8 @@ def main() -> int:
     ap.add_argument("--split", default="val")
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
     ap.add_argument("--configs", default="[{}]", help="JSON list of ModelRepairer attribute overrides")
+    ap.add_argument("--model", type=Path, default=None,
+                    help="tagger checkpoint with its model card beside it (default: the bundled one)")
     args = ap.parse_args()
     import torch
 
@@ -46,16 +48,17 @@ def main() -> int:
     records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
     cases = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
                             split=args.split, limit=args.games))
-    detector = load_detector(None)
+    model = args.model or DEFAULT
+    detector = load_detector(model)
     for cfg in configs:
-        system = ModelSystem("tagger", detector, threshold=calibrated_threshold(DEFAULT, "repair_threshold"))
+        system = ModelSystem("tagger", detector, threshold=calibrated_threshold(model, "repair_threshold"))
         for key, value in cfg.items():
             if not hasattr(system.repairer, key):
                 raise SystemExit(f"ModelRepairer has no setting {key!r}")
             setattr(system.repairer, key, value)
         outputs, seconds = run_system(system, cases)
         s = score("tagger", cases, outputs, seconds=seconds, threshold=detector.threshold)
-        print(json.dumps({"config": cfg, "games": len(cases), "split": args.split, "seed": args.seed,
+        print(json.dumps({"model": str(model), "config": cfg, "games": len(cases), "split": args.split, "seed": args.seed,
                           "repaired_exactly": round(s.repaired_exactly, 4),
                           "changed_games": s.changed_games, "changes_right": round(s.changes_right, 4),
                           "clean_untouched": round(s.clean_untouched, 4), "games_per_s": round(s.games_per_s, 2),
