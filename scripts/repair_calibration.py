@@ -8,7 +8,9 @@ runs the repair engine as ``gofix fix``/``clean`` would (the model card's
 thresholds), and for every game it changed takes the lowest confidence of the
 edits it applied. Prints a JSON line per confidence bin — games changed, how
 many of them were restored exactly to the clean record, how many of the
-changed ones were clean games — then one summary line.
+changed ones were clean games — then one summary line, which also says where
+the wrong changes to corrupted games were: touching the error's own moves,
+within ``near`` moves of them, or farther.
 """
 
 from __future__ import annotations
@@ -34,12 +36,25 @@ def bin_of(conf: float, bins=BINS) -> tuple[float, float]:
     return lo, float("inf")
 
 
+def where(edits, truths, near: int) -> str:
+    """'touching' when an edit touches a move of an error, 'near' when one lies within ``near``
+    moves of one, else 'far' (move numbers of the record as read; an insertion counts at the
+    move after the gap)."""
+    errors = {p for t in truths for p in t.positions}
+    touched = [m - 1 for e in edits for m in e.moves]
+    if not touched or not errors:
+        return "far"
+    gap = min(abs(i - p) for i in touched for p in errors)
+    return "touching" if gap == 0 else "near" if gap <= near else "far"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--games", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=2)
     ap.add_argument("--split", default="val")
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
+    ap.add_argument("--near", type=int, default=2, help="moves from the error that count as near it")
     ap.add_argument("--model", type=Path, default=None, help="tagger checkpoint (default: the bundled one)")
     args = ap.parse_args()
     import torch
@@ -58,21 +73,26 @@ def main() -> int:
     cases = make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
                        split=args.split, limit=args.games)
     table: dict[tuple[float, float], list[int]] = {}
+    wrong = {"touching": 0, "near": 0, "far": 0}
     for case in cases:
         result = engine.repair(_as_record(case))
         if not result.changed:
             continue
+        right = bool(case.corrupted and _same(result.moves, case.clean))
         row = table.setdefault(bin_of(min(e.confidence for e in result.edits)), [0, 0, 0])
         row[0] += 1
-        row[1] += bool(case.corrupted and _same(result.moves, case.clean))
+        row[1] += right
         row[2] += not case.corrupted
+        if case.corrupted and not right:
+            wrong[where(result.edits, case.truths, args.near)] += 1
     for (lo, hi), (n, right, clean) in sorted(table.items()):
         print(json.dumps({"confidence": [lo, min(hi, 1.0)], "changed": n, "right": right,
                           "share_right": round(right / n, 3), "clean_games_changed": clean}))
     n = sum(r[0] for r in table.values())
     right = sum(r[1] for r in table.values())
     print(json.dumps({"model": str(model), "games": args.games, "split": args.split, "seed": args.seed,
-                      "changed": n, "right": right, "share_right": round(right / n, 3) if n else None}))
+                      "changed": n, "right": right, "share_right": round(right / n, 3) if n else None,
+                      "wrong_changes_to_corrupted_games": wrong, "near": args.near}))
     return 0
 
 
