@@ -533,6 +533,10 @@ def train(
     preset: str = typer.Option("small", help="Model size: tiny, small, default (and large for the tagger)."),
     time_budget: str = typer.Option("30m", "--time-budget", help="Training time, e.g. 30m, 2h."),
     resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.pt."),
+    init_from: Optional[Path] = typer.Option(
+        None, "--init-from", exists=True, dir_okay=False, readable=True,
+        help="Fine-tune: start from this checkpoint's weights and model config (e.g. the bundled "
+             "gofix/weights/tagger.pt) instead of a fresh --preset model; with --resume, OUT/last.pt wins."),
     causal: bool = typer.Option(False, "--causal", help="Left context only (the ablation)."),
     seed: int = typer.Option(0, help="Seed for everything random."),
     threads: int = typer.Option(0, help="Torch threads (0: the cores available)."),
@@ -544,13 +548,19 @@ def train(
     checkpoints every few minutes. Runs unchanged under torchrun for DDP.
 
     Example: [bold]gofix train my-archive/ --time-budget 2h --out runs/mine[/bold]
+
+    Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
+    gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
     """
+    from .errors import CheckpointError
     from .train import TrainConfig, train as run_training
 
     if model not in ("birnn", "seq2seq", "all"):
         raise typer.BadParameter(f"model must be birnn, seq2seq or all, not {model!r}")
     if causal and model != "birnn":
         raise typer.BadParameter("--causal is the tagger's ablation: use it with --model birnn")
+    if init_from is not None and model == "all":
+        raise typer.BadParameter("--init-from names one model's checkpoint: use it with --model birnn or seq2seq")
     budget = _seconds(time_budget)
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = data
@@ -568,7 +578,7 @@ def train(
         budget = budget / 2
     configs = [TrainConfig(cache=str(cache), out_dir=str(out_dir / kind if model == "all" else out_dir), model=kind,
                            preset=preset, causal=causal, seed=seed, time_budget_s=budget, threads=threads,
-                           resume=resume)
+                           resume=resume, init_from=str(init_from) if init_from is not None else "")
                for kind in kinds]
 
     class Report:
@@ -590,7 +600,11 @@ def train(
                   console=err, disable=not err.is_terminal) as progress:
         for cfg in configs:
             task = progress.add_task(f"training {cfg.model}", total=budget)
-            metrics = run_training(cfg, [Report(progress, task)])
+            try:
+                metrics = run_training(cfg, [Report(progress, task)])
+            except (CheckpointError, ValueError) as exc:  # a bad --init-from file, or one for another model
+                err.print(f"[red]error:[/red] {escape(str(exc))}")
+                raise typer.Exit(2) from None
             out.print(f"done ({cfg.model}, {escape(cfg.out_dir)}): {metrics}")
 
 

@@ -55,6 +55,7 @@ class TrainConfig:
     workers: int = 0  # DataLoader processes preparing batches (0: in the training process)
     train_limit: int = 0  # 0: every training game; else the first n (tests)
     resume: bool = False  # continue from out_dir/last.pt
+    init_from: str = ""  # start from this checkpoint's weights and model config (fine-tuning); fresh optimizer
     overrides: dict = field(default_factory=dict)  # model config fields to replace
 
 
@@ -217,12 +218,24 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         if cfg.model != "birnn":
             raise ValueError("--causal is the tagger's left-context ablation; the encoder-decoder has none")
         overrides["causal"] = True
-    mcfg = module.preset(cfg.preset, **overrides)
+    last_path = os.path.join(cfg.out_dir, "last.pt")
+    init = None
+    if cfg.init_from and not (cfg.resume and os.path.exists(last_path)):
+        init = checkpoint.read(cfg.init_from)
+        if init["model_kind"] != model_cls.KIND:
+            raise ValueError(f"--init-from {cfg.init_from}: holds a {init['model_kind']}, not a {model_cls.KIND}")
+        mcfg = type(module.preset(cfg.preset)).from_dict({**init["model_config"], **overrides})
+    else:
+        mcfg = module.preset(cfg.preset, **overrides)
     model = model_cls(mcfg).to(device)
+    if init is not None:
+        try:
+            model.load_state_dict(init["state_dict"])
+        except RuntimeError as exc:  # a changed architecture field in --set
+            raise ValueError(f"--init-from {cfg.init_from}: weights do not fit the model config ({exc})") from None
     validate = evaluate if cfg.model == "birnn" else evaluate_seq2seq
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed0, best = 0, 0.0, -1e9
-    last_path = os.path.join(cfg.out_dir, "last.pt")
     if cfg.resume and os.path.exists(last_path):
         ck = checkpoint.read(last_path)
         model.load_state_dict(ck["state_dict"])

@@ -143,6 +143,16 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
     assert runner.invoke(app, ["train", str(src), "--model", "transformer"]).exit_code == 2
     assert runner.invoke(app, ["train", str(src), "--model", "seq2seq", "--causal"]).exit_code == 2
+    # fine-tuning: from the checkpoint just trained; one model at a time, and only a checkpoint of that model
+    tuned = tmp_path / "tuned"
+    res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(tuned), "--init-from", str(out / "last.pt"),
+                              "--time-budget", "2s", "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    assert load(tuned / "last.pt")[1]["model_config"] == ck["model_config"]  # not the default preset 'small'
+    res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(tuned / "x"), "--model", "seq2seq",
+                              "--init-from", str(out / "last.pt"), "--time-budget", "2s", "--threads", "1"])
+    assert res.exit_code == 2 and "not a seq2seq" in res.output
+    assert runner.invoke(app, ["train", str(src), "--model", "all", "--init-from", str(out / "last.pt")]).exit_code == 2
     both = tmp_path / "both"
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(both), "--model", "all", "--preset", "tiny",
                               "--time-budget", "4s", "--threads", "1"])

@@ -63,6 +63,21 @@ def test_resume_continues_at_the_saved_step(tmp_path):
     assert checkpoint.read(tmp_path / "run" / "last.pt")["step"] == 7
 
 
+def test_init_from_fine_tunes_a_checkpoint_with_its_own_config(tmp_path):
+    cache = tiny_cache()
+    train(cfg(tmp_path / "a", max_steps=3, overrides={"hidden": 24}), cache=cache)
+    src = tmp_path / "a" / "run" / "last.pt"
+    rec = Recorder()
+    # lr 0: one step leaves the weights as loaded; the preset named is ignored for the checkpoint's config
+    train(cfg(tmp_path / "b", max_steps=1, lr=0.0, preset="small", init_from=str(src)), [rec], cache=cache)
+    assert [s["step"] for s in rec.steps] == [1]  # a new run: its own step count and clock
+    a, b = checkpoint.read(src), checkpoint.read(tmp_path / "b" / "run" / "last.pt")
+    assert b["model_config"] == a["model_config"] and b["model_config"]["hidden"] == 24
+    assert all(torch.equal(a["state_dict"][k], b["state_dict"][k]) for k in a["state_dict"])
+    with pytest.raises(ValueError, match="not a seq2seq"):
+        train(cfg(tmp_path / "c", model="seq2seq", init_from=str(src)), cache=cache)
+
+
 def test_data_worker_process(tmp_path):
     rec = Recorder()
     train(cfg(tmp_path, max_steps=3, workers=1), [rec], cache=tiny_cache())
