@@ -224,7 +224,8 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         init = checkpoint.read(cfg.init_from)
         if init["model_kind"] != model_cls.KIND:
             raise ValueError(f"--init-from {cfg.init_from}: holds a {init['model_kind']}, not a {model_cls.KIND}")
-        mcfg = type(module.preset(cfg.preset)).from_dict({**init["model_config"], **overrides})
+        config_cls = type(next(iter(module.PRESETS.values())))  # --preset does not matter here
+        mcfg = config_cls.from_dict({**init["model_config"], **overrides})
     else:
         mcfg = module.preset(cfg.preset, **overrides)
     model = model_cls(mcfg).to(device)

@@ -69,7 +69,7 @@ def test_init_from_fine_tunes_a_checkpoint_with_its_own_config(tmp_path):
     src = tmp_path / "a" / "run" / "last.pt"
     rec = Recorder()
     # lr 0: one step leaves the weights as loaded; the preset named is ignored for the checkpoint's config
-    train(cfg(tmp_path / "b", max_steps=1, lr=0.0, preset="small", init_from=str(src)), [rec], cache=cache)
+    train(cfg(tmp_path / "b", max_steps=1, lr=0.0, preset="no-such-preset", init_from=str(src)), [rec], cache=cache)
     assert [s["step"] for s in rec.steps] == [1]  # a new run: its own step count and clock
     a, b = checkpoint.read(src), checkpoint.read(tmp_path / "b" / "run" / "last.pt")
     assert b["model_config"] == a["model_config"] and b["model_config"]["hidden"] == 24
