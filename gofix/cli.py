@@ -133,6 +133,7 @@ def check(
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
     n_warned = 0
+    n_repairs_shown = 0
     start = time.perf_counter()
     show_progress = not as_json and err.is_terminal
     with _progress(show_progress) as progress:
@@ -150,6 +151,7 @@ def check(
                 err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
             elif report.status == "flagged" and not quiet:
                 out.print(_finding_table(report), soft_wrap=False)
+                n_repairs_shown += sum(f.repair is not None for f in report.findings)
                 if diagrams:
                     _print_diagrams(report)
             done = sum(counts.values())
@@ -164,9 +166,28 @@ def check(
         f"in {elapsed:.1f} s ({total / elapsed if elapsed > 0 else 0:.0f} games/s)"
     )
     (err if as_json else out).print(summary)
+    if n_repairs_shown and not rules_only:
+        out.print(_trust_note(model))
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
+
+
+def _trust_note(model: Optional[Path]) -> str:
+    """How far to trust the repairs shown, from the model card (``pretrained.change_trust``)."""
+    from .pretrained import change_trust
+
+    trust = change_trust(model)
+    if trust is None:
+        return ("[dim]Repairs: this model's card says nothing about how often its changes are right "
+                "(scripts/repair_calibration.py --card); check each one.[/dim]")
+    bins = ", ".join(f"{b['confidence'][0]:.2f}+: {b['right']}/{b['changed']}" for b in trust.get("bins", [])
+                     if b.get("changed"))
+    split = {"val": "validation", "train": "training"}.get(trust["split"], str(trust["split"]))
+    return (f"[dim]Repairs: on {trust['games']:,} {escape(split)} games with planted errors, "
+            f"{trust['share_right']:.0%} of the games this model changed were restored exactly "
+            f"(right/changed by confidence: {bins}). The confidence ranks repairs; it is not a "
+            f"probability. Check each one.[/dim]")
 
 
 def _print_diagrams(report: GameReport, limit: int = 5) -> None:

@@ -65,6 +65,23 @@ def calibrated_threshold(path, key: str = "flag_threshold", fallback: float = 0.
         return fallback
 
 
+def change_trust(path=None) -> dict | None:
+    """How often the repair engine's changes were right on validation games, from the model card
+    of the tagger at ``path`` (default: the bundled one): ``{"games", "split", "seed", "changed",
+    "right", "share_right", "bins": [{"confidence": [lo, hi], "changed", "right"}, ...]}``
+    written by ``scripts/repair_calibration.py --card``; None when the card has none."""
+    import json
+
+    path = path or default_checkpoint()
+    if path is None:
+        return None
+    try:
+        trust = json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))["change_trust"]
+        return trust if isinstance(trust, dict) and trust.get("changed") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def load_detector(path=None, *, threshold: float | None = None):
     """A ``detect.ModelDetector`` from ``path`` (default: the bundled model), or None if there is none.
 

@@ -10,7 +10,9 @@ edits it applied. Prints a JSON line per confidence bin — games changed, how
 many of them were restored exactly to the clean record, how many of the
 changed ones were clean games — then one summary line, which also says where
 the wrong changes to corrupted games were: touching the error's own moves,
-within ``near`` moves of them, or farther.
+within ``near`` moves of them, or farther. ``--card``: also store the figures
+in a model card (``change_trust``), which ``gofix check`` quotes under its
+findings.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
     ap.add_argument("--near", type=int, default=2, help="moves from the error that count as near it")
     ap.add_argument("--model", type=Path, default=None, help="tagger checkpoint (default: the bundled one)")
+    ap.add_argument("--card", type=Path, default=None,
+                    help="also store the figures as change_trust in this model card (gofix check quotes them)")
     args = ap.parse_args()
     import torch
 
@@ -90,9 +94,17 @@ def main() -> int:
                           "share_right": round(right / n, 3), "clean_games_changed": clean}))
     n = sum(r[0] for r in table.values())
     right = sum(r[1] for r in table.values())
-    print(json.dumps({"model": str(model), "games": args.games, "split": args.split, "seed": args.seed,
-                      "changed": n, "right": right, "share_right": round(right / n, 3) if n else None,
-                      "wrong_changes_to_corrupted_games": wrong, "near": args.near}))
+    summary = {"model": str(model), "games": args.games, "split": args.split, "seed": args.seed,
+               "changed": n, "right": right, "share_right": round(right / n, 3) if n else None,
+               "wrong_changes_to_corrupted_games": wrong, "near": args.near}
+    print(json.dumps(summary))
+    if args.card is not None:
+        card = json.loads(args.card.read_text(encoding="utf-8")) if args.card.exists() else {}
+        card["change_trust"] = {**{k: summary[k] for k in ("games", "split", "seed", "changed", "right",
+                                                            "share_right")},
+                                "bins": [{"confidence": [lo, min(hi, 1.0)], "changed": c, "right": r}
+                                         for (lo, hi), (c, r, _) in sorted(table.items())]}
+        args.card.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     return 0
 
 

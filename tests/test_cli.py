@@ -2,6 +2,7 @@
 
 import json
 import random
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -183,3 +184,30 @@ def test_train_command_runs_a_tiny_model(tmp_path):
                               "--seq2seq", str(both / "seq2seq" / "last.pt")])
     assert res.exit_code in (0, 1) and fixed.exists()
     assert runner.invoke(app, ["train", str(src), "--time-budget", "soon"]).exit_code == 2
+
+
+def test_check_says_how_far_to_trust_its_repairs(tmp_path):
+    """Under findings with a repair, check quotes the model card's measured share of right changes;
+    without such figures in the card it says so; rules-only output has no such note."""
+    import shutil
+
+    from gofix.pretrained import DEFAULT
+
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo.sgf"
+    model = tmp_path / "tagger.pt"
+    shutil.copy(DEFAULT, model)
+    card = json.loads(DEFAULT.with_suffix(".json").read_text())
+    card["change_trust"] = {"games": 1234, "split": "val", "seed": 2, "changed": 10, "right": 7, "share_right": 0.7,
+                            "bins": [{"confidence": [0.5, 0.9], "changed": 4, "right": 1},
+                                     {"confidence": [0.9, 1.0], "changed": 6, "right": 6}]}
+    model.with_suffix(".json").write_text(json.dumps(card))
+    res = runner.invoke(app, ["check", str(demo), "--model", str(model), "--no-diagrams"])
+    assert res.exit_code == 1 and "→" in res.stdout, res.output  # the demo gets a repair
+    text = " ".join(res.stdout.split())
+    assert "on 1,234 validation games" in text and "70%" in text and "0.50+: 1/4" in text and "0.90+: 6/6" in text
+    del card["change_trust"]
+    model.with_suffix(".json").write_text(json.dumps(card))
+    res = runner.invoke(app, ["check", str(demo), "--model", str(model), "--no-diagrams"])
+    assert "says nothing about how often" in " ".join(res.stdout.split())
+    res = runner.invoke(app, ["check", str(demo), "--rules-only", "--no-diagrams"])
+    assert "Repairs:" not in res.stdout
