@@ -320,6 +320,8 @@ def fix(
                           f"{escape('[' + f['point'] + ']')} {f['kind']}")
     out.print(f"wrote {target}: {n_edits} edit(s) in {len(lines)} game(s)"
               + (f"; original kept as {backup}" if in_place else ""))
+    if n_edits and not rules_only:
+        out.print(_trust_note(model))
     flagged = any(line["status"] != "clean" for line in lines)
     raise typer.Exit(1 if flagged else 0)
 
