@@ -374,6 +374,8 @@ def clean(
     out.print(t)
     out.print(f"report: {report or dst / 'report.jsonl'}"
               + (f" ({stats.resumed_files} files finished by an earlier run)" if stats.resumed_files else ""))
+    if stats.repaired and not rules_only:
+        out.print(_trust_note(model))
     if stats.games == 0 or stats.unreadable == stats.games:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable else 0)
