@@ -43,6 +43,16 @@ for split in test val; do
     cat "$OUT/eval-model-$split.md"
 done
 
+echo "== the same with $LIMIT games each, tagger and left only (the 1,000-game table with changes right)"
+for split in test val; do
+    gofix eval "$CORPUS" --split $split --seed $SEED --limit "$LIMIT" --no-seq2seq \
+        --markdown "$OUT/eval-model-$split-$LIMIT.md" --json > "$OUT/eval-model-$split-$LIMIT.json"
+    cat "$OUT/eval-model-$split-$LIMIT.md"
+done
+
+echo "== how far to trust a change: changed games restored exactly, by confidence (validation, seed 2)"
+python scripts/repair_calibration.py --games 1000 --seed 2 | tee "$OUT/repair-calibration.jsonl"
+
 echo "== gofix check speed, one game at a time, bundled model"
 python scripts/bench_check.py --games 150 | tee "$OUT/check-speed.txt"
 
