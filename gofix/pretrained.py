@@ -49,19 +49,27 @@ def load_scorer(path=None):
     return scorer
 
 
+def model_card(path) -> dict:
+    """The model card next to the checkpoint at ``path`` (``tagger.pt`` -> ``tagger.json``), or {}
+    when there is none or it is not a JSON object."""
+    import json
+
+    try:
+        card = json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
 def calibrated_threshold(path, key: str = "flag_threshold", fallback: float = 0.5) -> float:
     """A threshold chosen on validation data for the model at ``path`` (scripts/calibrate.py).
 
-    Read from the model card next to it (``tagger.pt`` -> ``tagger.json``):
-    ``flag_threshold`` (flag a move) or ``repair_threshold`` (apply a
-    repair); ``fallback`` when there is none.
+    Read from its model card: ``flag_threshold`` (flag a move) or
+    ``repair_threshold`` (apply a repair); ``fallback`` when there is none.
     """
-    import json
-
-    card = Path(path).with_suffix(".json")
     try:
-        return float(json.loads(card.read_text(encoding="utf-8"))[key])
-    except (OSError, ValueError, KeyError, TypeError):
+        return float(model_card(path)[key])
+    except (KeyError, ValueError, TypeError):
         return fallback
 
 
@@ -70,16 +78,9 @@ def change_trust(path=None) -> dict | None:
     of the tagger at ``path`` (default: the bundled one): ``{"games", "split", "seed", "changed",
     "right", "share_right", "bins": [{"confidence": [lo, hi], "changed", "right"}, ...]}``
     written by ``scripts/repair_calibration.py --card``; None when the card has none."""
-    import json
-
     path = path or default_checkpoint()
-    if path is None:
-        return None
-    try:
-        trust = json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))["change_trust"]
-        return trust if isinstance(trust, dict) and trust.get("changed") else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    trust = model_card(path).get("change_trust") if path is not None else None
+    return trust if isinstance(trust, dict) and trust.get("changed") else None
 
 
 def load_detector(path=None, *, threshold: float | None = None):
