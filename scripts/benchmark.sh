@@ -53,6 +53,9 @@ done
 echo "== how far to trust a change: changed games restored exactly, by confidence (validation, seed 2)"
 python scripts/repair_calibration.py --games 1000 --seed 2 | tee "$OUT/repair-calibration.jsonl"
 
+echo "== where exact repair is lost: as shipped vs with the error located (validation, seed 2)"
+python scripts/oracle_repair.py --games 1000 --seed 2 | tee "$OUT/oracle-repair.jsonl"
+
 echo "== gofix check speed, one game at a time, bundled model"
 python scripts/bench_check.py --games 150 | tee "$OUT/check-speed.txt"
 
