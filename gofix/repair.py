@@ -163,9 +163,8 @@ class ModelRepairer:
         self.gap_radius = gap_radius  # a missing move is looked for this far from the moves around the gap (None: not)
         # confidence needed for an edit at a move only the rules point at (None: ``threshold``)
         self.rule_threshold = rule_threshold
-        # rerank.Reranker: when set, it decides whether the best-ranked candidate at a flagged move is
-        # applied (its probability of being right, at ``threshold``, is the edit's confidence) instead
-        # of the gain rules above (keep_bias, low_threshold, rule_threshold)
+        # rerank.Reranker: when set, it judges (its probability, at ``threshold``) instead of the
+        # gain rules above (keep_bias, low_threshold, rule_threshold)
         self.reranker = reranker
         self.trace: list | None = None  # a list: every judged pass appends its candidates' features
 
@@ -322,14 +321,12 @@ class ModelRepairer:
             if self.trace is not None:
                 self.trace.append([(feats[g], [new for _, new in kept]) for g, (_, kept) in enumerate(groups)])
             if self.reranker is not None:
-                # per flagged move, the candidate the gains rank first; the reranker says how likely it
-                # is right, and the likeliest of those is applied when that reaches the threshold
                 best = None
                 for g, (i, kept) in enumerate(groups):
-                    k = int(np.argmax(gains[g]))
-                    prob = float(self.reranker.prob(feats[g][k : k + 1])[0])
-                    if prob >= self.threshold and (best is None or prob > best[1]):
-                        best = (kept[k][0], prob)
+                    probs = self.reranker.prob(feats[g])
+                    k = int(np.argmax(probs))
+                    if probs[k] >= self.threshold and (best is None or probs[k] > best[1]):
+                        best = (kept[k][0], float(probs[k]))
                 return best
         best = None
         for g, (i, kept) in enumerate(groups):

@@ -1,16 +1,14 @@
-"""A learned judge of candidate repairs: how likely the engine's best candidate restores the record.
+"""A learned judge of candidate repairs: how likely a candidate edit restores the record.
 
 The repair engine (``repair.ModelRepairer``) scores each candidate edit with
 several signals from the tagger — the drop in its surprise around the edit,
 its edit and point heads at the flagged move, how many illegal moves the edit
 makes legal, how much it changes the record. Summed with hand-set weights they
-rank the candidates at a flagged move, but the sum is not a probability.
-``Reranker`` is a logistic regression over those signals (``FEATURES``) of the
-candidate ranked first, fitted on corrupted games of the training split
-(``scripts/fit_reranker.py``): its output estimates the probability that
-applying that candidate gives back the clean record; the engine applies the
-likeliest such candidate when the estimate reaches its threshold, and reports
-it as the edit's confidence.
+rank candidates, but the sum is not a probability. ``Reranker`` is a logistic
+regression over those signals (``FEATURES``), fitted on corrupted games of the
+training split (``scripts/fit_reranker.py``): its output is an estimate of the
+probability that applying the edit gives back the clean record, and the engine
+applies the likeliest edit when that estimate reaches its threshold.
 
 It is stored in the tagger's model card (``to_dict``), self-describing: the
 feature names, their standardisation, the weights, the threshold chosen and

@@ -10,8 +10,6 @@ error per corrupted game, half clean; never the validation or test games the
 figures are reported on), runs the bundled engine on them as shipped and
 records, for every candidate edit it judged, the features of
 ``rerank.FEATURES`` and whether applying it gives back the clean record.
-The reranker is fitted on the candidate the gains rank first at each flagged
-move (the one the engine would apply), as the engine uses it.
 ``fit`` fits the logistic regression on all but the last file, prints its
 log loss and how well it ranks on the last file (held out, other games), then
 refits on all files and writes the reranker (JSON); with ``--card`` it is
@@ -45,7 +43,7 @@ def collect(args) -> int:
 
     records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
     cases = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
-                            split=args.split, limit=args.games))
+                            split="train", limit=args.games))
     model = args.model or DEFAULT
     # the summed-gains engine (no reranker): the features describe its candidates
     repairer = ModelRepairer(load_detector(model), threshold=calibrated_threshold(model, "repair_threshold"))
@@ -65,27 +63,16 @@ def collect(args) -> int:
     x = np.concatenate(xs) if xs else np.zeros((0, 0))
     y = np.array(ys, dtype=np.int8)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, x=x, y=y, group=np.array(groups), seed=args.seed, games=len(cases),
-                        split=args.split)
+    np.savez_compressed(args.out, x=x, y=y, group=np.array(groups), seed=args.seed, games=len(cases))
     print(json.dumps({"out": str(args.out), "games": len(cases), "candidates": int(len(y)), "right": int(y.sum()),
                       "groups": group, "seconds": round(time.perf_counter() - start, 1)}))
     return 0
 
 
 def _load(paths):
-    """Features and labels of the candidate ranked first (by gain, feature 0) at each flagged move."""
-    xs, ys = [], []
-    for p in paths:
-        d = np.load(p)
-        x, y, g = d["x"], d["y"], d["group"]
-        order = np.lexsort((-x[:, 0], g))
-        first = np.ones(len(order), bool)
-        first[1:] = g[order][1:] != g[order][:-1]
-        xs.append(x[order[first]])
-        ys.append(y[order[first]])
     parts = [np.load(p) for p in paths]
-    return (np.concatenate(xs), np.concatenate(ys), [int(p["seed"]) for p in parts],
-            sum(int(p["games"]) for p in parts))
+    return (np.concatenate([p["x"] for p in parts]), np.concatenate([p["y"] for p in parts]),
+            [int(p["seed"]) for p in parts], sum(int(p["games"]) for p in parts))
 
 
 def _report(model, x, y) -> dict:
@@ -139,7 +126,6 @@ def main() -> int:
     c.add_argument("--out", type=Path, required=True)
     c.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
     c.add_argument("--model", type=Path, default=None)
-    c.add_argument("--split", default="train")
     f = sub.add_parser("fit")
     f.add_argument("traces", type=Path, nargs="+")
     f.add_argument("--out", type=Path, required=True)
