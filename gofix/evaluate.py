@@ -90,17 +90,14 @@ class ModelSystem:
     repaired record is the repair engine's.
     """
 
-    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None,
-                 reranker=None):
-        """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``;
-        ``reranker``: a ``rerank.Reranker`` judging the candidates (then ``threshold`` is its probability)."""
+    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None):
+        """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``."""
         from .repair import ModelRepairer
 
         self.name = name
         self.detector = detector
         self.threshold = detector.threshold  # the flag threshold detection is scored at
-        self.repairer = (ModelRepairer(detector, threshold=threshold, scorer=scorer, reranker=reranker)
-                         if repair else None)
+        self.repairer = ModelRepairer(detector, threshold=threshold, scorer=scorer) if repair else None
 
     def run(self, case: Case) -> Output:
         rec = _as_record(case)
@@ -128,8 +125,8 @@ def available_systems(model=None, ablation=None, *, threshold: float | None = No
     bundled one) judging its repairs; the tagger's left-context ablation (``ablation`` or the
     bundled one). Each only when its weights are there.
     ``threshold``: the repair engine's (None: each model card's calibrated one)."""
-    from .pretrained import (causal_checkpoint, default_checkpoint, load_detector, load_scorer, repair_engine,
-                             seq2seq_checkpoint)
+    from .pretrained import (calibrated_threshold, causal_checkpoint, default_checkpoint, load_detector,
+                             load_scorer, seq2seq_checkpoint)
 
     systems: list[System] = [RulesOnly()]
     tagger = model or default_checkpoint()
@@ -141,11 +138,10 @@ def available_systems(model=None, ablation=None, *, threshold: float | None = No
     for name, path, spath in runs:
         if path is None:
             continue
+        card = spath or path
+        rt = threshold if threshold is not None else calibrated_threshold(card, "repair_threshold")
         scorer = load_scorer(spath) if spath is not None else None
-        detector = load_detector(path)
-        engine = repair_engine(detector, path, threshold=threshold, scorer=scorer, scorer_path=spath)
-        systems.append(ModelSystem(name, detector, threshold=engine.threshold, scorer=scorer,
-                                   reranker=engine.reranker))
+        systems.append(ModelSystem(name, load_detector(path), threshold=rt, scorer=scorer))
     return systems
 
 

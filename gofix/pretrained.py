@@ -83,43 +83,6 @@ def change_trust(path=None) -> dict | None:
     return trust if isinstance(trust, dict) and trust.get("changed") else None
 
 
-def load_reranker(path=None):
-    """The learned judge of repairs (``rerank.Reranker``) stored in the model card of the tagger at
-    ``path`` (default: the bundled one) by ``scripts/fit_reranker.py --card``, or None when the card
-    has none. Raises ``rerank.RerankerError`` (a CheckpointError) for one this gofix cannot read."""
-    path = path or default_checkpoint()
-    data = model_card(path).get("reranker") if path is not None else None
-    if not isinstance(data, dict):
-        return None
-    from .rerank import Reranker, RerankerError
-
-    try:
-        return Reranker.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise RerankerError(f"{Path(path).with_suffix('.json')}: unreadable reranker ({exc})") from exc
-
-
-def repair_engine(detector, model_path=None, *, threshold: float | None = None, scorer=None, scorer_path=None):
-    """The repair engine on ``detector`` (the tagger at ``model_path``, default the bundled one).
-
-    Without an encoder-decoder ``scorer``, the tagger's card's reranker judges the candidates
-    at its own threshold (the probability an edit is right); with one, or without a reranker,
-    the summed gains do, at the card's calibrated ``repair_threshold`` (the scorer's card first).
-    ``threshold`` overrides either.
-    """
-    from .repair import ModelRepairer
-
-    card = model_path or DEFAULT
-    reranker = load_reranker(card) if scorer is None else None
-    if threshold is None:
-        if reranker is not None:
-            threshold = reranker.threshold
-        else:
-            threshold = calibrated_threshold(scorer_path if scorer is not None and scorer_path else card,
-                                             "repair_threshold", calibrated_threshold(card, "repair_threshold"))
-    return ModelRepairer(detector, threshold=threshold, scorer=scorer, reranker=reranker)
-
-
 def load_detector(path=None, *, threshold: float | None = None):
     """A ``detect.ModelDetector`` from ``path`` (default: the bundled model), or None if there is none.
 
@@ -159,7 +122,7 @@ class RepairerFactory:
         return None if self.rules_only else self.seq2seq_path
 
     def __call__(self):
-        from .repair import RulesRepairer
+        from .repair import ModelRepairer, RulesRepairer
 
         if self.rules_only:
             return RulesRepairer()
@@ -172,4 +135,9 @@ class RepairerFactory:
             torch.set_num_threads(self.threads)  # 1 when each core runs its own worker
         spath = self.scorer_path()
         scorer = load_scorer(spath) if spath is not None else None
-        return repair_engine(detector, self.model_path, threshold=self.threshold, scorer=scorer, scorer_path=spath)
+        threshold = self.threshold
+        if threshold is None:
+            card = self.model_path or DEFAULT
+            threshold = calibrated_threshold(spath if scorer is not None else card, "repair_threshold",
+                                             calibrated_threshold(card, "repair_threshold"))
+        return ModelRepairer(detector, threshold=threshold, scorer=scorer)

@@ -87,7 +87,6 @@ class _Candidate:
     edit: Edit  # splice on the current moves
     touched: tuple[int, ...]  # 0-based indices in the current moves
     words: str
-    cls: str = ""  # the edit head's class it was expanded from ("" for the encoder-decoder's proposals)
 
 
 def _size(edit: Edit) -> int:
@@ -138,7 +137,7 @@ class ModelRepairer:
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
                  point_weight: float = 0.5,
                  low_flag: float | None = 0.4, low_threshold: float = 0.98, gap_radius: int | None = 2,
-                 rule_threshold: float | None = None, reranker=None):
+                 rule_threshold: float | None = None):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -163,10 +162,6 @@ class ModelRepairer:
         self.gap_radius = gap_radius  # a missing move is looked for this far from the moves around the gap (None: not)
         # confidence needed for an edit at a move only the rules point at (None: ``threshold``)
         self.rule_threshold = rule_threshold
-        # rerank.Reranker: when set, it judges (its probability, at ``threshold``) instead of the
-        # gain rules above (keep_bias, low_threshold, rule_threshold)
-        self.reranker = reranker
-        self.trace: list | None = None  # a list: every judged pass appends its candidates' features
 
     # -------------------------------------------------------------- public
 
@@ -279,10 +274,6 @@ class ModelRepairer:
         # counted by _illegal, so a real foul never pulls an edit in)
         gains = [self.legal_bonus * f - self.edit_cost * np.array([_size(c.edit) for c, _ in kept], dtype=float)
                  for f, (_, kept) in zip(fixed, groups)]
-        drops = [np.zeros(len(kept)) for _, kept in groups]  # the tagger's surprise drop per candidate
-        penalties = [np.zeros(len(kept)) for _, kept in groups]  # the point head's log(p_top / p_point)
-        known = [np.zeros(len(kept)) for _, kept in groups]
-        window = np.zeros(len(groups))
         if judge in ("tagger", "both"):
             reach = self.context + 18  # widest candidate (a block moved 16 plies) + context
             views, at = [], []
@@ -295,9 +286,7 @@ class ModelRepairer:
             results = self.detector.analyse_many(views)
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
                 base = _cost(results[start].p_wrong)
-                window[g] = base
-                drops[g] = np.array([base - _cost(results[start + 1 + k].p_wrong) for k in range(len(kept))])
-                gains[g] += drops[g]
+                gains[g] += [base - _cost(results[start + 1 + k].p_wrong) for k in range(len(kept))]
         if self.point_weight and scores.top_probs is not None:
             # the point head's own say where the stone belongs: a point it ranks below its
             # likeliest pays point_weight x log(p_top / p_point)
@@ -308,26 +297,11 @@ class ModelRepairer:
                 top = max(probs.values())
                 for k, (c, _) in enumerate(kept):
                     if c.kind == "replace" and c.touched == (i,) and c.edit.insert[0].point in probs:
-                        penalties[g][k] = math.log(top / max(probs[c.edit.insert[0].point], 1e-9))
-                        known[g][k] = 1.0
-                        gains[g][k] -= self.point_weight * penalties[g][k]
+                        gains[g][k] -= self.point_weight * math.log(top / max(probs[c.edit.insert[0].point], 1e-9))
         if judge in ("seq2seq", "both"):
             for g, (i, kept) in enumerate(groups):
                 base, cand = self.scorer.compare(src, moves, [c.edit for c, _ in kept])
                 gains[g] += cand - base
-        if self.reranker is not None or self.trace is not None:
-            feats = [self._features(g, i, kept, scores, gains, drops, fixed, penalties, known, window, low, ruled)
-                     for g, (i, kept) in enumerate(groups)]
-            if self.trace is not None:
-                self.trace.append([(feats[g], [new for _, new in kept]) for g, (_, kept) in enumerate(groups)])
-            if self.reranker is not None:
-                best = None
-                for g, (i, kept) in enumerate(groups):
-                    probs = self.reranker.prob(feats[g])
-                    k = int(np.argmax(probs))
-                    if probs[k] >= self.threshold and (best is None or probs[k] > best[1]):
-                        best = (kept[k][0], float(probs[k]))
-                return best
         best = None
         for g, (i, kept) in enumerate(groups):
             k = int(np.argmax(gains[g]))
@@ -339,40 +313,6 @@ class ModelRepairer:
             if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
         return None if best is None else (best[0], best[1])
-
-    @staticmethod
-    def _features(g, i, kept, scores, gains, drops, fixed, penalties, known, window, low, ruled) -> np.ndarray:
-        """Rows of ``rerank.FEATURES`` for the candidates ``kept`` at flagged move ``i`` (group ``g``)."""
-        from .rerank import FEATURES, KINDS
-
-        n = len(kept)
-        gain = gains[g]
-        if n > 1:
-            order = np.sort(gain)
-            other = np.where(gain == order[-1], order[-2], order[-1])
-        else:
-            other = np.zeros(1)
-        ep = np.clip(scores.edit_probs[i], 1e-6, 1.0)
-        index = {c: k for k, c in enumerate(scores.edit_classes)}
-        out = np.zeros((n, len(FEATURES)))
-        out[:, 0] = gain
-        out[:, 1] = gain - other if n > 1 else gain
-        out[:, 2] = drops[g]
-        out[:, 3] = fixed[g]
-        out[:, 4] = [_size(c.edit) for c, _ in kept]
-        out[:, 5] = penalties[g]
-        out[:, 6] = known[g]
-        out[:, 7] = scores.p_wrong[i]
-        out[:, 8] = [math.log(ep[index[c.cls]]) if c.cls in index else math.log(ep[1:].max()) for c, _ in kept]
-        out[:, 9] = math.log(ep[0])
-        out[:, 10] = float(i in low)
-        out[:, 11] = float(i in ruled)
-        out[:, 12] = window[g]
-        out[:, 13] = math.log(n)
-        for k, (c, _) in enumerate(kept):
-            if c.kind in KINDS:
-                out[k, 14 + KINDS.index(c.kind)] = 1.0
-        return out
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:
         """The encoder-decoder's own ideas at flagged move ``i``: other moves there, moves missing around it."""
@@ -512,78 +452,66 @@ class ModelRepairer:
                                   f"{name} at {where} -> {to_gtp(p, size)} ({why})"))
 
         for kind in top:
-            n0 = len(out)
-            self._expand(kind, top, out, record, moves, i, scores, replace_with, name, where, num)
-            for c in out[n0:]:
-                c.cls = kind
-        return out
-
-    def _expand(self, kind, top, out, record, moves, i, scores, replace_with, name, where, num) -> None:
-        """Append the concrete candidates of edit class ``kind`` at move ``i`` to ``out``."""
-        from .coords import on_board
-
-        n = len(moves)
-        size = 19
-        m = moves[i]
-        if kind in _REPLACE and m.point is not None and on_board(m.point, size):
-            r, c = m.point
-            if kind in ("near", "two_lines"):
-                tops = scores.top_points[i] if scores.top_points is not None else [scores.best_point[i]]
-                for p in tops[: self.points_per_flag]:
-                    if p is not None:
-                        d = max(abs(p[0] - r), abs(p[1] - c))
-                        replace_with(p, {1: "one point off", 2: "two lines off"}.get(d, f"{d} lines off"))
-            elif kind == "transpose":
-                replace_with((size - 1 - c, size - 1 - r), "x and y swapped")
-            elif kind == "mirror":
-                replace_with((size - 1 - r, c), "read from the wrong edge")
-                replace_with((r, size - 1 - c), "read from the wrong edge")
-            elif kind == "digit":
-                for dr, dc in ((10, 0), (-10, 0), (0, 10), (0, -10)):
-                    replace_with((r + dr, c + dc), "digit slip")
-        elif kind == "swap2":
-            for a in (i - 2, i):
-                if 0 <= a and a + 2 < n:
-                    out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])),
-                                          (a, a + 2), f"moves {num(a)} and {num(a + 2)} swapped"))
-        elif kind == "pair_order":
-            for a in range(i - 3, i + 1):
-                if 0 <= a and a + 4 <= n:
-                    out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
-                                          tuple(range(a, a + 4)),
-                                          f"pairs {num(a)}-{num(a + 1)} and {num(a + 2)}-{num(a + 3)} in the wrong order"))
-        elif kind == "block" and kind == top[0]:  # ~50 candidates: only when it is the likeliest edit
-            # the flagged move is in a 2-move block that belongs d plies later or earlier,
-            # or it is where such a block should land (the block now sits d plies later)
-            for d in range(4, 17, 2):
-                for a in (i + d, i + d - 1):
-                    if a + 2 <= n and a - d >= 0:
-                        seg = moves[a:a + 2] + moves[a - d:a]
-                        out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
-                                              tuple(range(a - d, a + 2)),
-                                              f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
-            for a in (i - 1, i):
+            if kind in _REPLACE and m.point is not None and on_board(m.point, size):
+                r, c = m.point
+                if kind in ("near", "two_lines"):
+                    tops = scores.top_points[i] if scores.top_points is not None else [scores.best_point[i]]
+                    for p in tops[: self.points_per_flag]:
+                        if p is not None:
+                            d = max(abs(p[0] - r), abs(p[1] - c))
+                            replace_with(p, {1: "one point off", 2: "two lines off"}.get(d, f"{d} lines off"))
+                elif kind == "transpose":
+                    replace_with((size - 1 - c, size - 1 - r), "x and y swapped")
+                elif kind == "mirror":
+                    replace_with((size - 1 - r, c), "read from the wrong edge")
+                    replace_with((r, size - 1 - c), "read from the wrong edge")
+                elif kind == "digit":
+                    for dr, dc in ((10, 0), (-10, 0), (0, 10), (0, -10)):
+                        replace_with((r + dr, c + dc), "digit slip")
+            elif kind == "swap2":
+                for a in (i - 2, i):
+                    if 0 <= a and a + 2 < n:
+                        out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])),
+                                              (a, a + 2), f"moves {num(a)} and {num(a + 2)} swapped"))
+            elif kind == "pair_order":
+                for a in range(i - 3, i + 1):
+                    if 0 <= a and a + 4 <= n:
+                        out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
+                                              tuple(range(a, a + 4)),
+                                              f"pairs {num(a)}-{num(a + 1)} and {num(a + 2)}-{num(a + 3)} in the wrong order"))
+            elif kind == "block" and kind == top[0]:  # ~50 candidates: only when it is the likeliest edit
+                # the flagged move is in a 2-move block that belongs d plies later or earlier,
+                # or it is where such a block should land (the block now sits d plies later)
                 for d in range(4, 17, 2):
-                    if 0 <= a and a + d + 2 <= n:  # block at a really belongs d plies later
-                        seg = moves[a + 2:a + d + 2] + moves[a:a + 2]
-                        out.append(_Candidate("block", Edit(a, d + 2, tuple(seg)), tuple(range(a, a + d + 2)),
-                                              f"moves {num(a)}-{num(a + 1)} belong {d} plies later"))
-                    if a - d >= 0 and a + 2 <= n:  # block at a really belongs d plies earlier
-                        seg = moves[a:a + 2] + moves[a - d:a]
-                        out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
-                                              tuple(range(a - d, a + 2)),
-                                              f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
-        elif kind == "extra":
-            out.append(_Candidate("delete", Edit(i, 1, ()), (i,), f"{name} at {where} deleted (extra move)"))
-            out.append(_Candidate("delete", Edit(i, 1, (), recolour=True), (i,),
-                                  f"{name} at {where} deleted, later colours flipped"))
-            for a in (i - 1, i):
-                if 0 <= a and a + 2 <= n:
-                    out.append(_Candidate("delete", Edit(a, 2, ()), (a, a + 1),
-                                          f"moves {num(a)} and {num(a + 1)} deleted (extra pair)"))
-        elif kind in ("missing_before", "missing_after") and self.gap_radius is not None:
-            out += self._gap_inserts(record, moves, i if kind == "missing_before" else i + 1)
-        elif kind == "colour":
-            flipped = Move("w" if m.colour == "b" else "b", m.point, m.sgf)
-            out.append(_Candidate("colour", Edit(i, 1, (flipped,)), (i,), f"{name}: colour should be "
-                                  f"{flipped.colour.upper()}"))
+                    for a in (i + d, i + d - 1):
+                        if a + 2 <= n and a - d >= 0:
+                            seg = moves[a:a + 2] + moves[a - d:a]
+                            out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
+                                                  tuple(range(a - d, a + 2)),
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
+                for a in (i - 1, i):
+                    for d in range(4, 17, 2):
+                        if 0 <= a and a + d + 2 <= n:  # block at a really belongs d plies later
+                            seg = moves[a + 2:a + d + 2] + moves[a:a + 2]
+                            out.append(_Candidate("block", Edit(a, d + 2, tuple(seg)), tuple(range(a, a + d + 2)),
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies later"))
+                        if a - d >= 0 and a + 2 <= n:  # block at a really belongs d plies earlier
+                            seg = moves[a:a + 2] + moves[a - d:a]
+                            out.append(_Candidate("block", Edit(a - d, d + 2, tuple(seg)),
+                                                  tuple(range(a - d, a + 2)),
+                                                  f"moves {num(a)}-{num(a + 1)} belong {d} plies earlier"))
+            elif kind == "extra":
+                out.append(_Candidate("delete", Edit(i, 1, ()), (i,), f"{name} at {where} deleted (extra move)"))
+                out.append(_Candidate("delete", Edit(i, 1, (), recolour=True), (i,),
+                                      f"{name} at {where} deleted, later colours flipped"))
+                for a in (i - 1, i):
+                    if 0 <= a and a + 2 <= n:
+                        out.append(_Candidate("delete", Edit(a, 2, ()), (a, a + 1),
+                                              f"moves {num(a)} and {num(a + 1)} deleted (extra pair)"))
+            elif kind in ("missing_before", "missing_after") and self.gap_radius is not None:
+                out += self._gap_inserts(record, moves, i if kind == "missing_before" else i + 1)
+            elif kind == "colour":
+                flipped = Move("w" if m.colour == "b" else "b", m.point, m.sgf)
+                out.append(_Candidate("colour", Edit(i, 1, (flipped,)), (i,), f"{name}: colour should be "
+                                      f"{flipped.colour.upper()}"))
+        return out

@@ -7,14 +7,11 @@ Builds corrupted cases like ``gofix eval`` (one error per corrupted game, half
 clean; the VALIDATION split by default, a seed other than the reported 0 so
 that tuning does not fit the reported figures), then for each config — a JSON
 object of ``repair.ModelRepairer`` attributes to override on the bundled
-tagger's engine (``{}``: the defaults; ``--model``: another tagger; ``"reranker"``: null for the
-summed gains, or a JSON file from ``scripts/fit_reranker.py``) — prints one JSON line: exact repair,
+tagger's engine (``{}``: the defaults; ``--model``: another tagger) — prints one JSON line: exact repair,
 the games it changed and the share of those it restored exactly, clean games
-untouched, games/s, and exact repair per error kind. The engine is built as
-``gofix`` builds it (``pretrained.repair_engine``: the card's reranker and its
-threshold when there is one, else the calibrated repair threshold) unless a
-config sets ``reranker`` / ``flag_threshold`` / ``threshold`` (set ``threshold``
-with ``reranker``: the two thresholds mean different things).
+untouched, games/s, and exact repair per error kind. The bundled
+model card's flag and repair thresholds are used unless a config sets
+``flag_threshold`` / ``threshold``.
 """
 
 from __future__ import annotations
@@ -43,8 +40,7 @@ def main() -> int:
     torch.set_num_threads(1)
     from gofix.corrupt import Channel
     from gofix.evaluate import ModelSystem, make_cases, run_system, score
-    from gofix.pretrained import DEFAULT, load_detector, repair_engine
-    from gofix.rerank import Reranker
+    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
     from gofix.record import GameRecord
     from gofix.sgf_io import iter_games
 
@@ -55,12 +51,8 @@ def main() -> int:
     model = args.model or DEFAULT
     detector = load_detector(model)
     for cfg in configs:
-        system = ModelSystem("tagger", detector)
-        system.repairer = repair_engine(detector, model)
+        system = ModelSystem("tagger", detector, threshold=calibrated_threshold(model, "repair_threshold"))
         for key, value in cfg.items():
-            if key == "reranker" and value is not None:  # a file: a reranker's JSON, or a card holding one
-                data = json.loads(Path(value).read_text(encoding="utf-8"))
-                value = Reranker.from_dict(data.get("reranker", data))
             if not hasattr(system.repairer, key):
                 raise SystemExit(f"ModelRepairer has no setting {key!r}")
             setattr(system.repairer, key, value)

@@ -49,8 +49,9 @@ def main() -> int:
     torch.set_num_threads(1)
     from gofix.corrupt import Channel, apply_edit
     from gofix.evaluate import _as_record, make_cases
-    from gofix.pretrained import DEFAULT, load_detector, repair_engine
+    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
     from gofix.record import GameRecord
+    from gofix.repair import ModelRepairer
     from gofix.sgf_io import iter_games
 
     records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
@@ -58,7 +59,7 @@ def main() -> int:
                                    split=args.split, limit=args.games) if c.corrupted]
     model = args.model or DEFAULT
     detector = load_detector(model)
-    repairer = repair_engine(detector, model)
+    repairer = ModelRepairer(detector, threshold=calibrated_threshold(model, "repair_threshold"))
 
     def key(moves):
         return [(m.colour, m.point) for m in moves]

@@ -66,12 +66,13 @@ def main() -> int:
     torch.set_num_threads(1)
     from gofix.corrupt import Channel
     from gofix.evaluate import _as_record, _same, make_cases
-    from gofix.pretrained import DEFAULT, load_detector, repair_engine
+    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
     from gofix.record import GameRecord
+    from gofix.repair import ModelRepairer
     from gofix.sgf_io import iter_games
 
     model = args.model or DEFAULT
-    engine = repair_engine(load_detector(model), model)
+    engine = ModelRepairer(load_detector(model), threshold=calibrated_threshold(model, "repair_threshold"))
     records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
     cases = make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
                        split=args.split, limit=args.games)
