@@ -9,7 +9,8 @@ repaired). Then:
   ``after`` moves, with one decoder pass over the shared prefix (a key/value
   cache) and one batched pass over all the continuations;
 * ``next_moves(moves, at, k)`` proposes the ``k`` likeliest moves at a gap
-  (for a move missing from the record).
+  (for a move missing from the record), legal ones only: a move on an occupied
+  point, a suicide or a ko retake in the position before the gap is skipped.
 
 Only 19x19 records; ``source`` returns None for others.
 """
@@ -35,6 +36,8 @@ class Source:
 
     mem: list
     mask: torch.Tensor
+    setup_black: tuple = ()  # the record's setup stones: the position the moves start from
+    setup_white: tuple = ()
 
 
 def _tokens(moves: Sequence[Move]) -> torch.Tensor:
@@ -62,7 +65,7 @@ class Seq2SeqScorer:
         inputs, _ = collate([{"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
                               "points": pts, "colours": cols}])
         states, mask = self.model.encode(inputs)
-        return Source(self.model.memory(states), mask)
+        return Source(self.model.memory(states), mask, tuple(record.setup_black), tuple(record.setup_white))
 
     @torch.no_grad()
     def compare(self, src: Source, moves: Sequence[Move], edits: Sequence[Edit]) -> tuple[float, np.ndarray]:
@@ -93,15 +96,21 @@ class Seq2SeqScorer:
 
     @torch.no_grad()
     def next_moves(self, src: Source, moves: Sequence[Move], at: int, k: int = 4) -> list[tuple[Move, float]]:
-        """The ``k`` likeliest moves between ``moves[at-1]`` and ``moves[at]``, with log p (passes excluded)."""
+        """The ``k`` likeliest legal moves between ``moves[at-1]`` and ``moves[at]``, with log p (passes
+        excluded; legal in the position after ``moves[:at]``: not occupied, not suicide, not a ko retake)."""
+        from .board import replay
+
         pre = self.model.prefix(src.mem, src.mask, _tokens(moves[:at])[None])
         lc, lp = self.model.next_moves(src.mem, src.mask, pre)
         joint = (lc[:, None] + lp[None, :-1]).flatten()  # (2 * 361,) colour-major, no pass
-        top = torch.topk(joint, k)
+        board = replay(SIZE, moves[:at], setup_black=src.setup_black, setup_white=src.setup_white,
+                       superko=False).board
         out = []
-        for v, i in zip(top.values.tolist(), top.indices.tolist()):
+        for v, i in zip(*(t.tolist() for t in torch.sort(joint, descending=True))):
             colour, flat = divmod(int(i), SIZE * SIZE)
             p = divmod(flat, SIZE)
-            if on_board(p, SIZE):
+            if on_board(p, SIZE) and board.is_legal("bw"[colour], p):
                 out.append((Move("bw"[colour], p, ""), float(v)))
+                if len(out) == k:
+                    break
         return out

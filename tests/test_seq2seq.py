@@ -97,4 +97,13 @@ def test_scorer_compares_edits_on_the_same_stretch():
     props = scorer.next_moves(src, moves, 25, k=5)
     assert 1 <= len(props) <= 5 and all(m.point is not None for m, _ in props)
     assert [lp for _, lp in props] == sorted((lp for _, lp in props), reverse=True)
+    # only legal moves: never a point occupied in the position before the gap, even when the model
+    # prefers it (an untrained model often does), and always k of them
+    from gofix.board import replay
+
+    board = replay(19, moves[:25], superko=False).board
+    taken = {p for stones in board.stones() for p in stones}
+    props = scorer.next_moves(src, moves, 25, k=40)
+    assert len(props) == 40 and not {m.point for m, _ in props} & taken
+    assert all(board.is_legal(m.colour, m.point) for m, _ in props)
     assert scorer.source(GameRecord("t.sgf", 0, 9, Node({}), list(moves[:3]))) is None
