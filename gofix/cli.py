@@ -473,12 +473,8 @@ def evaluate_cmd(
         source = f"{data} (truth.jsonl)"
         cases_iter = ev.cases_from_truth(data)
     else:
-        from .sgf_io import iter_games
-
-        channel = _channel(errors_per_game, clean_share)
-        records = (g for g in iter_games(data) if not hasattr(g, "reason"))
-        cases_iter = ev.make_cases(records, channel=channel, seed=seed,
-                                   split=None if split == "all" else split, limit=limit)
+        cases_iter = ev.corpus_cases(data, channel=_channel(errors_per_game, clean_share), seed=seed,
+                                     split=None if split == "all" else split, limit=limit)
         source = f"{data} split={split} seed={seed} errors/game={errors_per_game} clean share={clean_share}"
     with _progress(err.is_terminal and not as_json) as progress:
         task = progress.add_task("building cases", total=None, rate=0.0)

@@ -186,6 +186,19 @@ def make_cases(
                    list(rec.setup_black), list(rec.setup_white), rec.handicap)
 
 
+def corpus_cases(source, *, channel: Channel | None = None, seed: int = 0, split: str | None = "test",
+                 limit: int | None = None) -> Iterator[Case]:
+    """``make_cases`` over the readable games of ``source`` (an SGF file, directory or archive, read
+    one game at a time; unreadable games are skipped). ``channel`` None: the reported mix, one
+    error per corrupted game and half the games clean."""
+    from .sgf_io import iter_games
+
+    if channel is None:
+        channel = Channel(errors_per_game=1, clean_share=0.5)
+    records = (g for g in iter_games(source) if isinstance(g, GameRecord))
+    return make_cases(records, channel=channel, seed=seed, split=split, limit=limit)
+
+
 # ------------------------------------------------------------------ scoring
 
 

@@ -38,16 +38,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.corrupt import Channel
-    from gofix.evaluate import ModelSystem, make_cases, run_system, score
+    from gofix.evaluate import ModelSystem, corpus_cases, run_system, score
     from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
-    from gofix.record import GameRecord
-    from gofix.sgf_io import iter_games
 
     configs = json.loads(args.configs)
-    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
-    cases = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
-                            split=args.split, limit=args.games))
+    cases = list(corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games))
     model = args.model or DEFAULT
     detector = load_detector(model)
     for cfg in configs:

@@ -25,11 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from gofix import checkpoint  # noqa: E402
-from gofix.corrupt import Channel  # noqa: E402
 from gofix.detect import ModelDetector  # noqa: E402
-from gofix.evaluate import ModelSystem, make_cases, run_system, score  # noqa: E402
-from gofix.record import GameRecord  # noqa: E402
-from gofix.sgf_io import iter_games  # noqa: E402
+from gofix.evaluate import ModelSystem, corpus_cases, run_system, score  # noqa: E402
 
 
 def main() -> int:
@@ -45,9 +42,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
-    cases = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=1,
-                            split="val", limit=args.games))
+    cases = list(corpus_cases(args.corpus, seed=1, split="val", limit=args.games))
     det = ModelDetector(args.checkpoint, threshold=1.0)  # flags nothing yet: detection only
     outs, secs = run_system(ModelSystem("probe", det, repair=False), cases)
     probe = score("probe", cases, outs, seconds=secs)

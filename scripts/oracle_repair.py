@@ -47,19 +47,13 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.corrupt import Channel, apply_edit
-    from gofix.evaluate import _as_record, make_cases
-    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
-    from gofix.record import GameRecord
-    from gofix.repair import ModelRepairer
-    from gofix.sgf_io import iter_games
+    from gofix.corrupt import apply_edit
+    from gofix.evaluate import _as_record, corpus_cases
+    from gofix.pretrained import DEFAULT, RepairerFactory
 
-    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
-    cases = [c for c in make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
-                                   split=args.split, limit=args.games) if c.corrupted]
-    model = args.model or DEFAULT
-    detector = load_detector(model)
-    repairer = ModelRepairer(detector, threshold=calibrated_threshold(model, "repair_threshold"))
+    cases = [c for c in corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games) if c.corrupted]
+    repairer = RepairerFactory(args.model or DEFAULT)()  # as gofix fix / clean build it
+    detector = repairer.detector
 
     def key(moves):
         return [(m.colour, m.point) for m in moves]

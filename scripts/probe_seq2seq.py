@@ -35,15 +35,10 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.corrupt import Channel
-    from gofix.evaluate import _as_record, make_cases
-    from gofix.record import GameRecord
+    from gofix.evaluate import _as_record, corpus_cases
     from gofix.rescore import Seq2SeqScorer
-    from gofix.sgf_io import iter_games
 
-    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
-    cases = make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
-                       split=args.split, limit=args.games)
+    cases = corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games)
     scorer = Seq2SeqScorer(args.model)
     gains, proposed = defaultdict(list), defaultdict(list)
     for case in cases:

@@ -64,18 +64,12 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.corrupt import Channel
-    from gofix.evaluate import _as_record, _same, make_cases
-    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
-    from gofix.record import GameRecord
-    from gofix.repair import ModelRepairer
-    from gofix.sgf_io import iter_games
+    from gofix.evaluate import _as_record, _same, corpus_cases
+    from gofix.pretrained import DEFAULT, RepairerFactory
 
     model = args.model or DEFAULT
-    engine = ModelRepairer(load_detector(model), threshold=calibrated_threshold(model, "repair_threshold"))
-    records = (g for g in iter_games(args.corpus) if isinstance(g, GameRecord))
-    cases = make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=args.seed,
-                       split=args.split, limit=args.games)
+    engine = RepairerFactory(model)()  # as gofix fix / clean build it: the model card's thresholds
+    cases = corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games)
     table: dict[tuple[float, float], list[int]] = {}
     wrong = {"touching": 0, "near": 0, "far": 0}
     for case in cases:

@@ -139,3 +139,22 @@ def test_f_beta_and_markdown():
     cases = _cases(n=4)
     md = markdown([score("oracle", cases, run_system(Oracle(), cases)[0])], header="## test")
     assert md.startswith("## test") and "| oracle | 4 | 1.000 | 1.000 |" in md
+
+
+def test_corpus_cases_reads_the_readable_games_and_corrupts_them_like_make_cases(tmp_path):
+    from gofix.evaluate import corpus_cases, make_cases
+    from gofix.record import GameRecord
+    from gofix.sgf_io import iter_games
+
+    for k in range(4):
+        moves = random_game(random.Random(40 + k), 80)
+        body = "".join(f";{m.colour.upper()}[{m.sgf}]" for m in moves)
+        (tmp_path / f"g{k}.sgf").write_text(f"(;FF[4]GM[1]SZ[19]{body})\n")
+    (tmp_path / "broken.sgf").write_text("(;FF[4]SZ[19];B[aa")
+    got = list(corpus_cases(tmp_path, seed=5, split=None))
+    assert len(got) == 4 and sum(c.corrupted for c in got) >= 1
+    records = [g for g in iter_games(tmp_path) if isinstance(g, GameRecord)]
+    want = list(make_cases(records, channel=Channel(errors_per_game=1, clean_share=0.5), seed=5, split=None))
+    assert [(c.game_id, c.noisy, c.truths) for c in got] == [(c.game_id, c.noisy, c.truths) for c in want]
+    assert len(list(corpus_cases(tmp_path, seed=5, split=None, limit=2))) == 2
+    assert all(not c.corrupted for c in corpus_cases(tmp_path, channel=Channel(clean_share=1.0), split=None))
