@@ -27,8 +27,14 @@ VERSION = 1
 
 
 def make(model, *, model_kind: str | None = None, train_config: dict | None = None, step: int = 0,
-         metrics: dict | None = None, optimizer: dict | None = None, rng: dict | None = None) -> dict:
-    """The checkpoint dict of ``model`` (a module with ``.cfg.to_dict()``, or DDP around one)."""
+         metrics: dict | None = None, optimizer: dict | None = None, rng: dict | None = None,
+         history: list | None = None) -> dict:
+    """The checkpoint dict of ``model`` (a module with ``.cfg.to_dict()``, or DDP around one).
+
+    ``history``: one dict per training run that led to these weights, oldest
+    first (see ``train.run_entry``); carried from checkpoint to checkpoint by
+    ``--init-from`` and ``--resume`` and copied into the model card.
+    """
     model = getattr(model, "module", model)
     model_kind = model_kind or getattr(model, "KIND", "birnn-tagger")
     return {
@@ -43,6 +49,7 @@ def make(model, *, model_kind: str | None = None, train_config: dict | None = No
         "metrics": dict(metrics or {}),
         "optimizer": optimizer,
         "rng": rng,
+        "history": list(history or []),
     }
 
 

@@ -19,6 +19,7 @@ from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
 from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves
+from .results import Output
 
 _SENTENCE = {
     "swap2": "swap with move {n}",
@@ -192,8 +193,6 @@ class ModelSystem:
 
     def run(self, case):
         from types import SimpleNamespace
-
-        from .evaluate import Output
 
         rec = SimpleNamespace(size=case.size, moves=case.noisy, setup_black=case.setup_black,
                               setup_white=case.setup_white, handicap=case.handicap, first_player=None)

@@ -32,10 +32,8 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 from .board import replay
 from .corrupt import Channel, Truth, clean_enough
 from .record import GameRecord, Move
+from .results import Flag, Output  # noqa: F401  (re-exported: evaluate.Output)
 from .sgf_io import Unreadable
-
-Flag = tuple[int, float]  # (0-based move index in the noisy record, confidence in [0, 1])
-
 
 @dataclass
 class Case:
@@ -53,14 +51,6 @@ class Case:
     @property
     def corrupted(self) -> bool:
         return bool(self.truths)
-
-
-@dataclass
-class Output:
-    """What a system says about one case."""
-
-    flags: list[Flag]
-    repaired: list[Move] | None = None  # None: the system does not repair
 
 
 class System(Protocol):

@@ -194,6 +194,41 @@ def _emit(callbacks, name: str, *args) -> None:
             fn(*args)
 
 
+RUN_FIGURES = ("loss", "precision", "recall", "f05", "top_flag", "clean_flagged", "recall_at_1pct",
+               "point_top1", "edit_acc", "score")  # validation figures kept per run in the history
+
+
+def past_runs(init: dict, init_path: str) -> list[dict]:
+    """The training history of the weights in ``init`` (a checkpoint dict), oldest run first.
+
+    A checkpoint written before histories were kept gets one entry rebuilt from
+    its training config and last metrics (``"rebuilt": True``; device unknown).
+    """
+    if init.get("history"):
+        return [dict(r) for r in init["history"]]
+    tc, m = init.get("train_config") or {}, init.get("metrics") or {}
+    return [{"run": os.path.basename(str(tc.get("out_dir", init_path))), "rebuilt": True, "device": None,
+             "init_from": tc.get("init_from") or None, "lr": tc.get("lr"), "max_tokens": tc.get("max_tokens"),
+             "steps": int(init.get("step", 0)), "moves_seen": int(m.get("moves_seen", 0)),
+             "elapsed_s": round(float(m.get("elapsed_s", 0.0)), 1),
+             "validation": {k: m[k] for k in RUN_FIGURES if k in m}}]
+
+
+def _open_run(history: list[dict], cfg: TrainConfig, device, world: int, step: int, elapsed0: float) -> dict:
+    """A new history entry for this invocation (a resumed run gets one per invocation), appended."""
+    if device.type == "cuda":
+        name = f"{world} x {torch.cuda.get_device_name(device)}"
+    else:
+        name = f"cpu, {torch.get_num_threads()} thread(s) x {world}"
+    run = {"run": os.path.basename(os.path.normpath(cfg.out_dir)), "device": name,
+           "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "init_from": cfg.init_from or None,
+           "resumed": bool(step), "lr": cfg.lr, "max_tokens": cfg.max_tokens, "seed": cfg.seed,
+           "first_step": step, "elapsed_at_start": round(elapsed0, 1), "steps": 0, "moves_seen": 0,
+           "elapsed_s": 0.0, "validation": {}}
+    history.append(run)
+    return run
+
+
 def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> dict:
     """Train the model ``cfg`` names; returns the last validation figures (rank 0) or {}."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -234,6 +269,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
             model.load_state_dict(init["state_dict"])
         except RuntimeError as exc:  # a changed architecture field in --set
             raise ValueError(f"--init-from {cfg.init_from}: weights do not fit the model config ({exc})") from None
+    history = past_runs(init, cfg.init_from) if init is not None else []
     validate = evaluate if cfg.model == "birnn" else evaluate_seq2seq
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, elapsed0, best = 0, 0.0, -1e9
@@ -247,6 +283,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         best = float(ck["metrics"].get("best_score", -1e9))
         if ck.get("rng"):
             torch.set_rng_state(ck["rng"]["torch"])
+        history = list(ck.get("history") or [])
     ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
     cache = cache if cache is not None else GameCache.load(cfg.cache)
@@ -266,6 +303,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         vg = cache.indices("val")[: cfg.val_games]
         val = fixed_batches(cache, vg, window=mcfg.window, history=mcfg.history, max_tokens=cfg.max_tokens)
 
+    run = _open_run(history, cfg, device, world, step, elapsed0)
     t0 = time.monotonic()
     last_eval = t0
     metrics: dict = {}
@@ -288,14 +326,19 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
                 _emit(callbacks, "on_eval", dict(metrics))
                 score = metrics.get("score", metrics.get("f05", 0.0))
                 rng = {"torch": torch.get_rng_state()}
+                run.update(steps=step - run["first_step"], moves_seen=moves_seen * world,
+                           elapsed_s=round(elapsed - run["elapsed_at_start"], 1),
+                           validation={k: metrics[k] for k in RUN_FIGURES if k in metrics})
                 if score > best:
                     best = score
                     path = os.path.join(cfg.out_dir, "best.pt")
-                    checkpoint.save(path, checkpoint.make(model, train_config=asdict(cfg), step=step, metrics=metrics))
+                    checkpoint.save(path, checkpoint.make(model, train_config=asdict(cfg), step=step, metrics=metrics,
+                                                           history=history))
                     _emit(callbacks, "on_checkpoint", path, dict(metrics))
                 metrics["best_score"] = best
                 checkpoint.save(last_path, checkpoint.make(model, train_config=asdict(cfg), step=step,
-                                                           metrics=metrics, optimizer=opt.state_dict(), rng=rng))
+                                                           metrics=metrics, optimizer=opt.state_dict(), rng=rng,
+                                                           history=history))
                 _emit(callbacks, "on_checkpoint", last_path, dict(metrics))
             if world > 1:
                 dist.barrier()

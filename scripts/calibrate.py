@@ -72,6 +72,8 @@ def main() -> int:
 
     result["repair_threshold"], result["validation"]["repair_sweep"] = sweep()
     result["model"] = model_info(args.checkpoint)
+    result["history"] = checkpoint.read(args.checkpoint).get("history", [])  # every run behind the weights
+    result["moves_seen_total"] = sum(int(r.get("moves_seen", 0)) for r in result["history"])
     card = args.card or args.checkpoint.with_suffix(".json")
     card.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     if args.seq2seq is not None:

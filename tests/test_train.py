@@ -131,3 +131,29 @@ def test_two_process_ddp_smoke(tmp_path):
     assert proc.returncode == 0, stderr[-3000:]
     assert "eval" in stdout
     assert checkpoint.read(out / "last.pt")["step"] == 3
+
+
+def test_history_accumulates_over_resume_and_init_from(tmp_path):
+    cache = tiny_cache()
+    train(cfg(tmp_path / "a", max_steps=2), cache=cache)
+    train(cfg(tmp_path / "a", max_steps=5, resume=True), cache=cache)
+    a = checkpoint.read(tmp_path / "a" / "run" / "last.pt")
+    assert [(r["first_step"], r["steps"], r["resumed"]) for r in a["history"]] == [(0, 2, False), (2, 3, True)]
+    assert all(r["device"].startswith("cpu") and r["moves_seen"] > 0 and "loss" in r["validation"]
+               for r in a["history"])
+    train(cfg(tmp_path / "b", max_steps=1, init_from=str(tmp_path / "a" / "run" / "last.pt")), cache=cache)
+    b = checkpoint.read(tmp_path / "b" / "run" / "last.pt")
+    assert b["history"][:2] == a["history"] and len(b["history"]) == 3
+    assert b["history"][2]["init_from"].endswith("last.pt") and b["history"][2]["steps"] == 1
+
+
+def test_a_checkpoint_without_history_gets_a_rebuilt_entry(tmp_path):
+    from gofix.train import past_runs
+
+    cache = tiny_cache()
+    train(cfg(tmp_path, max_steps=2), cache=cache)
+    ck = checkpoint.read(tmp_path / "run" / "last.pt")
+    del ck["history"]
+    runs = past_runs(ck, "old.pt")
+    assert len(runs) == 1 and runs[0]["rebuilt"] and runs[0]["steps"] == 2
+    assert runs[0]["moves_seen"] == ck["metrics"]["moves_seen"] > 0
