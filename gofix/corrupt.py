@@ -523,6 +523,42 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "colour": 0.02,
 }
 
+# A mix closer to the real errors of ../shared/real-dev (scripts/real_dev.py --channel-games 300):
+# there, moves played in another order (swaps 15%, reordered pairs 15%, displaced blocks 11%, and
+# most of the 18% "replaced blocks") outnumber wrong points (16%, three in four one line off), and
+# moves missing or extra are 23%; 55% of the differences lie in the last third of the game (the
+# default channel: 31%). Order errors are up-weighted here, and LATE_BIAS[mix] puts errors late.
+REAL_WEIGHTS: dict[str, float] = {
+    "near": 0.16,
+    "two_lines": 0.03,
+    "digit": 0.02,
+    "swap2": 0.16,
+    "pair_order": 0.16,
+    "block_move": 0.16,
+    "drop_pair": 0.04,
+    "extra_pair": 0.04,
+    "drop_one_recolour": 0.04,
+    "drop_one": 0.03,
+    "extra_one_recolour": 0.04,
+    "extra_one": 0.03,
+    "transpose": 0.03,
+    "mirror": 0.01,
+    "colour": 0.03,
+}
+MIXES: dict[str, dict[str, float]] = {"default": DEFAULT_WEIGHTS, "real": REAL_WEIGHTS}
+LATE_BIAS: dict[str, float] = {"default": 0.0, "real": 1.0}
+
+
+def mix_channel(mix: str = "default", **kw) -> "Channel":
+    """A ``Channel`` with the kind weights and late bias of the named mix (``MIXES``); ``kw`` as for Channel.
+
+    Raises ValueError naming the known mixes for an unknown one.
+    """
+    if mix not in MIXES:
+        raise ValueError(f"unknown error mix {mix!r}; known: {sorted(MIXES)}")
+    return Channel(weights=dict(MIXES[mix]), late_bias=LATE_BIAS[mix], **kw)
+
+
 _MAX_SPAN = 2 + max(BLOCK_DISTANCES)  # the widest window a kind makes (block_move)
 _TRIES = 40  # draws of (kind, at) per error before giving that error up
 _JITTER = (-6, 2)  # range of at - anchor after the first _TRIES // 4 draws (block_move needs 6 moves)
@@ -544,6 +580,7 @@ class Channel:
     errors_per_game: int = 1  # exact count in a corrupted game (0 leaves every game clean)
     clean_share: float = 0.0  # probability that a game is returned untouched
     min_gap: int = 6  # free moves between two errors' windows (Truth.span)
+    late_bias: float = 0.0  # anchors drawn with density ~ x**late_bias over the game (0: uniform; 1: 56% in the last third)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.weights) - set(KINDS))
@@ -558,6 +595,8 @@ class Channel:
             raise ValueError(f"clean_share must be in [0, 1], got {self.clean_share}")
         if self.min_gap < 0:
             raise ValueError(f"min_gap must be >= 0, got {self.min_gap}")
+        if not self.late_bias >= 0:
+            raise ValueError(f"late_bias must be >= 0, got {self.late_bias}")
         if self.errors_per_game > 0 and not sum(self.weights.values()) > 0:
             raise ValueError("every error kind has weight 0; give at least one a positive weight")
 
@@ -580,7 +619,7 @@ class Channel:
         count, slot = self._fit(len(noisy))
         if count == 0:
             return noisy, []
-        anchors = sorted(rng.sample(range(len(noisy) - (count - 1) * slot), count))
+        anchors = self._anchors(len(noisy) - (count - 1) * slot, count, rng)
         anchors = [a + j * slot for j, a in enumerate(anchors)]
         truths: list[Truth] = []
         lo = shift = 0  # first index the next window may use; length change so far
@@ -603,6 +642,15 @@ class Channel:
                 truths.append(truth)
                 break
         return noisy, truths
+
+    def _anchors(self, n: int, count: int, rng: random.Random) -> list[int]:
+        """``count`` distinct sorted anchors in range(n), uniform or biased late (``late_bias``)."""
+        if not self.late_bias:
+            return sorted(rng.sample(range(n), count))
+        chosen: set[int] = set()
+        while len(chosen) < count:  # count <= n (see _fit), so this ends
+            chosen.add(min(n - 1, int(n * rng.random() ** (1.0 / (1.0 + self.late_bias)))))
+        return sorted(chosen)
 
     def _fit(self, n: int) -> tuple[int, int]:
         """(errors that fit a game of n moves, anchor spacing)."""

@@ -44,7 +44,7 @@ from .board import Board, replay
 from .cache import (PASS, SIZE, SPLIT_CODES, Game, GameCache, build_cache,  # noqa: F401 (re-exported)
                     cache_from_games, save_cache, usable)
 from .coords import on_board, transform
-from .corrupt import Channel, Truth
+from .corrupt import Channel, Truth, mix_channel
 from .record import Move
 from .tokens import N_FEATURES, move_features
 
@@ -364,9 +364,9 @@ def bucket(examples: list[dict], max_tokens: int) -> list[list[dict]]:
     return out
 
 
-def default_channels(max_errors: int = 3, clean_share: float = 0.1) -> list[Channel]:
-    """Channels with 1..max_errors errors per game (one is drawn per game)."""
-    return [Channel(errors_per_game=k, clean_share=clean_share) for k in range(1, max_errors + 1)]
+def default_channels(max_errors: int = 3, clean_share: float = 0.1, mix: str = "default") -> list[Channel]:
+    """Channels with 1..max_errors errors per game (one is drawn per game), kinds from ``corrupt.MIXES[mix]``."""
+    return [mix_channel(mix, errors_per_game=k, clean_share=clean_share) for k in range(1, max_errors + 1)]
 
 
 class TaggingStream(torch.utils.data.IterableDataset):
@@ -383,13 +383,13 @@ class TaggingStream(torch.utils.data.IterableDataset):
     def __init__(self, cache: GameCache, games: Sequence[int], *, window: int = 9, history: int = 5,
                  seed: int = 0, rank: int = 0, world: int = 1, max_tokens: int = 4096,
                  max_errors: int = 3, clean_share: float = 0.1, symmetries: bool = True,
-                 chunk: int = 128, max_len: int = 400):
+                 chunk: int = 128, max_len: int = 400, mix: str = "default"):
         self.cache, self.games = cache, np.asarray(games)
         self.window, self.history = window, history
         self.seed, self.rank, self.world = seed, rank, world
         self.max_tokens, self.chunk, self.max_len = max_tokens, chunk, max_len
         self.symmetries = symmetries
-        self.channels = default_channels(max_errors, clean_share)
+        self.channels = default_channels(max_errors, clean_share, mix)
 
     def __iter__(self) -> Iterator[tuple[dict, dict]]:
         info = torch.utils.data.get_worker_info()

@@ -394,3 +394,37 @@ def test_to_dict_round_trip():
     with pytest.raises(ValueError, match="colour"):
         Edit.from_dict({"start": 0, "delete": 0, "insert": [["x", None, ""]]})
 
+
+
+def test_real_mix_puts_errors_late_and_orders_more_often():
+    from gofix.corrupt import mix_channel, undo_all
+
+    games = [random_game(s) for s in range(4)]
+    late, plain = mix_channel("real", errors_per_game=1), mix_channel("default", errors_per_game=1)
+    pos = {"real": [], "default": []}
+    kinds = {"real": Counter(), "default": Counter()}
+    for s in range(300):
+        g = games[s % 4]
+        for name, ch in (("real", late), ("default", plain)):
+            noisy, truths = ch.corrupt(g, 19, random.Random(s))
+            assert undo_all(noisy, truths) == list(g)  # the invariant holds for the biased anchors too
+            for t in truths:
+                pos[name].append(t.span[0] / len(noisy))
+                kinds[name][t.kind] += 1
+    last_third = {k: sum(p >= 2 / 3 for p in v) / len(v) for k, v in pos.items()}
+    assert last_third["real"] > 0.45 and last_third["default"] < 0.42
+    order = ("swap2", "pair_order", "block_move")
+    share = {k: sum(kinds[k][o] for o in order) / sum(kinds[k].values()) for k in kinds}
+    assert share["real"] > share["default"] + 0.1
+
+
+def test_default_mix_channel_is_the_default_channel():
+    from gofix.corrupt import mix_channel
+
+    g = random_game(1)
+    assert mix_channel("default", errors_per_game=2).corrupt(g, 19, random.Random(3)) == \
+        Channel(errors_per_game=2).corrupt(g, 19, random.Random(3))
+    with pytest.raises(ValueError, match="unknown error mix 'realistic'"):
+        mix_channel("realistic")
+    with pytest.raises(ValueError, match="late_bias"):
+        Channel(late_bias=-1.0)
