@@ -50,6 +50,15 @@ def relative_output(source: str, root: str) -> str:
     return _relative_file(source, root_abs)
 
 
+def sgf_name(rel: str) -> str:
+    """The name to write SGF under for an input's relative path: ``.sgf`` added unless it ends so.
+
+    ``game.gib`` -> ``game.gib.sgf``; ``a/b.SGF`` stays. Used by every command
+    that writes a mirrored tree, so a converted file never takes its input's name.
+    """
+    return rel if rel.lower().endswith(".sgf") else rel + ".sgf"
+
+
 def _relative_file(path: str, root_abs: str) -> str:
     p = os.path.abspath(path)
     if os.path.isdir(root_abs):
@@ -109,7 +118,7 @@ def corrupt_tree(
     lines = []
     for source, games in group_by_file(src):
         try:
-            rel = relative_output(source, os.fspath(src))
+            rel = sgf_name(relative_output(source, os.fspath(src)))
         except UnsafePathError as exc:
             stats.refused.append(str(exc))
             continue

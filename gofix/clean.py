@@ -2,7 +2,9 @@
 
 Every SGF file under SRC (a file, a directory, or an archive's members) is
 read, each game checked and repaired by a *repairer*, and written to the same
-relative path under DST (``batch.relative_output``). Guarantees:
+relative path under DST (``batch.relative_output``). GIB, NGF and UGF/UGI
+files are read too and written as SGF under their name with ``.sgf`` added
+(``game.gib`` -> ``game.gib.sgf``, ``batch.sgf_name``). Guarantees:
 
 * SRC is only read. Every output file is written atomically.
 * A file in which no game changed is copied byte for byte. A file with an
@@ -33,10 +35,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .batch import UnsafePathError, relative_output
+from .batch import UnsafePathError, relative_output, sgf_name
 from .check import GameReport, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
-from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection
+from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection, sniff_format
 
 STATE_DIR = ".gofix-clean"
 
@@ -94,8 +96,11 @@ def clean_files(tasks: list[tuple[str, bytes]], repairer, game_seconds: float | 
 
 
 def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *, items=None,
-               firsts: dict | None = None) -> tuple[bytes, list[dict]]:
+               firsts: dict | None = None) -> tuple[bytes | None, list[dict]]:
     """Repair every game of one file's bytes; return (output bytes, report lines).
+
+    A GIB/NGF/UGF file is always written as SGF (its games, repaired or not);
+    one that cannot be read gives ``None``: nothing to write.
 
     ``items``: the file already parsed; ``firsts``: the repairer's ``analyse_many`` results by
     ``id()`` of each game (``clean_files`` computes both for a batch of files).
@@ -134,6 +139,8 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
         else:
             out_records.append(g)
         lines.append({**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]})
+    if sniff_format(data, source) != "sgf":
+        return (dump_collection(out_records) if out_records and not any_unreadable else None), lines
     if not changed_any:
         return data, lines
     return dump_collection(out_records), lines
@@ -182,7 +189,7 @@ def _tasks(src, dst: str, done: dict, stats: CleanStats) -> Iterator[tuple]:
     seen: set[str] = set()
     for source, load in iter_sources(src):
         try:
-            rel = relative_output(source, os.fspath(src))
+            rel = sgf_name(relative_output(source, os.fspath(src)))
         except UnsafePathError as exc:
             stats.refused.append(str(exc))
             continue
@@ -251,9 +258,10 @@ def clean_tree(
                 finished.append((rel, [{**data.to_dict(), "changed": False, "edits": []}]))
                 continue
             out, lines = next(results)
-            target = os.path.join(dst, *rel.split("/"))
-            os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-            atomic_write(target, out, fsync=False)
+            if out is not None:  # None: a file in another format that could not be read
+                target = os.path.join(dst, *rel.split("/"))
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                atomic_write(target, out, fsync=False)
             finished.append((rel, lines))
         if hasattr(os, "sync"):
             os.sync()  # the outputs are on disk before the marker says they are done

@@ -98,7 +98,8 @@ def _seq2seq_option():
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(
-        ..., exists=True, readable=True, help="SGF files, directories (recursive), .zip/.tar/.tar.gz archives."
+        ..., exists=True, readable=True,
+        help="Game records (SGF, GIB, NGF, UGF/UGI), directories (recursive), .zip/.tar/.tar.gz archives."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines, one object per game, on stdout."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and unreadable games)."),
@@ -264,9 +265,12 @@ def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Option
 
 @app.command()
 def fix(
-    src: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="The SGF file to repair."),
+    src: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True,
+                               help="The record to repair (SGF, or GIB, NGF, UGF/UGI: written as SGF)."),
     output: Optional[Path] = typer.Option(None, "--out", "-o", help="Where to write the repaired record."),
-    in_place: bool = typer.Option(False, "--in-place", help="Rewrite SRC itself, keeping SRC.bak."),
+    in_place: bool = typer.Option(False, "--in-place",
+                                  help="Rewrite SRC itself, keeping SRC.bak; a GIB/NGF/UGF input is left as it "
+                                       "is and SRC.sgf written beside it."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
     threshold: Optional[float] = typer.Option(
         None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
@@ -283,11 +287,14 @@ def fix(
     Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
     """
     from .clean import clean_file
-    from .sgf_io import atomic_write
+    from .sgf_io import atomic_write, sniff_format
 
     if (output is None) == (not in_place):
         err.print("[red]error:[/red] give exactly one of --out FILE or --in-place")
         raise typer.Exit(2)
+    data = src.read_bytes()
+    if in_place and sniff_format(data, src.name) != "sgf":  # never written to: SGF goes beside it
+        in_place, output = False, src.with_name(src.name + ".sgf")
     target = src if in_place else output
     if not in_place and target.exists() and not force:
         err.print(f"[red]error:[/red] {target} exists; use --force to overwrite it")
@@ -295,7 +302,6 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    data = src.read_bytes()
     repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq)()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
@@ -381,11 +387,56 @@ def clean(
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable else 0)
 
 
-def _channel(errors_per_game: int, clean_share: float):
-    from .corrupt import Channel
+@app.command()
+def convert(
+    src: Path = typer.Argument(..., exists=True, readable=True,
+                               help="File, directory or archive: SGF, GIB, NGF, UGF/UGI, recognised by content."),
+    dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's paths with .sgf added."),
+    force: bool = typer.Option(False, "--force", help="Overwrite outputs that exist (default: skip them, so a "
+                                                      "rerun goes on where it stopped)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/convert-report.jsonl)."),
+) -> None:
+    """Convert game records of any readable format to SGF (FF[4], UTF-8), without repairing anything.
+
+    SRC is never written to; what cannot be read is listed in the report.
+
+    Example: [bold]gofix convert tygem-export.zip --out sgf/[/bold]
+    """
+    from .convert import REPORT, convert_tree
+
+    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
+        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
+        raise typer.Exit(2)
+    start = time.perf_counter()
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("converting", total=None, rate=0.0)
+
+        def tick(n: int) -> None:
+            progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
+
+        stats = convert_tree(src, dst, overwrite=force, report_path=report, progress=tick)
+    for line in stats.refused:
+        err.print(f"[yellow]refused[/yellow] {escape(line)}")
+    t = Table(title=f"gofix convert {escape(str(src))} -> {escape(str(dst))}", title_justify="left")
+    for col in ("format", "games converted", "unreadable"):
+        t.add_column(col, justify="left" if col == "format" else "right")
+    for fmt in sorted({f for f, _ in stats.by_format}):
+        t.add_row(fmt.upper(), str(stats.by_format[fmt, "converted"]), str(stats.by_format[fmt, "unreadable"]))
+    out.print(t)
+    out.print(f"{stats.games} games in {stats.files} files written to {escape(str(dst))}"
+              + (f"; {stats.existing} files skipped, their output exists (--force overwrites)" if stats.existing
+                 else "")
+              + f"; report: {escape(str(report or dst / REPORT))}")
+    if stats.games == 0 and not stats.existing:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if stats.unreadable else 0)
+
+
+def _channel(errors_per_game: int, clean_share: float, mix: str = "default"):
+    from .corrupt import mix_channel
 
     try:
-        return Channel(errors_per_game=errors_per_game, clean_share=clean_share)
+        return mix_channel(mix, errors_per_game=errors_per_game, clean_share=clean_share)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -397,6 +448,8 @@ def corrupt(
     seed: int = typer.Option(0, help="Seed of the error channel (same seed, same output)."),
     errors_per_game: int = typer.Option(1, min=0, help="Errors in each corrupted game."),
     clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
+    mix: str = typer.Option("default", help="Error mix: default, or real (order errors and late errors "
+                            "up-weighted, like the real differences of real-dev)."),
 ) -> None:
     """Write corrupted copies of clean records (same relative paths) plus truth.jsonl.
 
@@ -407,7 +460,7 @@ def corrupt(
     """
     from .batch import corrupt_tree
 
-    channel = _channel(errors_per_game, clean_share)
+    channel = _channel(errors_per_game, clean_share, mix)
     if out_dir.resolve() == src.resolve() or src.resolve() in out_dir.resolve().parents:
         err.print(f"[red]error:[/red] --out {out_dir} must not be inside the input {src}")
         raise typer.Exit(2)
@@ -440,6 +493,8 @@ def evaluate_cmd(
     seed: int = typer.Option(0, help="Seed of the error channel."),
     errors_per_game: int = typer.Option(1, min=0, help="Errors in each corrupted game."),
     clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
+    mix: str = typer.Option("default", help="Error mix: default, or real (order errors and late errors "
+                            "up-weighted, like the real differences of real-dev)."),
     threshold: Optional[float] = typer.Option(
         None, min=0.0, max=1.0, help="Confidence at which a flag counts (default: each model's calibrated one; 0.5 for rules)."),
     repair_threshold: Optional[float] = typer.Option(
@@ -473,9 +528,9 @@ def evaluate_cmd(
         source = f"{data} (truth.jsonl)"
         cases_iter = ev.cases_from_truth(data)
     else:
-        cases_iter = ev.corpus_cases(data, channel=_channel(errors_per_game, clean_share), seed=seed,
+        cases_iter = ev.corpus_cases(data, channel=_channel(errors_per_game, clean_share, mix), seed=seed,
                                      split=None if split == "all" else split, limit=limit)
-        source = f"{data} split={split} seed={seed} errors/game={errors_per_game} clean share={clean_share}"
+        source = f"{data} split={split} seed={seed} errors/game={errors_per_game} clean share={clean_share} mix={mix}"
     with _progress(err.is_terminal and not as_json) as progress:
         task = progress.add_task("building cases", total=None, rate=0.0)
         cases = []
@@ -627,6 +682,185 @@ def train(
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
             out.print(f"done ({cfg.model}, {escape(cfg.out_dir)}): {metrics}")
+
+
+class _LazyJudge:
+    """The judge, loaded on its first question (records that agree never load the model)."""
+
+    def __init__(self, model: Optional[Path], rules_only: bool):
+        self.model, self.rules_only, self._judge = model, rules_only, None
+
+    def choose(self, *args, **kwargs):
+        if self._judge is None:
+            from .judge import Judge
+
+            if not self.rules_only:
+                _inference_threads()
+            self._judge = Judge(self.model, rules_only=self.rules_only)
+        return self._judge.choose(*args, **kwargs)
+
+
+@app.command()
+def compare(
+    files: List[str] = typer.Argument(
+        ..., metavar="FILE...",
+        help="Two or more records of one game: FILE (its first game) or FILE#N (game N, counted from 0 as "
+             "`gofix check` numbers them), in any format gofix reads."),
+    as_json: bool = typer.Option(False, "--json",
+                                 help="Print one JSON line per differing region (none when they agree)."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint for the judge (default: the bundled model)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Judge by the rules only, no model."),
+    diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams", help="Show each region on small boards."),
+) -> None:
+    """Compare records of one game: where they differ, how, and which version is right.
+
+    Aligned under any board symmetry, with missing or extra moves; each region is classified and judged.
+
+    Three or more records: the majority decides, the judge (rules, then model) breaks ties; two: the judge.
+
+    Move numbers are each file's own; points are shown in the first file's orientation.
+
+    Exit code 0: the records agree; 1: they differ; 2: usage error, unreadable file, other board size, not one game.
+
+    Example: [bold]gofix compare A.sgf B.sgf[/bold]   or   [bold]gofix compare A.sgf B.sgf games.sgf#2 --json[/bold]
+    """
+    from .compare import compare_records, load_record
+
+    if len(files) < 2:
+        err.print("[red]error:[/red] give at least two records to compare")
+        raise typer.Exit(2)
+    try:
+        records = [load_record(f) for f in files]
+        reports = compare_records(records, judge=_LazyJudge(model, rules_only))
+    except GofixError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if as_json:
+        for rep in reports:
+            sys.stdout.write(json.dumps(rep.to_dict(files), ensure_ascii=False) + "\n")
+    else:
+        _print_comparison(files, records, reports, diagrams)
+    raise typer.Exit(1 if reports else 0)
+
+
+def _print_comparison(files, records, reports, diagrams: bool) -> None:
+    from .compare import region_diagrams, version_text
+
+    size = records[0].size
+    out.print(f"{len(records)} records of one game ({size}x{size}):")
+    for i, (f, rec) in enumerate(zip(files, records)):
+        sym = reports[0].symmetries[i] if reports else 0
+        turned = f"  (symmetry {sym} into [0]'s orientation)" if sym else ""
+        out.print(f"  [{i}] {escape(f)}  {len(rec.moves)} moves{turned}", soft_wrap=True)
+    if not reports:
+        out.print("[green]the records agree[/green]")
+        return
+    out.print(f"{len(reports)} region(s) differ")
+    for n, rep in enumerate(reports, start=1):
+        where = ", ".join(f"[{i}] " + (str(a) if a == b else f"{a}-{b}" if a < b else f"none (after {b})")
+                          for i, (a, b) in enumerate(rep.moves))
+        extra = f", offset {rep.offset}" if rep.offset else ""
+        out.print(f"\n[bold]region {n}: {rep.kind}[/bold]{extra}  moves {where}")
+        for i in range(len(records)):
+            out.print(f"  [{i}] {escape(version_text(records, rep, i))}")
+        out.print("  verdict: " + escape(_verdict_text(files, rep)))
+        if diagrams:
+            boards = region_diagrams(records, rep)
+            if any(boards):
+                width = max(len(line) for b in boards for line in b) + 3
+                heads = "".join(f"[{i}]".ljust(width) for i in range(len(boards)))
+                out.print("  " + heads.rstrip())
+                for row in zip(*[b or [""] * max(len(x) for x in boards) for b in boards]):
+                    out.print(escape("  " + "".join(line.ljust(width) for line in row).rstrip()), highlight=False)
+
+
+def _verdict_text(files, rep) -> str:
+    if rep.verdict is None:
+        return f"undecided ({rep.reason})" if rep.reason else "undecided"
+    who = f"[{rep.verdict}] {files[rep.verdict]}"
+    if rep.decided_by == "majority":
+        text = f"{who}, by majority ({max(map(len, rep.groups))} of {len(files)})"
+        if rep.judge_disagrees:
+            text += f"; the judge prefers [{rep.judge_choice}] {files[rep.judge_choice]} ({rep.reason})"
+        return text
+    by = ("the rules: the other version has an illegal move" if rep.decided_by == "illegal"
+          else f"the judge ({rep.reason})")
+    return f"{who}, by {by}, confidence {rep.confidence:.2f}"
+
+
+@app.command()
+def reconcile(
+    src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to search."),
+    dst: Path = typer.Option(..., "--out", "-o", help="Output directory: one reconciled record per group."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Report file, one JSON line per group "
+                                                                 "(default DST/reconcile.jsonl)."),
+    singletons: bool = typer.Option(False, "--singletons", help="Also copy the games that have no other record."),
+    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
+                                         help="A tagger checkpoint for the judge (default: the bundled model)."),
+    rules_only: bool = typer.Option(False, "--rules-only", help="Judge ties with the rules only, no model."),
+) -> None:
+    """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
+
+    The main line is chosen region by region (a majority of the records first, the judge breaks
+    ties; undecided regions keep the first record's version and are marked); every other version is
+    kept as a variation whose comment names its source; conflicting metadata is listed in GC[].
+    Interrupted runs resume; SRC is never written to.
+
+    Example: [bold]gofix reconcile archive.tar.gz --out reconciled/ --jobs 2[/bold]
+    """
+    import functools
+
+    from .judge import Judge
+    from .reconcile import reconcile_tree
+
+    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
+        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
+        raise typer.Exit(2)
+    if not rules_only:
+        _inference_threads()
+        try:
+            if not Judge(model).uses_model:  # fails early, here, on a bad checkpoint
+                err.print("[yellow]note:[/yellow] no model installed; the judge uses the rules only")
+                rules_only = True
+        except GofixError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+    factory = functools.partial(Judge, model, rules_only=rules_only)
+    start = time.perf_counter()
+    with _progress(err.is_terminal) as progress:
+        task = progress.add_task("grouping", total=None, rate=0.0)
+
+        def tick(stage: str, n: int, total: Optional[int]) -> None:
+            progress.update(task, description=stage, completed=n, total=total,
+                            rate=n / max(time.perf_counter() - start, 1e-9))
+
+        try:
+            stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
+                                   singletons=singletons, progress=tick)
+        except GofixError as exc:
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
+            raise typer.Exit(2) from None
+    elapsed = time.perf_counter() - start
+    t = Table(title=f"gofix reconcile {src} -> {dst}", title_justify="left")
+    cols = ("groups", "records", "agree", "regions", "majority", "judge", "rules", "undecided", "failed",
+            "grouping s", "judging s", "total s")
+    for col in cols:
+        t.add_column(col, justify="right")
+    t.add_row(str(stats.groups), str(stats.records), str(stats.agree), str(stats.regions), str(stats.majority),
+              str(stats.judge), str(stats.illegal), str(stats.undecided), str(stats.failed),
+              f"{stats.group_seconds:.1f}", f"{stats.judge_seconds:.1f}", f"{elapsed:.1f}")
+    out.print(t)
+    g = stats.grouping
+    out.print(f"{g.records} games read ({stats.unreadable} unreadable, {g.too_short} too short to group); "
+              f"{stats.singletons} in no group{' (copied)' if singletons else ''}. "
+              f"judge: {'rules only' if rules_only else 'model'}. "
+              f"report: {report or dst / 'reconcile.jsonl'}"
+              + (f" ({stats.resumed} groups finished by an earlier run)" if stats.resumed else ""))
+    if g.records == 0:
+        raise typer.Exit(2)
+    raise typer.Exit(1 if stats.undecided or stats.failed else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

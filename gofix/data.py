@@ -391,7 +391,8 @@ class TaggingStream(torch.utils.data.IterableDataset):
         self.symmetries = symmetries
         self.channels = default_channels(max_errors, clean_share, mix)
 
-    def __iter__(self) -> Iterator[tuple[dict, dict]]:
+    def shard_chunks(self) -> Iterator[tuple[np.ndarray, random.Random]]:
+        """Endless ``(games of one chunk, the rng that corrupts them)`` of this rank's (and worker's) shard."""
         info = torch.utils.data.get_worker_info()
         workers, wid = (info.num_workers, info.id) if info is not None else (1, 0)
         shard, shards = self.rank * workers + wid, self.world * workers
@@ -400,12 +401,16 @@ class TaggingStream(torch.utils.data.IterableDataset):
             order = np.random.default_rng([self.seed, epoch]).permutation(self.games)[shard::shards]
             rng = random.Random(f"{self.seed}/{epoch}/{shard}")
             for s in range(0, len(order), self.chunk):
-                exs = [self._example(int(g), rng) for g in order[s : s + self.chunk]]
-                batches = bucket(exs, self.max_tokens)
-                rng.shuffle(batches)
-                for b in batches:
-                    yield collate(b)
+                yield order[s : s + self.chunk], rng
             epoch += 1
+
+    def __iter__(self) -> Iterator[tuple[dict, dict]]:
+        for games, rng in self.shard_chunks():
+            exs = [self._example(int(g), rng) for g in games]
+            batches = bucket(exs, self.max_tokens)
+            rng.shuffle(batches)
+            for b in batches:
+                yield collate(b)
 
     def _example(self, g: int, rng: random.Random) -> dict:
         game = self.cache.game(g)

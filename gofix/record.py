@@ -176,3 +176,16 @@ def decode_text(raw: bytes, encoding: str) -> str:
 def encode_text(text: str) -> bytes:
     """Encode a text value as UTF-8 with ``]`` and ``\\`` escaped (the inverse of decode_text)."""
     return text.replace("\\", "\\\\").replace("]", "\\]").encode("utf-8")
+
+
+@dataclass
+class RecordView:
+    """A record-like view of a move list: the fields a detector or the rules read from a
+    ``GameRecord`` (``detect.ModelDetector.analyse``, ``board.replay_record``), without a tree."""
+
+    size: int
+    moves: list
+    setup_black: list
+    setup_white: list
+    handicap: int = 0
+    first_player: str | None = None

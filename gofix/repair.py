@@ -16,7 +16,7 @@ import numpy as np
 
 from .check import Finding, rule_findings
 from .corrupt import Edit
-from .record import GameRecord, Move
+from .record import GameRecord, Move, RecordView
 
 
 @dataclass
@@ -67,18 +67,6 @@ class RulesRepairer:
 
 _REPLACE = ("near", "two_lines", "digit", "transpose", "mirror")
 _FOULS = ("ko", "superko", "turn", "suicide")  # on the last move: possibly a real foul, left as played
-
-
-@dataclass
-class _Seq:
-    """The minimum a detector needs to analyse a move list (a record-like view)."""
-
-    size: int
-    moves: list
-    setup_black: list
-    setup_white: list
-    handicap: int = 0
-    first_player: str | None = None
 
 
 @dataclass
@@ -211,7 +199,7 @@ class ModelRepairer:
             from .corrupt import apply_edit
 
             moves = apply_edit(moves, cand.edit)
-            scores = self.detector.analyse(_Seq(record.size, moves, record.setup_black, record.setup_white,
+            scores = self.detector.analyse(RecordView(record.size, moves, record.setup_black, record.setup_white,
                                                 record.handicap, record.first_player))
         return RepairResult(moves, edits, findings, first)
 
@@ -281,8 +269,8 @@ class ModelRepairer:
                 lo, hi = max(0, i - reach), min(n, i + reach + 1)
                 at.append(len(views))
                 setup = self._setup(record, moves, lo)  # every candidate edits at or after lo
-                views.append(_Seq(record.size, moves[lo:hi], *setup))
-                views += [_Seq(record.size, new[lo : hi + len(new) - n], *setup) for _, new in kept]
+                views.append(RecordView(record.size, moves[lo:hi], *setup))
+                views += [RecordView(record.size, new[lo : hi + len(new) - n], *setup) for _, new in kept]
             results = self.detector.analyse_many(views)
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
                 base = _cost(results[start].p_wrong)

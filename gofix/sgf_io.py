@@ -37,6 +37,8 @@ GM other than 1                       Unreadable ("not a Go game: GM[2]")
 UTF-8 BOM                             stripped
 UTF-16 (BOM or NUL pattern)           transcoded to UTF-8 first, warning
 binary data; no game tree             Unreadable
+GIB, NGF, UGF/UGI content             read by ``gib``, ``ngf``, ``ugf`` into the
+                                      same kind of record (see sniff_format)
 charset                               see ``_choose_encoding``
 ====================================  ==========================================
 
@@ -47,6 +49,7 @@ character is read as ``\\`` or ``]`` (the SGF grammar is byte-based).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import functools
 import os
 import re
@@ -62,6 +65,9 @@ from .record import GameRecord, Move, Node, iter_nodes, main_line
 __all__ = [
     "Unreadable",
     "iter_sources",
+    "sniff_format",
+    "text_encoding",
+    "GAME_SUFFIXES",
     "iter_games",
     "parse_collection",
     "parse_items",
@@ -78,6 +84,7 @@ __all__ = [
 ]
 
 MAX_FILE_BYTES = 64 << 20  # larger files and members are Unreadable, not loaded
+GAME_SUFFIXES = (".sgf", ".gib", ".ngf", ".ugf", ".ugi")  # what directory and archive walks read
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
@@ -102,9 +109,9 @@ def iter_sources(path: str | os.PathLike) -> Iterator[tuple[str, Callable[[], by
     """Yield ``(source, load)`` for every SGF file under ``path``, in sorted order.
 
     ``path`` may be a file (read whatever its name), a directory (walked
-    recursively; ``.sgf`` files, any case, and archives; symlinked files are
-    read, symlinked directories are not followed) or a zip/tar archive
-    (members ending in ``.sgf``, streamed one at a time). ``load()`` returns
+    recursively; files ending in a GAME_SUFFIXES name, any case, and archives;
+    symlinked files are read, symlinked directories are not followed) or a
+    zip/tar archive (members with those endings, streamed one at a time). ``load()`` returns
     the bytes or raises OSError/archive errors; for a tar member it must be
     called before the iterator advances. A path, directory or archive that
     cannot be opened yields one pair whose ``load`` raises the error.
@@ -168,7 +175,7 @@ def _walk(top: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
         except OSError as exc:
             yield entry.path, _raiser(exc)
             continue
-        if entry.name.lower().endswith(".sgf"):
+        if entry.name.lower().endswith(GAME_SUFFIXES):
             yield entry.path, functools.partial(_read_path, entry.path)
         elif _archive_kind(entry.name):
             yield from _archive_sources(entry.path)
@@ -189,7 +196,7 @@ def _zip_sources(path: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
         return
     with zf:
         for info in zf.infolist():
-            if info.is_dir() or not info.filename.lower().endswith(".sgf"):
+            if info.is_dir() or not info.filename.lower().endswith(GAME_SUFFIXES):
                 continue
             yield f"{path}!{info.filename}", functools.partial(_read_zip_member, zf, info)
 
@@ -216,7 +223,7 @@ def _tar_sources(path: str) -> Iterator[tuple[str, Callable[[], bytes]]]:
             if member is None:
                 return
             tf.members.clear()  # TarFile keeps every header otherwise
-            if member.isfile() and member.name.lower().endswith(".sgf"):
+            if member.isfile() and member.name.lower().endswith(GAME_SUFFIXES):
                 yield f"{path}!{member.name}", functools.partial(_read_tar_member, tf, member)
 
 
@@ -693,7 +700,12 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
     Returns a ``GameRecord`` per readable game and an ``Unreadable`` per game
     that is not (or one for the whole file: empty, binary, no game tree).
     Never raises for bad data. ``source`` becomes each record's ``source``.
+    GIB, NGF and UGF/UGI data (see sniff_format) is read by its own reader
+    into the same kind of record (``strict`` refuses it: not SGF).
     """
+    fmt = sniff_format(data, source)
+    if fmt != "sgf":
+        return _parse_foreign(fmt, bytes(data), source, strict)
     try:
         data, transcoded = _prepare(bytes(data))
     except _NotSgf as exc:
@@ -706,6 +718,91 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
         _make_record(tree, data, source, index, strict=strict, transcoded=transcoded)
         for index, tree in enumerate(trees)
     ]
+
+
+# ---------------------------------------------------------------- other formats
+
+_SGF_FIRST = re.compile(rb"\s*\(")
+_GIB_SIGN = re.compile(rb"\A\s*\\HS\s|\\\[GAME(?:BLACK|WHITE)NAME=")
+_UGF_SIGN = re.compile(rb"\A\s*\[Header\]\s")
+_NGF_SIGN = re.compile(rb"^(?:PM[A-Z]{2}[BW][A-Z]{4}|GI.*)\r?$", re.M)
+_NGF_MOVE = re.compile(rb"^PM[A-Z]{2}[BW][A-Z]{4}\r?$", re.M)
+_BY_SUFFIX = {".gib": "gib", ".ngf": "ngf", ".ugf": "ugf", ".ugi": "ugf"}
+
+
+def sniff_format(data: bytes, name: str = "") -> str:
+    """The format of one file's bytes: ``'sgf'``, ``'gib'``, ``'ngf'`` or ``'ugf'`` (UGF and UGI).
+
+    From the content: data that starts with ``(`` is SGF; ``\\HS`` or a
+    ``\\[GAMEBLACKNAME=`` line is GIB; a ``[Header]`` first line is UGF; lines
+    like ``PMABBREER`` (and no ``(;``) are NGF. Content that looks like none of
+    them goes by ``name``'s extension (``.gib``, ``.ngf``, ``.ugf``, ``.ugi``),
+    else is SGF.
+    """
+    head = bytes(data[:8192])
+    if head.startswith(_UTF8_BOM):
+        head = head[3:]
+    if _SGF_FIRST.match(head):
+        return "sgf"
+    if _GIB_SIGN.search(head):
+        return "gib"
+    if _UGF_SIGN.match(head) or (b"[Header]" in head and b"[Data]" in data):
+        return "ugf"
+    if b"(;" not in head and _NGF_MOVE.search(data, 0, 1 << 16) and _NGF_SIGN.search(head):
+        return "ngf"
+    low = name.lower()
+    return next((fmt for suffix, fmt in _BY_SUFFIX.items() if low.endswith(suffix)), "sgf")
+
+
+_MARKUP = re.compile(rb"[\\\[\]=,:]+")  # GIB's \[KEY=...\], commas: they mislead charset detection
+
+
+def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool) -> list[GameRecord | Unreadable]:
+    """Read a GIB/NGF/UGF file with its reader (see formats_common): decode the text with the
+    charset chosen as for SGF, build the SGF tree, read that back; ``raw`` is the file's bytes."""
+    from . import gib, ngf, ugf
+    from .formats_common import FormatError, build_tree
+
+    reader = {"gib": gib, "ngf": ngf, "ugf": ugf}[fmt]
+    if strict:
+        return [Unreadable(source, 0, f"{reader.NAME} file, not SGF (strict mode reads SGF only)")]
+    body = data[3:] if data.startswith(_UTF8_BOM) else data
+    if b"\0" in body[:4096] or not body.strip():
+        why = "binary data" if body.strip() else "the file is empty"
+        return [Unreadable(source, 0, f"{reader.NAME} file: {why}")]
+    pieces = (p for line in body.splitlines() if not line.isascii() for p in _MARKUP.split(line))
+    encoding, notes = text_encoding(b"\n".join(p.strip() for p in pieces if not p.isascii()),
+                                    reader.declared_charset(body))
+    try:
+        game = reader.parse(body.decode(encoding, errors="replace"))
+    except FormatError as exc:
+        return [Unreadable(source, 0, f"{reader.NAME} file: {exc.args[0]}")]
+    notes = [f"{reader.NAME} text {note}" for note in notes]
+    items = parse_collection(dump_tree(build_tree(game, reader.NAME, source)), source)
+    return [dataclasses.replace(item, raw=data, warnings=[*notes, *game.warnings, *item.warnings])
+            if isinstance(item, GameRecord) else item for item in items]
+
+
+def text_encoding(text: bytes, declared: str | None = None) -> tuple[str, list[str]]:
+    """The charset of text from a file in another format, chosen as ``_choose_encoding`` does.
+
+    ``declared`` is the charset the file names, if any. ASCII: ``declared`` or
+    UTF-8; valid UTF-8: UTF-8; else ``declared`` if it decodes the text; else
+    detected among GB18030, Shift-JIS, EUC-KR, Big5 and Latin-1. Returns
+    ``(codec name, notes for the record's warnings)``.
+    """
+    wanted = _CHARSETS.get(re.sub(r"[^a-z0-9]", "", declared.lower())) if declared else None
+    notes = [f"charset '{declared}' unknown; ignored"] if declared and wanted is None else []
+    if text.isascii():
+        return wanted or "utf-8", notes
+    if _decodes(text, "utf-8"):
+        return "utf-8", notes
+    if wanted and _decodes(text, wanted):
+        return wanted, notes
+    detected = _detect(Node({"C": [text]}))
+    if detected is None:
+        return "latin-1", [*notes, "does not decode as any known charset; read as latin-1"]
+    return detected, [*notes, f"is not UTF-8{' nor ' + declared if wanted else ''}; detected {detected}"]
 
 
 def _make_record(

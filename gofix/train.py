@@ -56,6 +56,9 @@ class TrainConfig:
     train_limit: int = 0  # 0: every training game; else the first n (tests)
     resume: bool = False  # continue from out_dir/last.pt
     init_from: str = ""  # start from this checkpoint's weights and model config (fine-tuning); fresh optimizer
+    pipeline: str = "cpu"  # training batches: cpu (data.TaggingStream in --workers processes) | tensor (tensor_data: replay + encoding in bulk on the training device, --workers only corrupt)
+    chunk_games: int = 2048  # --pipeline tensor: games replayed at once (thousands on a GPU; inline, 128 gives TaggingStream's batches exactly)
+    mix: str = "default"  # training errors: corrupt.MIXES (default | real: order errors and late errors up-weighted); validation keeps the default
     overrides: dict = field(default_factory=dict)  # model config fields to replace
 
 
@@ -290,10 +293,21 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     train_games = cache.indices("train")
     if cfg.train_limit:
         train_games = train_games[: cfg.train_limit]
+    if cfg.pipeline not in ("cpu", "tensor"):
+        raise ValueError(f"unknown pipeline {cfg.pipeline!r}; known: cpu, tensor")
     stream = TaggingStream(cache, train_games, window=mcfg.window, history=mcfg.history,
                            seed=cfg.seed * 1_000_003 + step, rank=rank, world=world,
-                           max_tokens=cfg.max_tokens, max_errors=cfg.max_errors, clean_share=cfg.clean_share)
-    if cfg.workers:
+                           max_tokens=cfg.max_tokens, max_errors=cfg.max_errors, clean_share=cfg.clean_share,
+                           mix=cfg.mix)
+    if cfg.pipeline == "tensor":  # the same batches, replayed and encoded on the device
+        from .tensor_data import TensorTaggingStream
+
+        stream = iter(TensorTaggingStream(cache, train_games, device=device, workers=cfg.workers,
+                                          chunk=cfg.chunk_games, window=mcfg.window, history=mcfg.history,
+                                          seed=cfg.seed * 1_000_003 + step, rank=rank, world=world,
+                                          max_tokens=cfg.max_tokens, max_errors=cfg.max_errors,
+                                          clean_share=cfg.clean_share, mix=cfg.mix))
+    elif cfg.workers:
         stream = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=cfg.workers,
                                                   prefetch_factor=4, worker_init_fn=_one_thread))
     else:

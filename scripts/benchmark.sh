@@ -65,3 +65,11 @@ python scripts/bench_clean.py --games 200 | tee "$OUT/clean.json"
 echo "== peak memory: gofix check on a 100,000-game archive (rules only), then with the model"
 python scripts/bench_memory.py --games 100000 --rules-only | tee "$OUT/memory.txt"
 python scripts/bench_memory.py --games 3000 | tee -a "$OUT/memory.txt"
+
+echo "== gofix reconcile: grouping of the whole archive, then whole runs (rules only, then the model) with their output checked"
+python scripts/reconcile_bench.py "$CORPUS" --jobs 2 | tee "$OUT/reconcile-grouping.txt"
+for judge in --rules-only ""; do
+    rm -rf "$OUT/reconciled"
+    gofix reconcile "$CORPUS" --out "$OUT/reconciled" --jobs 2 $judge | tee -a "$OUT/reconcile.txt" || true
+    python scripts/reconcile_bench.py --check-output "$OUT/reconciled" | tee -a "$OUT/reconcile.txt"
+done

@@ -9,6 +9,8 @@
 # KEEP_DIR=dir also copies the checkpoints worth keeping there (flat, for a lent machine's $OUT).
 #
 # Builds cache/pro19.npz from ../shared/corpus first if it is not there (CORPUS=… to change).
+# Fine-tuning the tagger alone with the tensor pipeline (replay + encoding on the GPU) in one
+# lent-machine call: scripts/train_device.sh.
 set -u
 OUT_DIR=${OUT_DIR:-runs/gpu}
 BUDGET=${BUDGET:-480}

@@ -120,7 +120,7 @@ def test_corrupt_refuses_output_inside_input(tmp_path):
     assert res.exit_code == 2
 
 
-@pytest.mark.parametrize("command", ["check", "fix", "clean", "corrupt", "eval", "train"])
+@pytest.mark.parametrize("command", ["check", "fix", "clean", "compare", "convert", "corrupt", "eval", "reconcile", "train"])
 def test_every_command_has_help_with_an_example(command):
     res = runner.invoke(app, [command, "--help"], terminal_width=200)
     assert res.exit_code == 0

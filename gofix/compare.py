@@ -1,0 +1,333 @@
+"""Several records of one game: where they differ, and which version is right.
+
+``compare_records(records, judge=None)`` aligns every record to the first
+(``align.align``), merges the regions that overlap in the first record's
+numbering, and for each merged region groups the records by their version of
+it (the same moves, in the first record's orientation). Then:
+
+* a strict majority (3 or more records) decides: ``decided_by='majority'``,
+  confidence = the majority's share; a judge, if given, is asked too, and
+  ``judge_disagrees`` says when it prefers another version;
+* a tie (always so with two records) goes to the judge (``judge.Judge``):
+  ``'illegal'`` when the rules alone decided, ``'judge'`` when the model did,
+  ``'undecided'`` when it could not, or when there is no judge.
+
+The versions shown to the judge are full move lists: the first record's moves
+with the region replaced by each record's version (colours made consistent
+with the first record's; when a record's colours flip after the region, the
+first record's later moves are flipped too and every span runs to the end).
+
+``load_record("game.sgf")`` reads the first game of a file, ``"games.sgf#3"``
+the game numbered 3 (0-based, as ``gofix check`` numbers them), through
+``sgf_io`` (so any format it reads).
+
+Nothing here prints; the CLI renders ``RegionReport``s and ``region_diagrams``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .align import Alignment, Region, align, in_orientation
+from .coords import on_board, to_gtp, transform
+from .errors import GofixError, SgfError
+from .record import GameRecord, Move
+
+__all__ = ["CompareError", "RegionReport", "compare_records", "load_record", "region_diagrams", "version_text"]
+
+
+class CompareError(GofixError, ValueError):
+    """Records that cannot be compared (fewer than two, different board sizes)."""
+
+
+@dataclass
+class RegionReport:
+    """One region where the records differ, and the verdict on it.
+
+    ``moves[i]``: the region in record i as 1-based main-line move numbers
+    ``(first, last)``; ``(k + 1, k)`` where record i lacks the region's moves, k
+    being its last move before the gap. ``verdict``: index into the records of
+    the version judged right (the first record holding it), or None.
+    """
+
+    kind: str
+    moves: list[tuple[int, int]]
+    verdict: int | None
+    confidence: float
+    decided_by: str  # 'majority', 'judge', 'illegal' or 'undecided'
+    groups: list[list[int]]  # record indices with identical versions, in order of first record
+    reason: str = ""  # the judge's reason ('model', 'illegal', 'both plausible', ...) or ''
+    judge_choice: int | None = None  # the record whose version the judge preferred, when asked
+    judge_disagrees: bool = False  # a majority decided, and the judge preferred another version
+    offset: tuple[int, int] | None = None  # substitution: B's point minus A's, (dx, dy), first record's orientation
+    symmetries: list[int] = field(default_factory=list)  # per record: the symmetry into the first's orientation
+    recoloured: list[bool] = field(default_factory=list)  # per record: its colours flip against the first's after it
+
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """``moves`` as half-open 0-based index ranges."""
+        return [(first - 1, last) for first, last in self.moves]
+
+    def to_dict(self, files: Sequence[str]) -> dict:
+        """The ``gofix compare --json`` line."""
+        return {"files": list(files), "moves": [list(m) for m in self.moves], "kind": self.kind,
+                "verdict": self.verdict, "confidence": round(self.confidence, 4)}
+
+
+# ---------------------------------------------------------------- reading
+
+
+_SPEC = re.compile(r"^(.*)#(\d+)$")
+
+
+def load_record(spec: str | os.PathLike) -> GameRecord:
+    """The game named by ``spec``: a file (its first game) or ``FILE#N`` (game N, 0-based).
+
+    Raises SgfError (quoting the file) when the file is missing, a directory,
+    unreadable, or has no game N.
+    """
+    from .sgf_io import iter_games
+
+    text = os.fsdecode(os.fspath(spec))
+    path, index = text, 0
+    m = _SPEC.match(text)
+    if not os.path.exists(text) and m:
+        path, index = m.group(1), int(m.group(2))
+    if not os.path.exists(path):
+        raise SgfError("no such file", source=text)
+    if os.path.isdir(path):
+        raise SgfError("is a directory: give one file (FILE or FILE#N)", source=text)
+    seen, bad = 0, None
+    for item in iter_games(path):
+        if item.index == index:
+            if isinstance(item, GameRecord):
+                return item
+            raise SgfError(item.reason, source=f"{item.source}#{item.index}" if index else item.source)
+        if not isinstance(item, GameRecord) and bad is None:
+            bad = item
+        seen += 1
+    if seen == 1 and bad is not None:  # the whole file is unreadable
+        raise SgfError(bad.reason, source=bad.source)
+    raise SgfError(f"has {seen} game(s); there is no game #{index} (numbered from 0)", source=path)
+
+
+# ---------------------------------------------------------------- comparing
+
+
+@dataclass
+class _Pair:
+    """Record i aligned to record 0, with i's moves in record 0's orientation."""
+
+    al: Alignment
+    moves: list[Move]  # record i's moves, in record 0's orientation
+    amap: dict[int, int]  # record 0's move index -> record i's, where matched
+
+
+def _pair(rec0: GameRecord, rec: GameRecord, min_shared: float) -> _Pair:
+    al = align(rec0.moves, rec.moves, rec0.size, setup_a=rec0.setup_black, setup_b=rec.setup_black,
+               min_shared=min_shared)
+    amap = {a0 + t: b0 + t for a0, b0, n in al.blocks for t in range(n)}
+    return _Pair(al, in_orientation(rec.moves, al.symmetry, rec0.size), amap)
+
+
+def _merge(pairs: list[_Pair]) -> list[tuple[int, int, dict[int, list[Region]]]]:
+    """Regions of all pairs merged where they overlap in record 0: (start, end, {record: regions})."""
+    items = sorted((r.a[0], r.a[1], i, r) for i, p in enumerate(pairs, start=1) for r in p.al.regions)
+    groups: list[list] = []
+    for s, e, i, r in items:
+        if groups:
+            g = groups[-1]
+            S, E = g[0], g[1]
+            if (s < E and S < e) or (s == e and S < s < E) or (s == e == S == E):  # s >= S: sorted
+                g[1] = max(E, e)
+                g[2].setdefault(i, []).append(r)
+                continue
+        groups.append([s, e, {i: [r]}])
+    return [(s, e, d) for s, e, d in groups]
+
+
+def _span_in(pair: _Pair, regions: list[Region] | None, S: int, E: int) -> tuple[int, int]:
+    """Record i's half-open range for record 0's region [S, E)."""
+    if regions:
+        first = min(regions, key=lambda r: (r.a[0], r.b[0]))
+        last = max(regions, key=lambda r: (r.a[1], r.b[1]))
+        return first.b[0] - (first.a[0] - S), last.b[1] + (E - last.a[1])
+    if S < E:
+        return pair.amap.get(S, S), pair.amap.get(E - 1, E - 1) + 1
+    if S - 1 in pair.amap:
+        k = pair.amap[S - 1] + 1
+    else:
+        k = pair.amap.get(S, S)
+    return k, k
+
+
+def _flips_before(pair: _Pair, S: int) -> bool:
+    """Whether record i's colours are flipped against record 0's just before S."""
+    return sum(r.recoloured for r in pair.al.regions if r.a[1] <= S and r.a != (S, S)) % 2 == 1
+
+
+def _flip(moves: Sequence[Move]) -> list[Move]:
+    return [Move("w" if m.colour == "b" else "b", m.point, m.sgf) for m in moves]
+
+
+def compare_records(records: Sequence[GameRecord], judge=None, *, min_shared: float = 0.5) -> list[RegionReport]:
+    """The regions where ``records`` differ, each with a verdict (see the module doc).
+
+    ``judge``: anything with ``judge.Judge``'s ``choose``; None: ties stay
+    undecided. Raises CompareError for fewer than two records or records of
+    different board sizes, and align.DifferentGamesError (naming the files)
+    for records that are not one game.
+    """
+    from .align import DifferentGamesError
+
+    if len(records) < 2:
+        raise CompareError(f"need at least two records to compare, got {len(records)}")
+    rec0 = records[0]
+    for rec in records[1:]:
+        if rec.size != rec0.size:
+            raise CompareError(f"different board sizes: {rec0.source} is {rec0.size}x{rec0.size}, "
+                               f"{rec.source} is {rec.size}x{rec.size}")
+    pairs: list[_Pair] = []
+    for rec in records[1:]:
+        try:
+            pairs.append(_pair(rec0, rec, min_shared))
+        except DifferentGamesError as exc:
+            raise DifferentGamesError(f"{rec0.source} and {rec.source}: {exc}") from None
+    n = len(records)
+    reports = []
+    for S, E, by_record in _merge(pairs):
+        spans = [(S, E)] + [_span_in(p, by_record.get(i), S, E) for i, p in enumerate(pairs, start=1)]
+        recoloured = [False] + [any(r.recoloured for r in by_record.get(i, [])) for i in range(1, n)]
+        contents = [list(rec0.moves[S:E])]
+        for i, p in enumerate(pairs, start=1):
+            lo, hi = spans[i]
+            v = p.moves[lo:hi]
+            contents.append(_flip(v) if _flips_before(p, S) else list(v))
+        keys = [(tuple((m.colour, m.point) for m in c), rc) for c, rc in zip(contents, recoloured)]
+        order: dict = {}
+        for i, k in enumerate(keys):
+            order.setdefault(k, []).append(i)
+        groups = list(order.values())
+        if len(groups) < 2:
+            continue
+        regions = [r for rs in by_record.values() for r in rs]
+        kind = Counter(r.kind for r in regions).most_common(1)[0][0]
+        offset = next((r.offset for r in regions if r.kind == "substitution" and r.offset), None)
+        report = RegionReport(kind, [(lo + 1, hi) for lo, hi in spans], None, 0.5, "undecided", groups,
+                              offset=offset if kind == "substitution" else None,
+                              symmetries=[0] + [p.al.symmetry for p in pairs], recoloured=recoloured)
+        _decide(report, rec0, S, E, groups, contents, recoloured, judge, n)
+        reports.append(report)
+    return reports
+
+
+def _decide(report: RegionReport, rec0: GameRecord, S: int, E: int, groups, contents, recoloured, judge,
+            n: int) -> None:
+    sizes = [len(g) for g in groups]
+    top = max(sizes)
+    leaders = [k for k, s in enumerate(sizes) if s == top]
+    if len(leaders) == 1 and n >= 3:
+        report.verdict = groups[leaders[0]][0]
+        report.confidence = top / n
+        report.decided_by = "majority"
+        if judge is not None:
+            choice, verdict = _ask(judge, rec0, S, E, groups, contents, recoloured, range(len(groups)))
+            report.reason = verdict.reason
+            report.judge_choice = choice
+            report.judge_disagrees = choice is not None and choice != report.verdict
+        return
+    if judge is None:
+        report.reason = "no judge"
+        return
+    choice, verdict = _ask(judge, rec0, S, E, groups, contents, recoloured, leaders)
+    report.reason = verdict.reason
+    report.judge_choice = choice
+    if choice is None:
+        return
+    report.verdict = choice
+    report.confidence = float(verdict.confidence)
+    report.decided_by = "illegal" if verdict.reason in ("illegal", "fewer illegal") else "judge"
+
+
+def _ask(judge, rec0: GameRecord, S: int, E: int, groups, contents, recoloured, which):
+    """The judge's verdict among the versions of ``groups[k]`` for k in ``which``: (record index, Verdict)."""
+    which = list(which)
+    to_end = any(recoloured[groups[k][0]] for k in which)
+    versions, spans = [], []
+    for k in which:
+        i = groups[k][0]
+        after = list(rec0.moves[E:])
+        if recoloured[i]:
+            after = _flip(after)
+        v = list(rec0.moves[:S]) + contents[i] + after
+        versions.append(v)
+        spans.append((S, len(v) if to_end else S + len(contents[i])))
+    verdict = judge.choose(rec0.size, versions, spans, setup_black=rec0.setup_black,
+                           setup_white=rec0.setup_white, handicap=rec0.handicap, first_player=rec0.first_player)
+    choice = None if verdict.choice is None else groups[which[verdict.choice]][0]
+    return choice, verdict
+
+
+# ---------------------------------------------------------------- showing
+
+_LABELS = "123456789abcdefghijklmnopqrstuvwxyz"
+_GTP = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
+
+
+def version_text(records: Sequence[GameRecord], report: RegionReport, i: int) -> str:
+    """Record i's moves in the region, as 'B Q16 W R14 ...' in the first record's orientation ('—': none)."""
+    lo, hi = report.spans[i]
+    sym = report.symmetries[i] if report.symmetries else 0
+    rec = records[i]
+    size = records[0].size
+    out = []
+    for m in rec.moves[lo:hi]:
+        p = transform(m.point, sym, size) if m.point is not None else None
+        out.append(f"{m.colour.upper()} {to_gtp(p, size) if p is not None and on_board(p, size) else p or 'pass'}")
+    return " ".join(out) if out else "—"
+
+
+def region_diagrams(records: Sequence[GameRecord], report: RegionReport, *, margin: int = 2,
+                    limit: int = 35) -> list[list[str]]:
+    """Per record, the lines of a small board: the position before the region, its moves numbered.
+
+    All records in the first record's orientation, in one window around every
+    version's points (``margin`` lines more each side); numbers 1-9 then a-z
+    (``limit`` moves at most; a point played twice shows its last number).
+    ``X``/``O`` black/white stones, ``.`` empty. [] for each when no move of
+    the region is on the board.
+    """
+    from .board import replay
+
+    size = records[0].size
+    boards = []
+    pts = []
+    for i, rec in enumerate(records):
+        sym = report.symmetries[i] if report.symmetries else 0
+        moves = in_orientation(rec.moves, sym, size)
+        lo, hi = report.spans[i]
+        region = [m for m in moves[lo:hi][:limit]]
+        pts += [m.point for m in region if m.point is not None and on_board(m.point, size)]
+        boards.append((moves[:lo], [transform(p, sym, size) for p in rec.setup_black],
+                       [transform(p, sym, size) for p in rec.setup_white], region))
+    if not pts:
+        return [[] for _ in records]
+    r_lo = max(0, min(p[0] for p in pts) - margin)
+    r_hi = min(size - 1, max(p[0] for p in pts) + margin)
+    c_lo = max(0, min(p[1] for p in pts) - margin)
+    c_hi = min(size - 1, max(p[1] for p in pts) + margin)
+    out = []
+    for before, sb, sw, region in boards:
+        board = replay(size, before, setup_black=sb, setup_white=sw, superko=False).board
+        marks = {m.point: _LABELS[k] for k, m in enumerate(region) if m.point is not None}
+        lines = ["   " + "".join(f" {_GTP[c]}" for c in range(c_lo, c_hi + 1))]
+        for r in range(r_hi, r_lo - 1, -1):
+            cells = "".join(" " + (marks.get((r, c)) or {"b": "X", "w": "O", None: "."}[board.get((r, c))])
+                            for c in range(c_lo, c_hi + 1))
+            lines.append(f"{r + 1:>3}{cells}")
+        out.append(lines)
+    return out

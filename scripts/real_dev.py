@@ -1,0 +1,254 @@
+"""How gofix sees real transcription errors: the pairs of ``../shared/real-dev/``.
+
+    python scripts/real_dev.py [--dir ../shared/real-dev] [--model CKPT] [--threshold T] [--json OUT]
+                               [--sweep 0.05,0.1,0.2,0.3,0.5,0.75] [--channel-games 400]
+
+Each pair holds two real records of one game that disagree (which one is right is
+mostly unknown; where they differ is known). ``gofix.align`` finds the differing
+regions; the tagger (and the rules) then look at each record on its own, as
+``gofix check`` does, and the script reports:
+
+- **flagged**: a region counts as flagged when a finding (rules, or the tagger at
+  the threshold) lies on one of its moves in either record (for moves missing from
+  a record: on the move just before or after the gap);
+- **top-1 / top-3**: the region holds the record's most suspicious move (by the
+  tagger's p_wrong; rule findings first), or one of its three most suspicious, in
+  either record;
+- **elsewhere**: findings outside every region (per record: the false alarms a
+  user would read, if the region holds the only error);
+- a threshold sweep of the two (what each threshold costs on real records);
+- the channel check: the kinds, distances and positions in the game of the real
+  differences beside those ``gofix corrupt``'s default channel makes.
+
+Pass ``--model`` for another checkpoint; ``--rules-only`` for the rules alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from gofix.align import align  # noqa: E402
+from gofix.check import rule_findings  # noqa: E402
+from gofix.sgf_io import read_game  # noqa: E402
+
+DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev"
+
+
+def load_pairs(directory: Path) -> list[dict]:
+    """The rows of ``pairs.tsv`` with both records read."""
+    rows = []
+    with open(directory / "pairs.tsv", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            folder = directory / row["pair_id"]
+            a = next(folder.glob("A__*"))
+            b = next(folder.glob("B__*"))
+            row["records"] = (read_game(a), read_game(b))
+            rows.append(row)
+    return rows
+
+
+def region_moves(lo: int, hi: int, n: int) -> set[int]:
+    """0-based moves a finding may lie on to count for the region [lo, hi) of a record of n moves."""
+    if hi > lo:
+        return set(range(lo, hi))
+    return {i for i in (lo - 1, lo) if 0 <= i < n}  # moves missing here: the moves around the gap
+
+
+def suspicion(record, detector) -> np.ndarray:
+    """Per move, a sortable suspicion: rule findings above everything, then the tagger's p_wrong."""
+    n = len(record.moves)
+    s = np.zeros(n)
+    if detector is not None and n:
+        scores = detector.analyse(record)
+        if scores is not None:
+            s[: len(scores.p_wrong)] = scores.p_wrong
+    for f in rule_findings(record):
+        if 1 <= f.move <= n:
+            s[f.move - 1] = 2.0
+    return s
+
+
+def analyse(rows: list[dict], detector) -> list[dict]:
+    """Per pair: its regions and both records' suspicion arrays."""
+    out = []
+    for row in rows:
+        a, b = row["records"]
+        al = align(a.moves, b.moves, a.size)
+        susp = (suspicion(a, detector), suspicion(b, detector))
+        regions = [{"kind": r.kind, "a": list(r.a), "b": list(r.b)} for r in al.regions]
+        out.append({"pair": row["pair_id"], "tsv_kind": row["kind"], "regions": regions, "susp": susp,
+                    "n": (len(a.moves), len(b.moves))})
+    return out
+
+
+def score(pairs: list[dict], threshold: float) -> dict:
+    """The figures at one threshold (see the module doc)."""
+    regions = flagged = top1 = top3 = 0
+    pairs_flagged = pairs_top1 = 0
+    elsewhere = []  # findings outside the regions, per record
+    by_kind: dict[str, list[int]] = {}
+    for p in pairs:
+        any_flag = any_top1 = False
+        inside = [set(), set()]
+        for r in p["regions"]:
+            hit = t1 = t3 = False
+            for x, key in ((0, "a"), (1, "b")):
+                s = p["susp"][x]
+                moves = region_moves(r[key][0], r[key][1], len(s))
+                inside[x] |= moves
+                if not moves:
+                    continue
+                hit |= bool(any(s[i] >= threshold for i in moves))
+                order = list(np.argsort(-s, kind="stable"))
+                best = min(order.index(i) for i in moves)
+                t1 |= bool(best == 0 and s[order[0]] > 0)
+                t3 |= bool(best < 3 and s[order[best]] > 0)
+            regions += 1
+            flagged += int(hit)
+            top1 += int(t1)
+            top3 += int(t3)
+            any_flag |= hit
+            any_top1 |= t1
+            k = by_kind.setdefault(r["kind"], [0, 0, 0])
+            k[0] += 1
+            k[1] += int(hit)
+            k[2] += int(t1)
+        pairs_flagged += int(any_flag)
+        pairs_top1 += int(any_top1)
+        for x in (0, 1):
+            s = p["susp"][x]
+            elsewhere.append(int(sum(1 for i in np.flatnonzero(s >= threshold) if i not in inside[x])))
+    n = len(pairs)
+    return {"threshold": threshold, "pairs": n, "regions": regions,
+            "pairs_flagged": pairs_flagged, "pairs_top1": pairs_top1,
+            "regions_flagged": flagged, "regions_top1": top1, "regions_top3": top3,
+            "elsewhere_per_record": sum(elsewhere) / max(1, len(elsewhere)),
+            "records_with_elsewhere": sum(1 for e in elsewhere if e) / max(1, len(elsewhere)),
+            "by_kind": {k: {"regions": v[0], "flagged": v[1], "top1": v[2]} for k, v in sorted(by_kind.items())}}
+
+
+# ---------------------------------------------------------------- the channel against real errors
+
+
+def real_mix(rows: list[dict]) -> dict:
+    """Kinds, substitution distances and positions (share of the game) of the real regions."""
+    kinds, dist, pos = Counter(), Counter(), []
+    for row in rows:
+        a, b = row["records"]
+        al = align(a.moves, b.moves, a.size)
+        for r in al.regions:
+            kinds[r.kind] += 1
+            if r.kind == "substitution" and r.offset is not None:
+                dist[max(abs(r.offset[0]), abs(r.offset[1]))] += 1
+            pos.append(r.a[0] / max(1, len(a.moves)))
+    return {"kinds": dict(kinds), "distances": dict(sorted(dist.items())), "positions": pos}
+
+
+CHANNEL_AS_REAL = {  # gofix corrupt's kinds in real-dev's vocabulary
+    "near": "substitution", "two_lines": "substitution", "digit": "substitution", "transpose": "substitution",
+    "mirror": "substitution", "colour": "substitution", "swap2": "swap", "pair_order": "reorder",
+    "block_move": "moved_block", "drop_pair": "extra_in_B", "drop_one": "extra_in_B",
+    "drop_one_recolour": "extra_in_B", "extra_pair": "extra_in_A", "extra_one": "extra_in_A",
+    "extra_one_recolour": "extra_in_A",
+}
+
+
+def channel_mix(games: int, seed: int = 0) -> dict:
+    """The same figures for the default channel on validation games (one error each)."""
+    from gofix.corrupt import Channel, undo_all
+    from gofix.evaluate import corpus_cases
+
+    corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "pro-games.tar.gz"
+    channel = Channel(errors_per_game=1)
+    rng = random.Random(seed)
+    kinds, dist, pos = Counter(), Counter(), []
+    for case in corpus_cases(str(corpus), seed=seed, split="val", limit=games):
+        noisy, truths = channel.corrupt(case.clean, case.size, rng)
+        for t in truths:
+            kinds[CHANNEL_AS_REAL.get(t.kind, t.kind)] += 1
+            if t.kind in ("near", "two_lines", "digit", "transpose", "mirror") and t.undo.insert:
+                i = t.positions[0]
+                p, q = noisy[i].point, undo_all(noisy, [t])[i].point
+                if p is not None and q is not None:
+                    dist[max(abs(p[0] - q[0]), abs(p[1] - q[1]))] += 1
+            pos.append(t.span[0] / max(1, len(noisy)))
+    return {"kinds": dict(kinds), "distances": dict(sorted(dist.items())), "positions": pos}
+
+
+def _shares(counter: dict) -> dict:
+    total = sum(counter.values()) or 1
+    return {k: round(v / total, 3) for k, v in sorted(counter.items(), key=lambda kv: -kv[1])}
+
+
+def _thirds(pos: list[float]) -> list[float]:
+    if not pos:
+        return [0.0, 0.0, 0.0]
+    h = np.histogram(pos, bins=[0, 1 / 3, 2 / 3, 1.0001])[0]
+    return [round(float(x) / len(pos), 3) for x in h]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR)
+    ap.add_argument("--model", type=Path, default=None, help="tagger checkpoint (default: the bundled one)")
+    ap.add_argument("--rules-only", action="store_true")
+    ap.add_argument("--threshold", type=float, default=None, help="flag threshold (default: the model card's)")
+    ap.add_argument("--sweep", default="0.02,0.05,0.1,0.2,0.3,0.5,0.75")
+    ap.add_argument("--channel-games", type=int, default=0, help="also compare the channel on this many val games")
+    ap.add_argument("--json", type=Path, default=None, help="write every figure here")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    from gofix.pretrained import calibrated_threshold, default_checkpoint, load_detector
+
+    detector = None if args.rules_only else load_detector(args.model)
+    path = args.model or default_checkpoint()
+    threshold = args.threshold if args.threshold is not None else (
+        calibrated_threshold(path) if detector is not None else 0.5)
+    rows = load_pairs(args.dir)
+    pairs = analyse(rows, detector)
+    main_fig = score(pairs, threshold)
+    sweep = [score(pairs, float(t)) for t in args.sweep.split(",")] if detector is not None else []
+    print(f"real-dev: {main_fig['pairs']} pairs, {main_fig['regions']} regions; "
+          f"{'rules only' if detector is None else f'tagger {path} at {threshold}'}")
+    print(f"  pairs with a region flagged: {main_fig['pairs_flagged']}/{main_fig['pairs']}; "
+          f"regions flagged {main_fig['regions_flagged']}/{main_fig['regions']}; "
+          f"top-1 {main_fig['regions_top1']}, top-3 {main_fig['regions_top3']} regions "
+          f"(pairs with a top-1 region: {main_fig['pairs_top1']}); "
+          f"findings elsewhere {main_fig['elsewhere_per_record']:.2f} per record "
+          f"({main_fig['records_with_elsewhere']:.0%} of records have one)")
+    print("  by kind (regions, flagged, top-1):",
+          ", ".join(f"{k} {v['regions']}/{v['flagged']}/{v['top1']}" for k, v in main_fig["by_kind"].items()))
+    if sweep:
+        print("  threshold | pairs flagged | regions flagged | elsewhere per record | records with one")
+        for s in sweep:
+            print(f"  {s['threshold']:9.2f} | {s['pairs_flagged']:13d} | {s['regions_flagged']:15d} | "
+                  f"{s['elsewhere_per_record']:20.2f} | {s['records_with_elsewhere']:.0%}")
+    result = {"threshold": threshold, "model": None if detector is None else str(path), "figures": main_fig,
+              "sweep": sweep}
+    if args.channel_games:
+        real, chan = real_mix(rows), channel_mix(args.channel_games)
+        result["channel"] = {"real": real, "corrupt": chan}
+        print("  kinds, real:   ", _shares(real["kinds"]))
+        print("  kinds, channel:", _shares(chan["kinds"]))
+        print("  substitution distance (Chebyshev), real:", real["distances"], " channel:", chan["distances"])
+        print("  position in the game (thirds), real:", _thirds(real["positions"]),
+              " channel:", _thirds(chan["positions"]))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# One lent-GPU call, under 10 minutes with its own set-up: build the cache, benchmark both input
+# pipelines on the GPU machine, fine-tune the shipped tagger (--init-from gofix/weights/tagger.pt)
+# with the tensor pipeline (replay + encoding on CUDA, --pipeline tensor), a checkpoint into $OUT
+# every minute (tagger/last.pt with Adam state, tagger/best.pt), validation figures at the end.
+#
+# The call, from the repository root here. ../shared does not travel, so the corpus rides along as an
+# ignored file under cache/ (once, here: cp ../shared/corpus/pro-games.tar.gz cache/):
+#
+#   run(command="TOTAL=540 scripts/train_device.sh", carry=["cache/pro-games.tar.gz"], timeout_s=590)
+#
+# or, with the parsed cache built here (44 MB, saves the parse there; `ls cache/` first):
+#
+#   run(command="TOTAL=540 scripts/train_device.sh", carry=["cache/pro19.npz"], timeout_s=590)
+#
+# TOTAL bounds the whole script (cache + bench + training + final validation); the training budget is
+# what is left of it after the set-up, minus a margin. Rehearsed on CPU at toy scale with:
+#
+#   OUT=/tmp/rehearse CACHE=/tmp/rehearse/c.npz PY=.venv/bin/python DEVICE=cpu LIMIT=300 TOTAL=120 \
+#     BENCH_GAMES=200 BENCH_SECONDS=2 CHUNK=64 WORKERS=1 MAX_TOKENS=2048 EVAL_EVERY=10 VAL_GAMES=20 \
+#     scripts/train_device.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-python3}
+OUT=${OUT:-runs/device}          # the lent machine's $OUT: what is written here comes back
+TOTAL=${TOTAL:-540}              # seconds for the whole script
+MARGIN=${MARGIN:-45}             # left after training: final validation, checkpoint, logs
+CACHE=${CACHE:-cache/pro19.npz}
+LIMIT=${LIMIT:-0}                # games kept in the cache (0: all)
+DEVICE=${DEVICE:-cuda}           # the bench's device (training takes cuda when there is one)
+CHUNK=${CHUNK:-8192}             # games replayed at once
+WORKERS=${WORKERS:-14}           # CPU processes corrupting and labelling games
+MAX_TOKENS=${MAX_TOKENS:-16384}  # padded moves per batch
+LR=${LR:-1e-3}                   # fine-tuning peak learning rate
+MIX=${MIX:-default}              # training errors: corrupt.MIXES (default | real); validation keeps the default
+EVAL_EVERY=${EVAL_EVERY:-60}     # validation + checkpoint period, seconds
+VAL_GAMES=${VAL_GAMES:-300}
+BENCH_GAMES=${BENCH_GAMES:-24000}
+BENCH_SECONDS=${BENCH_SECONDS:-20}  # per pipeline (0: no bench)
+export PYTHONUNBUFFERED=1
+mkdir -p "$OUT"
+
+if [ ! -f "$CACHE" ]; then
+    CORPUS=${CORPUS:-}
+    for c in cache/pro-games.tar.gz shared/corpus/pro-games.tar.gz ../shared/corpus/pro-games.tar.gz; do
+        [ -z "$CORPUS" ] && [ -f "$c" ] && CORPUS=$c
+    done
+    if [ -z "$CORPUS" ]; then
+        echo "no corpus: carry cache/pro-games.tar.gz (see the top of $0) or set CORPUS" >&2
+        exit 2
+    fi
+    echo "building $CACHE from $CORPUS"
+    "$PY" -c "
+import json, sys
+from gofix.cache import build_cache
+limit = int(sys.argv[3]) or None
+print(json.dumps(build_cache([sys.argv[2]], sys.argv[1], limit=limit)))
+" "$CACHE" "$CORPUS" "$LIMIT" 2>&1 | tee "$OUT/cache.log"
+fi
+echo "cache ready at ${SECONDS}s"
+
+if [ "$BENCH_SECONDS" != 0 ]; then  # both pipelines on this machine, same run (the GPU figures)
+    if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true; fi
+    "$PY" scripts/bench_pipeline.py --cache "$CACHE" --device "$DEVICE" --games "$BENCH_GAMES" \
+        --chunk "$CHUNK" --max-tokens "$MAX_TOKENS" --seconds "$BENCH_SECONDS" --workers "$WORKERS" \
+        2>&1 | tee "$OUT/bench.log" || echo "bench failed; training goes on"
+fi
+echo "bench done at ${SECONDS}s"
+
+BUDGET=${BUDGET:-$((TOTAL - SECONDS - MARGIN))}
+if [ "$BUDGET" -lt 10 ]; then
+    echo "only ${BUDGET}s left for training; stopping" >&2
+    exit 3
+fi
+echo "training for ${BUDGET}s"
+"$PY" -m gofix.train --model birnn --init-from gofix/weights/tagger.pt --cache "$CACHE" --out-dir "$OUT/tagger" \
+    --pipeline tensor --chunk-games "$CHUNK" --workers "$WORKERS" --threads 1 --max-tokens "$MAX_TOKENS" \
+    --mix "$MIX" --lr "$LR" --warmup-steps 100 --time-budget-s "$BUDGET" --eval-every-s "$EVAL_EVERY" --val-games "$VAL_GAMES" \
+    2>&1 | tee "$OUT/train.log"
+echo "final validation:"
+grep '^eval ' "$OUT/train.log" | tail -n 1
+ls -la "$OUT" "$OUT/tagger"
+echo "done at ${SECONDS}s"

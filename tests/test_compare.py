@@ -1,0 +1,253 @@
+"""gofix.compare (several records of one game -> judged regions) and `gofix compare`."""
+
+import glob
+import json
+import os
+import random
+
+import pytest
+from typer.testing import CliRunner
+
+from gofix.align import DifferentGamesError, in_orientation
+from gofix.cli import app
+from gofix.compare import CompareError, compare_records, load_record, region_diagrams, version_text
+from gofix.coords import to_gtp, to_sgf
+from gofix.judge import Judge, Verdict, check_versions
+from gofix.record import GameRecord, Move, Node
+from gofix.synth import random_game
+
+SIZE = 19
+GAME = random_game(random.Random(7), 160)
+REAL_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "real-dev")
+runner = CliRunner()
+
+
+def _move(colour, point):
+    return Move(colour, point, to_sgf(point, SIZE) if point is not None else "")
+
+
+def _rec(moves, name="x.sgf", size=SIZE):
+    return GameRecord(source=name, index=0, size=size, root=Node(), moves=list(moves))
+
+
+def _sub(moves, k):
+    """``moves`` with move k one point off, at a point not played in the game."""
+    used = {m.point for m in moves}
+    r, c = moves[k].point
+    p = next((r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+             if (r + dr, c + dc) not in used and 0 <= r + dr < SIZE and 0 <= c + dc < SIZE)
+    out = list(moves)
+    out[k] = _move(moves[k].colour, p)
+    return out
+
+
+def _flip(moves):
+    return [_move("w" if m.colour == "b" else "b", m.point) for m in moves]
+
+
+class FakeJudge:
+    """Checks the versions as the real judge does; prefers version ``pick`` (None: undecided)."""
+
+    def __init__(self, pick=0, reason="model"):
+        self.pick, self.reason, self.calls = pick, reason, []
+
+    def choose(self, size, versions, spans, **setup):
+        check_versions(versions, spans)
+        self.calls.append((versions, spans, setup))
+        if self.pick is None:
+            return Verdict(None, 0.5, "both plausible")
+        return Verdict(self.pick, 0.8, self.reason)
+
+
+def test_two_records_one_substitution_goes_to_the_judge():
+    b = _sub(GAME, 40)
+    judge = FakeJudge(pick=1)
+    [rep] = compare_records([_rec(GAME), _rec(b)], judge=judge)
+    assert (rep.kind, rep.moves, rep.groups) == ("substitution", [(41, 41), (41, 41)], [[0], [1]])
+    assert (rep.verdict, rep.confidence, rep.decided_by, rep.reason) == (1, 0.8, "judge", "model")
+    versions, spans, _ = judge.calls[0]
+    assert versions == [list(GAME), b] and spans == [(40, 41), (40, 41)]
+    assert rep.to_dict(["a.sgf", "b.sgf"]) == {"files": ["a.sgf", "b.sgf"], "moves": [[41, 41], [41, 41]],
+                                                "kind": "substitution", "verdict": 1, "confidence": 0.8}
+
+
+def test_without_a_judge_or_when_it_cannot_tell_the_region_is_undecided():
+    recs = [_rec(GAME), _rec(_sub(GAME, 40))]
+    [rep] = compare_records(recs)
+    assert (rep.verdict, rep.decided_by, rep.confidence) == (None, "undecided", 0.5)
+    [rep] = compare_records(recs, judge=FakeJudge(pick=None))
+    assert (rep.verdict, rep.decided_by, rep.reason) == (None, "undecided", "both plausible")
+
+
+def test_identical_records_give_no_regions():
+    assert compare_records([_rec(GAME), _rec(GAME), _rec(GAME)], judge=FakeJudge()) == []
+
+
+def test_majority_of_three_decides_and_the_judge_may_disagree():
+    b = _sub(GAME, 40)
+    recs = [_rec(GAME), _rec(b), _rec(GAME)]
+    [rep] = compare_records(recs)
+    assert (rep.verdict, rep.decided_by, rep.groups) == (0, "majority", [[0, 2], [1]])
+    assert rep.confidence == pytest.approx(2 / 3) and not rep.judge_disagrees
+    [rep] = compare_records(recs, judge=FakeJudge(pick=1))  # the judge prefers record 1's version
+    assert (rep.verdict, rep.decided_by, rep.judge_choice, rep.judge_disagrees) == (0, "majority", 1, True)
+    [rep] = compare_records([_rec(b), _rec(GAME), _rec(GAME)], judge=FakeJudge(pick=1))
+    assert (rep.verdict, rep.moves, rep.judge_disagrees) == (1, [(41, 41)] * 3, False)
+
+
+def test_a_tie_among_three_goes_to_the_judge_among_the_tied_versions():
+    b, c = _sub(GAME, 40), list(GAME)
+    c[40] = _move(GAME[40].colour, (0, 0) if (0, 0) not in {m.point for m in GAME} else (0, 18))
+    judge = FakeJudge(pick=2)
+    [rep] = compare_records([_rec(GAME), _rec(b), _rec(c)], judge=judge)
+    assert len(judge.calls[0][0]) == 3 and (rep.verdict, rep.decided_by) == (2, "judge")
+
+
+def test_missing_moves_give_an_empty_range_and_versions_of_other_lengths():
+    b = GAME[:90] + GAME[92:]
+    judge = FakeJudge(pick=0)
+    [rep] = compare_records([_rec(GAME), _rec(b)], judge=judge)
+    assert (rep.kind, rep.moves) == ("extra_in_A", [(91, 92), (91, 90)])  # record 1: none, after its move 90
+    versions, spans, _ = judge.calls[0]
+    assert [len(v) for v in versions] == [160, 158] and spans == [(90, 92), (90, 90)]
+
+
+def test_recoloured_versions_run_to_the_end():
+    b = GAME[:90] + _flip(GAME[91:])
+    judge = FakeJudge(pick=0)
+    [rep] = compare_records([_rec(GAME), _rec(b)], judge=judge)
+    assert rep.kind == "extra_in_A" and rep.moves == [(91, 91), (91, 90)] and rep.recoloured == [False, True]
+    versions, spans, _ = judge.calls[0]
+    assert spans == [(90, 160), (90, 159)] and versions[1] == b
+
+
+def test_regions_after_a_recolouring_are_compared_in_the_first_records_colours():
+    b = _sub(GAME, 120)
+    b = b[:90] + _flip(b[91:])  # a missing move with recolouring, then a substitution
+    reps = compare_records([_rec(GAME), _rec(b), _rec(_sub(GAME, 120))], judge=FakeJudge())
+    assert [r.kind for r in reps] == ["extra_in_A", "substitution"]
+    assert reps[1].groups == [[0], [1, 2]] and reps[1].moves == [(121, 121), (120, 120), (121, 121)]
+
+
+def test_overlapping_regions_of_several_records_are_merged():
+    b = _sub(GAME, 40)
+    c = list(GAME)
+    c[40], c[42] = GAME[42], GAME[40]  # a swap over the same moves
+    [rep] = compare_records([_rec(GAME), _rec(b), _rec(c)], judge=FakeJudge(pick=0))
+    assert rep.moves == [(41, 43), (41, 43), (41, 43)] and rep.groups == [[0], [1], [2]]
+
+
+@pytest.mark.parametrize("sym", [3, 5])
+def test_a_record_in_another_orientation(sym):
+    b = in_orientation(_sub(GAME, 40), sym, SIZE)
+    judge = FakeJudge(pick=1)
+    [rep] = compare_records([_rec(GAME), _rec(b)], judge=judge)
+    assert rep.symmetries[1] != 0 and judge.calls[0][0][1] == _sub(GAME, 40)
+    m = _sub(GAME, 40)[40]
+    assert version_text([_rec(GAME), _rec(b)], rep, 1) == f"{m.colour.upper()} {to_gtp(m.point, SIZE)}"
+
+
+def test_the_real_judge_with_the_rules_calls_an_occupied_point_illegal():
+    b = list(GAME)
+    b[100] = _move(GAME[100].colour, GAME[98].point if GAME[98].point != GAME[100].point else GAME[96].point)
+    [rep] = compare_records([_rec(b), _rec(GAME)], judge=Judge(rules_only=True))
+    assert (rep.verdict, rep.decided_by) == (1, "illegal") and rep.confidence > 0.9
+
+
+def test_records_that_cannot_be_compared():
+    with pytest.raises(CompareError, match="at least two"):
+        compare_records([_rec(GAME)])
+    with pytest.raises(CompareError, match=r"different board sizes: a.sgf is 19x19, b.sgf is 13x13"):
+        compare_records([_rec(GAME, "a.sgf"), _rec(random_game(random.Random(1), 50, 13), "b.sgf", 13)])
+    other = GAME[:20] + random_game(random.Random(99), 160)[20:]
+    with pytest.raises(DifferentGamesError, match=r"a.sgf and b.sgf: not the same game"):
+        compare_records([_rec(GAME, "a.sgf"), _rec(other, "b.sgf")])
+
+
+def test_region_diagrams_share_one_window():
+    recs = [_rec(GAME), _rec(_sub(GAME, 40))]
+    [rep] = compare_records(recs)
+    boards = region_diagrams(recs, rep)
+    assert len(boards) == 2 and len(boards[0]) == len(boards[1]) and boards[0][0] == boards[1][0]
+    assert sum(line.count("1") for line in boards[0][1:]) == 1  # move 1 of the region, numbered
+
+
+def _write(path, moves, size=SIZE, extra=""):
+    body = "".join(f";{m.colour.upper()}[{m.sgf}]" for m in moves)
+    path.write_text(f"(;FF[4]GM[1]SZ[{size}]{extra}{body})\n")
+    return str(path)
+
+
+def test_load_record_file_and_game_number(tmp_path):
+    two = tmp_path / "two.sgf"
+    body = lambda ms: "".join(f";{m.colour.upper()}[{m.sgf}]" for m in ms)  # noqa: E731
+    two.write_text(f"(;FF[4]SZ[19]{body(GAME[:10])})(;FF[4]SZ[19]{body(GAME[:20])})")
+    assert len(load_record(str(two)).moves) == 10 and len(load_record(f"{two}#1").moves) == 20
+    with pytest.raises(Exception, match="no game #5"):
+        load_record(f"{two}#5")
+    with pytest.raises(Exception, match="no such file"):
+        load_record(str(tmp_path / "missing.sgf"))
+    with pytest.raises(Exception, match="is a directory"):
+        load_record(str(tmp_path))
+
+
+def test_cli_exit_codes_and_json(tmp_path):
+    a = _write(tmp_path / "a.sgf", GAME)
+    same = _write(tmp_path / "same.sgf", GAME)
+    b = _write(tmp_path / "b.sgf", _sub(GAME[:90] + GAME[92:], 40))
+    res = runner.invoke(app, ["compare", a, same, "--json", "--rules-only"])
+    assert res.exit_code == 0 and res.stdout == ""
+    res = runner.invoke(app, ["compare", a, same, "--rules-only"])
+    assert res.exit_code == 0 and "agree" in res.stdout
+    res = runner.invoke(app, ["compare", a, b, "--json", "--rules-only"])
+    assert res.exit_code == 1, res.output
+    lines = res.stdout.splitlines()
+    assert len(lines) == 2
+    rows = [json.loads(line) for line in lines]
+    assert rows[0] == {"files": [a, b], "moves": [[41, 41], [41, 41]], "kind": "substitution",
+                       "verdict": rows[0]["verdict"], "confidence": rows[0]["confidence"]}
+    assert rows[1]["moves"] == [[91, 92], [91, 90]] and rows[1]["kind"] == "extra_in_A"
+    assert all(list(r) == ["files", "moves", "kind", "verdict", "confidence"] for r in rows)
+    assert all(r["verdict"] in (None, 0, 1) and isinstance(r["confidence"], float) for r in rows)
+    res = runner.invoke(app, ["compare", a, b, same, "--rules-only"], terminal_width=200)
+    assert res.exit_code == 1 and "by majority (2 of 3)" in res.stdout and "region 2: extra_in_A" in res.stdout
+
+
+def test_cli_bad_input_exits_2(tmp_path):
+    a = _write(tmp_path / "a.sgf", GAME)
+    small = _write(tmp_path / "small.sgf", random_game(random.Random(1), 50, 13), size=13)
+    broken = tmp_path / "broken.sgf"
+    broken.write_bytes(b"\x00\x01\x02 not sgf at all \xff\xfe")
+    other = _write(tmp_path / "other.sgf", GAME[:20] + random_game(random.Random(99), 160)[20:])
+    for args, message in [([a], "at least two"), ([a, str(broken)], "broken.sgf"),
+                          ([a, str(tmp_path / "nope.sgf")], "no such file"),
+                          ([a, small], "different board sizes"), ([a, other], "not the same game")]:
+        res = runner.invoke(app, ["compare", *args, "--rules-only"])
+        assert res.exit_code == 2, (args, res.output)
+        assert message in res.output.replace("\n", ""), res.output
+
+
+def test_cli_on_a_real_dev_pair_with_the_model():
+    folder = os.path.join(REAL_DEV, "RD0001")
+    if not os.path.isdir(folder):
+        pytest.skip("../shared/real-dev not present")
+    a, b = sorted(glob.glob(os.path.join(folder, "*.sgf")))
+    res = runner.invoke(app, ["compare", a, b, "--json"])
+    assert res.exit_code == 1, res.output
+    [row] = [json.loads(line) for line in res.stdout.splitlines()]
+    assert row["kind"] == "extra_in_A" and row["moves"] == [[246, 247], [246, 245]]
+
+
+def test_handicap_as_setup_in_one_file_and_as_moves_in_the_other(tmp_path):
+    stones = [(15, 3), (3, 15), (3, 3), (15, 15)]
+    rest = [_move("w" if k % 2 == 0 else "b", m.point)
+            for k, m in enumerate(m for m in random_game(random.Random(3), 130) if m.point not in stones)][:100]
+    setup = "HA[4]AB" + "".join(f"[{to_sgf(p, SIZE)}]" for p in stones) + "PL[W]"
+    a = _write(tmp_path / "setup.sgf", rest, extra=setup)
+    b = _write(tmp_path / "moves.sgf", [_move("b", p) for p in stones] + rest, extra="HA[4]")
+    assert compare_records([load_record(a), load_record(b)]) == []
+    changed = list(rest)
+    changed[30] = _move(rest[30].colour, (9, 9) if (9, 9) not in {m.point for m in rest} else (9, 10))
+    c = _write(tmp_path / "changed.sgf", [_move("b", p) for p in stones] + changed, extra="HA[4]")
+    [rep] = compare_records([load_record(a), load_record(c)], judge=FakeJudge(pick=0))
+    assert rep.moves == [(31, 31), (35, 35)]
