@@ -280,14 +280,18 @@ class Judge:
                move_cost: float | None = None, scale: float | None = None,
                min_confidence: float | None = None, calibration: list | None = None,
                weights: dict | None = None) -> Verdict:
-        """The verdict from ``evidence``; keyword settings override the judge's (for calibration)."""
+        """The verdict from ``evidence``; keyword settings override the judge's (for calibration): a
+        ``context`` given without ``weights`` scores by the formula, a ``scale`` given without
+        ``calibration`` maps the margin by the sigmoid."""
+        # decided before context and scale take the judge's own values (else the fitted weights and the
+        # calibration knots were never used by ``choose``)
+        weights = self.weights if weights is None and context is None else weights
+        calibration = self.calibration if calibration is None and scale is None else calibration
         context = self.context if context is None else context
         point_weight = self.point_weight if point_weight is None else point_weight
         move_cost = self.move_cost if move_cost is None else move_cost
         scale = self.scale if scale is None else scale
         min_confidence = self.min_confidence if min_confidence is None else min_confidence
-        calibration = self.calibration if calibration is None and scale is None else calibration
-        weights = self.weights if weights is None and context is None else weights
         bad = ev.illegal
         best = min(bad)
         keep = [k for k, b in enumerate(bad) if b == best]

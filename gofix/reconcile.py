@@ -5,7 +5,7 @@ source; the first is the *base*: its orientation, its setup stones, its node
 properties) and returns the reconciled record and its report line:
 
 * the main line is chosen region by region (``compare.compare_records``: a
-  majority first, the judge breaks ties); an undecided region keeps the base's
+  majority first, the judge breaks ties when sure enough); an undecided region keeps the base's
   version and its first move is marked ``DO[]`` with a ``C[]`` saying so; a
   region taken from another record gets a ``C[]`` naming it;
 * every other version of the game (each record's own moves, put in the base's
@@ -248,22 +248,24 @@ def _insert_variation(root: Node, moves: Sequence[Move], size: int, heads: dict[
     return left
 
 
-def reconcile_group(records: Sequence[GameRecord], judge=None, *, src: str | None = None
-                    ) -> tuple[GameRecord, dict, float]:
+def reconcile_group(records: Sequence[GameRecord], judge=None, *, src: str | None = None,
+                    min_confidence: float | None = None) -> tuple[GameRecord, dict, float]:
     """One record from several of one game (see the module doc): (record, report line, judging seconds).
 
     ``src``: the input folder or archive, so that the file names the records by paths relative
-    to it (``display_name``); the report line names them by ``game_id``.
+    to it (``display_name``); the report line names them by ``game_id``. ``min_confidence``: the
+    least confidence of the judge's verdict on a tie (``compare_records``'; None: its default).
 
     Raises compare.CompareError / align.DifferentGamesError when the records are not one game.
     """
     from .align import align, in_orientation
-    from .compare import compare_records
+    from .compare import MIN_CONFIDENCE, compare_records
 
     base = records[0]
     size = base.size
     t0 = time.perf_counter()
-    reports = compare_records(records, judge)
+    reports = compare_records(records, judge,
+                              min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence)
     judge_seconds = time.perf_counter() - t0
     if reports and reports[0].symmetries:
         syms = list(reports[0].symmetries)
@@ -285,8 +287,9 @@ def reconcile_group(records: Sequence[GameRecord], judge=None, *, src: str | Non
         where = f"moves {first}-{last}" if last > first else f"move {first}" if last == first else \
             f"after move {first - 1}"
         if rep.verdict is None:
+            leaning = f", the judge leaning to {names[rep.judge_choice]}'s" if rep.judge_choice is not None else ""
             text = (f"{SUMMARY_PREFIX}: {rep.kind} at {where} of {names[0]}: undecided "
-                    f"({rep.reason or rep.decided_by}); kept {names[0]}'s version; the others are variations")
+                    f"({rep.reason or rep.decided_by}{leaning}); kept {names[0]}'s version; the others are variations")
             doubtful.add(j)
         else:
             how = {"majority": f"majority, {rep.confidence:.0%} of the records",
@@ -402,11 +405,13 @@ def _load_grouping(path: str, fp: str, config: GroupConfig) -> Grouping | None:
 
 
 _JUDGE = None
+_MIN_CONFIDENCE: float | None = None
 
 
-def _init_worker(factory) -> None:
-    global _JUDGE
+def _init_worker(factory, min_confidence: float | None = None) -> None:
+    global _JUDGE, _MIN_CONFIDENCE
     _JUDGE = factory() if factory is not None else None
+    _MIN_CONFIDENCE = min_confidence
 
 
 def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
@@ -428,7 +433,7 @@ def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
         data = files[rec.source] if len(parsed[rec.source]) == 1 else (rec.raw or dump_game(rec))
         return name, data, {"sources": [rec.game_id], "singleton": True}, 0.0
     try:
-        out, line, secs = reconcile_group(records, _JUDGE, src=src)
+        out, line, secs = reconcile_group(records, _JUDGE, src=src, min_confidence=_MIN_CONFIDENCE)
     except GofixError as exc:
         return name, None, {"sources": [r.game_id for r in records], "error": str(exc)}, 0.0
     return name, dump_game(out), line, secs
@@ -458,13 +463,16 @@ def reconcile_tree(
     config: GroupConfig = GroupConfig(),
     chunk: int = 64,
     progress: Callable[[str, int, int | None], None] | None = None,
+    min_confidence: float | None = None,
 ) -> ReconcileStats:
     """Reconcile every group of records of one game under ``src`` into ``dst`` (see the module doc).
 
     ``judge_factory`` builds the judge (in each worker when ``jobs`` > 1, so it must be picklable:
     a class or ``functools.partial``); None: ties stay undecided. ``report_path`` defaults to
     ``dst/reconcile.jsonl``. ``progress(stage, done, total)``: stage 'grouping' (records read)
-    then 'reconciling' (groups done). Raises ReconcileError when ``dst`` is ``src`` or inside it.
+    then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
+    on a tie (None: ``compare.MIN_CONFIDENCE``); a resumed run keeps the groups an earlier run
+    finished as they were. Raises ReconcileError when ``dst`` is ``src`` or inside it.
     """
     from .sgf_io import atomic_write, iter_sources
 
@@ -525,9 +533,10 @@ def reconcile_tree(
 
     t_write = time.perf_counter()
     pool = (ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_init_worker, initargs=(judge_factory,)) if jobs > 1 else None)
+                                initializer=_init_worker, initargs=(judge_factory, min_confidence))
+            if jobs > 1 else None)
     if pool is None:
-        _init_worker(judge_factory)
+        _init_worker(judge_factory, min_confidence)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
     finished = len(units) - len(todo)
     if progress:

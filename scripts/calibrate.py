@@ -75,6 +75,10 @@ def main() -> int:
     result["history"] = checkpoint.read(args.checkpoint).get("history", [])  # every run behind the weights
     result["moves_seen_total"] = sum(int(r.get("moves_seen", 0)) for r in result["history"])
     card = args.card or args.checkpoint.with_suffix(".json")
+    if card.exists():  # runs measured and not shipped stay on record
+        old = json.loads(card.read_text(encoding="utf-8"))
+        if old.get("other_runs"):
+            result["other_runs"] = old["other_runs"]
     card.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     if args.seq2seq is not None:
         from gofix.rescore import Seq2SeqScorer

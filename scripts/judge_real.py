@@ -1,6 +1,8 @@
 """The judge on the real pairs of ../shared/real-dev: per differing region, which record it believes.
 
     python scripts/judge_real.py [--dir ../shared/real-dev] [--json out.json] [--rules-only] [--model CKPT]
+    python scripts/judge_real.py --compare [--unfixed-before] [--dir ../shared/real-dev] [--json out.json]
+                                 [--rules-only]
 
 Each pair (``A__*.sgf``, ``B__*.sgf``) is aligned by ``gofix.align`` (B put in
 A's orientation; a ``difflib`` fallback when that module is missing). Each
@@ -14,6 +16,17 @@ reading of another (an occupied point later). ``truncated_tail`` regions (one
 record stops early) are not judged. Truth is mostly unknown: the table is for
 reading by eye. ``chosen_later_illegal`` counts verdicts whose chosen version
 has an illegal move at or after the region.
+
+``--compare``: each pair through ``compare.compare_records`` (what ``gofix
+compare`` does), twice: *before* (the judge asked in A's context only, every
+verdict taken: ``first_context_only=True, min_confidence=0.5``) and *after*
+(A's and B's contexts, ``compare.MIN_CONFIDENCE``). Prints per region both
+outcomes and the counts: decided by the rules / the model / undecided (by
+reason), and how many of the before's rules verdicts the after keeps.
+``--unfixed-before``: the before's judge as ``Judge.choose`` was before its
+fix (it scored by the formula with the card's context, point weight and move
+cost, and mapped the margin by ``sigmoid(scale x margin)``, ignoring the card's
+fitted weights and knots): ``Judge(weights={}, calibration=[])``.
 """
 
 from __future__ import annotations
@@ -98,12 +111,87 @@ def judge_pair(judge, folder: Path) -> list[dict]:
     return out
 
 
+def compare_pair(judge, folder: Path, before_judge=None) -> list[dict]:
+    """One row per region of ``compare_records`` on the pair: before and after (see the module doc)."""
+    from gofix.compare import compare_records, load_record
+
+    fa = sorted(folder.glob("A__*.sgf"))[0]
+    fb = sorted(folder.glob("B__*.sgf"))[0]
+    recs = [load_record(fa), load_record(fb)]
+    before = compare_records(recs, before_judge or judge, first_context_only=True, min_confidence=0.5)
+    after = compare_records(recs, judge)
+    rows = []
+    for x, y in zip(before, after):
+        assert x.moves == y.moves
+        rows.append({"pair": folder.name, "kind": x.kind, "moves": x.moves,
+                     **{name: {"verdict": "AB"[r.verdict] if r.verdict is not None else "-",
+                               "decided_by": r.decided_by, "confidence": round(r.confidence, 3), "reason": r.reason,
+                               "leaning": "AB"[r.judge_choice] if r.judge_choice is not None else "-",
+                               "contexts": [["AB"[i], "AB"[c] if c is not None else "-", round(conf, 3), why]
+                                            for i, c, conf, why in r.contexts]}
+                        for name, r in (("before", x), ("after", y))}})
+    return rows
+
+
+def compare_main(args, judge) -> int:
+    from gofix.errors import GofixError
+    from gofix.judge import Judge
+
+    before_judge = Judge(args.model, weights={}, calibration=[]) if args.unfixed_before else None
+    rows, failed = [], []
+    for folder in sorted(p for p in args.dir.iterdir() if p.is_dir()):
+        try:
+            rows += compare_pair(judge, folder, before_judge)
+        except GofixError as exc:
+            failed.append({"pair": folder.name, "error": str(exc)})
+    print("| pair | kind | A moves | B moves | before (A's context, every verdict) | after (both contexts, bar) |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        cells = []
+        for name in ("before", "after"):
+            v = r[name]
+            cells.append(f"{v['verdict']} {v['decided_by']} {v['confidence']:.2f} {v['reason']}"
+                         + (f" (leaning {v['leaning']})" if v["verdict"] == "-" and v["leaning"] != "-" else ""))
+        (a0, a1), (b0, b1) = r["moves"]
+        print(f"| {r['pair']} | {r['kind']} | {a0}-{a1} | {b0}-{b1} | {cells[0]} | {cells[1]} |")
+
+    def counts(name):
+        out = {"rules": 0, "model": 0, "undecided": 0}
+        why: dict[str, int] = {}
+        for r in rows:
+            v = r[name]
+            key = {"illegal": "rules", "judge": "model"}.get(v["decided_by"], "undecided")
+            out[key] += 1
+            if key == "undecided":
+                why[v["reason"]] = why.get(v["reason"], 0) + 1
+        return {**out, "undecided_by_reason": dict(sorted(why.items()))}
+
+    rules_before = [r for r in rows if r["before"]["decided_by"] == "illegal"]
+    summary = {"pairs": len({r["pair"] for r in rows}), "regions": len(rows), "before": counts("before"),
+               "after": counts("after"), "rules_before": len(rules_before),
+               "rules_kept": sum(r["after"]["decided_by"] == "illegal"
+                                 and r["after"]["verdict"] == r["before"]["verdict"] for r in rules_before),
+               "rules_before_now": dict(sorted({k: sum(f"{r['after']['decided_by']} / {r['after']['reason']}" == k
+                                                       for r in rules_before)
+                                                for k in {f"{r['after']['decided_by']} / {r['after']['reason']}"
+                                                          for r in rules_before}}.items())),
+               "failed": failed, "model": not args.rules_only, "unfixed_before": args.unfixed_before}
+    print(json.dumps(summary))
+    if args.json:
+        args.json.write_text(json.dumps({"summary": summary, "regions": rows}, indent=1) + "\n", encoding="utf-8")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", type=Path, default=REPO.parent / "shared" / "real-dev")
     ap.add_argument("--model", type=Path, default=None, help="tagger checkpoint (default: the bundled one)")
     ap.add_argument("--rules-only", action="store_true")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--compare", action="store_true",
+                    help="each pair through compare_records: A's context only vs both contexts and the bar")
+    ap.add_argument("--unfixed-before", action="store_true",
+                    help="with --compare: the before's judge as choose() was before its fix (formula, sigmoid)")
     args = ap.parse_args()
     import torch
 
@@ -112,6 +200,8 @@ def main() -> int:
     from gofix.judge import Judge
 
     judge = Judge(args.model, rules_only=args.rules_only)
+    if args.compare:
+        return compare_main(args, judge)
     rows, failed = [], []
     for folder in sorted(p for p in args.dir.iterdir() if p.is_dir()):
         try:

@@ -251,3 +251,139 @@ def test_handicap_as_setup_in_one_file_and_as_moves_in_the_other(tmp_path):
     c = _write(tmp_path / "changed.sgf", [_move("b", p) for p in stones] + changed, extra="HA[4]")
     [rep] = compare_records([load_record(a), load_record(c)], judge=FakeJudge(pick=0))
     assert rep.moves == [(31, 31), (35, 35)]
+
+
+# ---------------------------------------------------------------- a tie judged in each record's context
+
+
+class ByContext:
+    """A fake judge whose verdict depends on the context: ``answers[i]`` = (pick, confidence, reason) when
+    the versions are read in record i's context (one of them is record i as a whole)."""
+
+    def __init__(self, records, answers):
+        self.records, self.answers, self.calls = [list(r) for r in records], answers, []
+
+    def choose(self, size, versions, spans, **setup):
+        check_versions(versions, spans)
+        [i] = [i for i, r in enumerate(self.records) if r in versions]
+        self.calls.append(i)
+        pick, conf, reason = self.answers[i]
+        return Verdict(pick, conf if pick is not None else 0.5, reason)
+
+
+def _two_regions():
+    b = _sub(_sub(GAME, 40), 100)  # two substitutions: each region's contexts differ in the other
+    return [_rec(GAME), _rec(b)], [GAME, b]
+
+
+def test_contexts_that_disagree_leave_the_region_undecided():
+    recs, moves = _two_regions()
+    judge = ByContext(moves, {0: (0, 0.99, "illegal"), 1: (1, 0.99, "illegal")})  # each context its own reading
+    reps = compare_records(recs, judge=judge)
+    assert [r.moves for r in reps] == [[(41, 41)] * 2, [(101, 101)] * 2] and judge.calls == [0, 1, 0, 1]
+    for rep in reps:
+        assert (rep.verdict, rep.decided_by, rep.reason, rep.judge_choice) == (None, "undecided",
+                                                                                "contexts disagree", None)
+        assert rep.contexts == [(0, 0, 0.99, "illegal"), (1, 1, 0.99, "illegal")]
+    # asked in the first record's context only (as before), the same judge decides for it
+    [rep, _] = compare_records(recs, judge=ByContext(moves, judge.answers), first_context_only=True)
+    assert (rep.verdict, rep.decided_by, rep.confidence) == (0, "illegal", 0.99)
+
+
+def test_contexts_that_agree_decide_with_the_lower_confidence():
+    recs, moves = _two_regions()
+    reps = compare_records(recs, judge=ByContext(moves, {0: (1, 0.99, "illegal"), 1: (1, 0.9, "model")}))
+    for rep in reps:
+        assert (rep.verdict, rep.confidence, rep.decided_by, rep.reason) == (1, 0.9, "judge", "model")
+        assert rep.contexts == [(0, 1, 0.99, "illegal"), (1, 1, 0.9, "model")]
+    [rep, _] = compare_records(recs, judge=ByContext(moves, {0: (0, 0.99, "illegal"), 1: (0, 0.99, "fewer illegal")}))
+    assert (rep.verdict, rep.confidence, rep.decided_by) == (0, 0.99, "illegal")
+
+
+def test_below_the_bar_both_versions_are_plausible_and_the_leaning_is_kept():
+    recs, moves = _two_regions()
+    answers = {0: (1, 0.95, "model"), 1: (1, 0.7, "model")}
+    [rep, _] = compare_records(recs, judge=ByContext(moves, answers))
+    assert (rep.verdict, rep.decided_by, rep.reason, rep.judge_choice, rep.confidence) == (
+        None, "undecided", "both plausible", 1, 0.5)
+    [rep, _] = compare_records(recs, judge=ByContext(moves, answers), min_confidence=0.7)
+    assert (rep.verdict, rep.confidence, rep.decided_by) == (1, 0.7, "judge")
+    # coin flips that disagree are not a disagreement of firm verdicts
+    [rep, _] = compare_records(recs, judge=ByContext(moves, {0: (0, 0.55, "model"), 1: (1, 0.52, "model")}))
+    assert (rep.verdict, rep.reason, rep.judge_choice) == (None, "both plausible", None)
+    # undecided in one context, a weak leaning in the other
+    [rep, _] = compare_records(recs, judge=ByContext(moves, {0: (None, 0.5, "both plausible"), 1: (0, 0.6, "model")}))
+    assert (rep.verdict, rep.reason, rep.judge_choice) == (None, "both plausible", 0)
+    # undecided everywhere: the judge's own reason
+    undecided = (None, 0.5, "both legal")
+    [rep, _] = compare_records(recs, judge=ByContext(moves, {0: undecided, 1: undecided}))
+    assert (rep.verdict, rep.reason) == (None, "both legal")
+    # a firm verdict in one context, none in the other
+    [rep, _] = compare_records(recs, judge=ByContext(moves, {0: (0, 0.99, "illegal"), 1: (None, 0.5, "both legal")}))
+    assert (rep.verdict, rep.reason) == (None, "contexts disagree")
+
+
+def test_a_context_that_reads_the_rest_alike_is_asked_once():
+    judge = FakeJudge(pick=1)
+    [rep] = compare_records([_rec(GAME), _rec(_sub(GAME, 40))], judge=judge)
+    assert len(judge.calls) == 1 and rep.contexts == [(0, 1, 0.8, "model"), (1, 1, 0.8, "model")]
+
+
+def test_a_recoloured_record_is_its_own_context_in_its_own_colours():
+    b = _sub(GAME, 120)
+    b = b[:90] + _flip(b[91:])  # a missing move with recolouring, then a substitution (b's move 120)
+    judge = FakeJudge(pick=0)
+    reps = compare_records([_rec(GAME), _rec(b)], judge=judge)
+    assert [r.kind for r in reps] == ["extra_in_A", "substitution"] and len(judge.calls) == 4
+    versions, spans, _ = judge.calls[3]  # the substitution in b's context
+    assert versions[1] == b and spans == [(119, 120), (119, 120)]
+    assert versions[0] == b[:119] + [_move(b[119].colour, GAME[120].point)] + b[120:]
+    versions, spans, _ = judge.calls[1]  # the missing move in b's context: b's later colours flipped back
+    assert versions[1] == b and versions[0][:91] == GAME[:91] and spans == [(90, 160), (90, 159)]
+
+
+def _clash():
+    """(A, B): B has X at move 41 where A has it at move 101, each other move as GAME (all legal); A's reading
+    of move 101 makes B's move 41 illegal later and B's reading of move 41 makes A's move 101 illegal."""
+    from gofix.judge import illegal_count
+
+    used = {m.point for m in GAME}
+    for x in sorted((r, c) for r in range(SIZE) for c in range(SIZE) if (r, c) not in used):
+        a, b = list(GAME), list(GAME)
+        a[100], b[40] = _move(GAME[100].colour, x), _move(GAME[40].colour, x)
+        mixed = list(b)
+        mixed[100] = a[100]
+        if illegal_count(SIZE, a) == illegal_count(SIZE, b) == 0 and illegal_count(SIZE, mixed) > 0:
+            return a, b
+    raise AssertionError("no point for the clash")
+
+
+def test_the_rules_verdict_that_is_an_artifact_of_the_first_context_is_not_taken():
+    a, b = _clash()
+    recs = [_rec(a), _rec(b)]
+    old = compare_records(recs, judge=Judge(rules_only=True), first_context_only=True)
+    assert [(r.verdict, r.decided_by) for r in old] == [(0, "illegal"), (None, "undecided")]
+    reps = compare_records(recs, judge=Judge(rules_only=True))
+    assert [(r.verdict, r.reason) for r in reps] == [(None, "contexts disagree")] * 2
+    assert [c[:2] for c in reps[0].contexts] == [(0, 0), (1, None)]
+    assert [c[:2] for c in reps[1].contexts] == [(0, None), (1, 1)]
+
+
+def test_cli_min_confidence_and_the_contexts_shown(tmp_path):
+    a, b = _clash()
+    fa, fb = _write(tmp_path / "a.sgf", a), _write(tmp_path / "b.sgf", b)
+    res = runner.invoke(app, ["compare", fa, fb, "--rules-only", "--no-diagrams"], terminal_width=200)
+    assert res.exit_code == 1 and res.stdout.count("undecided (contexts disagree: in [0]'s context") == 2
+    assert "in [1]'s context neither (both legal, 0.50)" in res.stdout
+    c = _write(tmp_path / "c.sgf", _sub(GAME, 40))
+    g = _write(tmp_path / "g.sgf", GAME)
+    with_patch = pytest.MonkeyPatch.context()
+    with with_patch as mp:
+        mp.setattr("gofix.cli._LazyJudge.choose", lambda self, *a, **k: Verdict(1, 0.85, "model"))
+        res = runner.invoke(app, ["compare", g, c, "--json"])
+        assert json.loads(res.stdout)["verdict"] == 1
+        res = runner.invoke(app, ["compare", g, c, "--min-confidence", "0.9"], terminal_width=200)
+        assert "undecided (both plausible; the judge leans to [1], confidence 0.85)" in res.stdout
+        res = runner.invoke(app, ["compare", g, c, "--json", "--min-confidence", "0.9"])
+        assert json.loads(res.stdout)["verdict"] is None
+    assert "--min-confidence" in runner.invoke(app, ["reconcile", "--help"]).stdout

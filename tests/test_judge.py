@@ -150,3 +150,28 @@ def test_fitted_weights_and_calibration_from_the_model_card(tiny, tmp_path):
     # the knots: interpolated, 0.5 at no margin, never above the last
     assert confidence(0.0, 1.0, knots) == 0.5 and math.isclose(confidence(0.55, 1.0, knots), 0.75)
     assert confidence(50.0, 1.0, knots) == 0.99 and confidence(50.0, 1.0) == 1.0
+
+
+def test_choose_uses_the_cards_weights_and_knots(tiny, tmp_path):
+    """``decide(ev)`` without settings scores with the card's fitted weights and maps the margin by its knots
+    (it once fell back to the formula and the sigmoid, because it filled in the context and the scale first)."""
+    import json
+    import shutil
+
+    from gofix.judge import confidence
+
+    path = tmp_path / "tagger.pt"
+    shutil.copy(tiny, path)
+    knots = [[0.1, 0.6], [1.0, 0.9], [5.0, 0.99]]
+    weights = {"surprise@2": 1.0, "peak@1": 0.5}
+    path.with_suffix(".json").write_text(json.dumps({"judge": {"weights": weights, "calibration": knots,
+                                                               "scale": 7.0}}))
+    judge = Judge(path)
+    ev = Evidence([0, 0], [np.array([0.1, 0.2, 3.0, 0.1, 0.2]), np.array([0.1, 0.2, 0.5, 0.1, 0.2])],
+                  [2, 2], [1, 1], [0.0, 0.0])
+    v = judge.decide(ev)
+    scores = judge.scores(ev, judge.context, judge.point_weight, judge.move_cost, weights)
+    assert v.scores == tuple(scores) and v.choice == 1
+    assert math.isclose(v.confidence, confidence(scores[0] - scores[1], 7.0, knots))
+    formula = judge.decide(ev, context=2)  # a context alone: the formula, as judge_eval --fit asks
+    assert formula.scores == tuple(judge.scores(ev, 2, judge.point_weight, judge.move_cost))

@@ -256,3 +256,18 @@ def test_an_extra_move_that_flips_later_colours(base_has_extra):
     out, line, _ = rc.reconcile_group([rec(first, "a.sgf"), rec(other, "b.sgf"), rec(other, "c.sgf")])
     assert line["regions"][0]["decided_by"] == "majority"
     assert [(m.colour, m.point) for m in out.moves] == [(m.colour, m.point) for m in other]
+
+
+def test_min_confidence_leaves_a_weak_verdict_undecided(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.sgf").write_text(_sgf(WRONG))
+    (src / "b.sgf").write_text(_sgf(GAME))
+    stats = rc.reconcile_tree(src, tmp_path / "out", judge_factory=PickFirst, min_confidence=0.95)
+    assert (stats.judge, stats.undecided) == (0, 1)
+    (line,) = _lines(tmp_path / "out" / "reconcile.jsonl")
+    assert line["regions"][0]["reason"] == "both plausible" and line["regions"][0]["verdict"] is None
+    (g,) = read_file(tmp_path / "out" / "a.sgf")
+    assert "the judge leaning to a.sgf's" in main_line(g.root)[61].props["C"][0].decode()
+    stats = rc.reconcile_tree(src, tmp_path / "out2", judge_factory=PickFirst, min_confidence=0.9, jobs=2)
+    assert (stats.judge, stats.undecided) == (1, 0)
