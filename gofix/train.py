@@ -204,11 +204,22 @@ RUN_FIGURES = ("loss", "precision", "recall", "f05", "top_flag", "clean_flagged"
 def past_runs(init: dict, init_path: str) -> list[dict]:
     """The training history of the weights in ``init`` (a checkpoint dict), oldest run first.
 
-    A checkpoint written before histories were kept gets one entry rebuilt from
-    its training config and last metrics (``"rebuilt": True``; device unknown).
+    A checkpoint written before histories were kept takes the ``history`` of its
+    model card (``init_path`` with ``.json``) when there is one, else one entry
+    rebuilt from its training config and last metrics (``"rebuilt": True``;
+    device unknown).
     """
     if init.get("history"):
         return [dict(r) for r in init["history"]]
+    card = os.path.splitext(str(init_path))[0] + ".json"  # a shipped checkpoint's model card may hold it
+    if os.path.exists(card):
+        try:
+            with open(card, encoding="utf-8") as f:
+                runs = json.load(f).get("history")
+        except (OSError, ValueError, AttributeError):
+            runs = None
+        if isinstance(runs, list) and runs:
+            return [dict(r) for r in runs]
     tc, m = init.get("train_config") or {}, init.get("metrics") or {}
     return [{"run": os.path.basename(str(tc.get("out_dir", init_path))), "rebuilt": True, "device": None,
              "init_from": tc.get("init_from") or None, "lr": tc.get("lr"), "max_tokens": tc.get("max_tokens"),

@@ -157,3 +157,20 @@ def test_a_checkpoint_without_history_gets_a_rebuilt_entry(tmp_path):
     runs = past_runs(ck, "old.pt")
     assert len(runs) == 1 and runs[0]["rebuilt"] and runs[0]["steps"] == 2
     assert runs[0]["moves_seen"] == ck["metrics"]["moves_seen"] > 0
+
+
+def test_a_shipped_checkpoint_takes_the_history_of_its_model_card(tmp_path):
+    import json
+
+    from gofix.train import past_runs
+
+    cache = tiny_cache()
+    train(cfg(tmp_path, max_steps=1), cache=cache)
+    ck = checkpoint.read(tmp_path / "run" / "last.pt")
+    del ck["history"]
+    shipped = tmp_path / "tagger.pt"
+    card_runs = [{"run": "gpu", "device": "1 x H200", "moves_seen": 5}]
+    (tmp_path / "tagger.json").write_text(json.dumps({"history": card_runs}))
+    assert past_runs(ck, str(shipped)) == card_runs
+    (tmp_path / "tagger.json").write_text("{not json")
+    assert past_runs(ck, str(shipped))[0]["rebuilt"]
