@@ -22,7 +22,39 @@ from .sgf_io import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection,
 
 
 class UnsafePathError(GofixError, ValueError):
-    """A member name that would write outside the output directory."""
+    """An output path that is not safe: outside the output directory, or on (or inside) the input."""
+
+
+def check_output(src, dst) -> None:
+    """Refuse to write ``dst`` where it could overwrite the input ``src``.
+
+    Raises UnsafePathError (quoting both paths) when ``dst`` is ``src`` itself (links followed:
+    ``os.path.realpath``; hard links too, ``os.path.samefile``, when both exist) or lies inside
+    ``src`` (a directory, or an archive's path). Every command that writes checks its output
+    folder and report file against its input, and each file it writes against the file it was
+    read from (``input_file``), so an input file and its folder never lose what they hold.
+    """
+    s, d = os.fspath(src), os.fspath(dst)
+    s_real, d_real = os.path.realpath(s), os.path.realpath(d)
+    same = d_real == s_real
+    if not same and os.path.exists(s) and os.path.exists(d):
+        try:
+            same = os.path.samefile(s, d)
+        except OSError:
+            pass
+    if same:
+        raise UnsafePathError(f"the output {d!r} is the input {s!r}: writing it would overwrite the input")
+    if d_real.startswith(s_real.rstrip(os.sep) + os.sep):
+        raise UnsafePathError(f"the output {d!r} must not be inside the input {s!r}")
+
+
+def input_file(source: str) -> str:
+    """The file on disk a game source was read from: the archive of ``archive!member``, else the path."""
+    if "!" in source:
+        archive = source.split("!", 1)[0]
+        if os.path.isfile(archive):
+            return archive
+    return source
 
 
 def _strip_archive_suffix(name: str) -> str:
@@ -57,6 +89,56 @@ def sgf_name(rel: str) -> str:
     that writes a mirrored tree, so a converted file never takes its input's name.
     """
     return rel if rel.lower().endswith(".sgf") else rel + ".sgf"
+
+
+def output_names(src) -> dict[str, str | UnsafePathError]:
+    """The output name of every input under ``src`` (``iter_sources`` order), all distinct.
+
+    Each is ``sgf_name(relative_output(...))``. An input whose name ends in ``.sgf`` keeps its
+    mirrored name; a converted one (``g.gib`` -> ``g.gib.sgf``) or a second input mapping to a
+    name already given gets ``~`` before ``.sgf`` until the name is free (``g.gib~.sgf``), so a
+    real ``g.gib.sgf`` beside ``g.gib`` keeps its name whatever the order. A source whose name
+    would escape the output maps to its UnsafePathError. Reads names only (archives are listed,
+    not read).
+    """
+    from .sgf_io import iter_sources
+
+    root = os.fspath(src)
+    names: dict[str, str | UnsafePathError] = {}
+    genuine: set[str] = set()
+    later: list[tuple[str, str]] = []
+    for source, _ in iter_sources(root):
+        if source in names:
+            continue
+        try:
+            rel = relative_output(source, root)
+        except UnsafePathError as exc:
+            names[source] = exc
+            continue
+        if rel.lower().endswith(".sgf") and rel not in genuine:
+            genuine.add(rel)
+            names[source] = rel
+        else:
+            names[source] = ""  # keeps the order; named below, once every genuine name is known
+            later.append((source, sgf_name(rel)))
+    taken = set(genuine)
+    for source, name in later:
+        while name in taken:
+            name = name[: -len(".sgf")] + "~.sgf"
+        taken.add(name)
+        names[source] = name
+    return names
+
+
+def named(names: dict[str, str | UnsafePathError], source: str, root: str) -> str:
+    """``source``'s name in ``names`` (from ``output_names``); raises its UnsafePathError.
+
+    A source the listing did not have (the input changed since) gets ``sgf_name(relative_output(...))``.
+    """
+    name = names.get(source)
+    if isinstance(name, UnsafePathError):
+        raise name
+    return name or sgf_name(relative_output(source, root))
 
 
 def _relative_file(path: str, root_abs: str) -> str:
@@ -109,18 +191,26 @@ def corrupt_tree(
     written unchanged and listed with ``"skipped"``; unreadable games are
     listed only. ``game`` in ``truth.jsonl`` is the game's number in the
     written file, ``source`` its id in the input. Existing
-    files in ``out`` are overwritten (atomically); ``src`` is only read.
+    files in ``out`` are overwritten (atomically); ``src`` is only read:
+    UnsafePathError when ``out`` is ``src`` or inside it, and a file whose
+    output would be its own input is refused (listed in ``refused``).
     """
     from .rewrite import with_main_line
 
+    root = os.fspath(src)
+    truth_path = os.path.join(out, "truth.jsonl")
+    check_output(root, out)
+    check_output(root, truth_path)
     stats = CorruptStats()
+    names = output_names(root)
     os.makedirs(out, exist_ok=True)
     lines = []
     for source, games in group_by_file(src):
         try:
-            rel = sgf_name(relative_output(source, os.fspath(src)))
+            rel = named(names, source, root)
+            check_output(input_file(source), os.path.join(out, *rel.split("/")))
         except UnsafePathError as exc:
-            stats.refused.append(str(exc))
+            stats.refused.append(f"{source}: {exc}")
             continue
         written = []
         for g in games:
@@ -153,6 +243,6 @@ def corrupt_tree(
             os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
             atomic_write(target, dump_collection(written))
             stats.files += 1
-    atomic_write(os.path.join(out, "truth.jsonl"),
+    atomic_write(truth_path,
                  "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines).encode("utf-8"))
     return stats

@@ -4,9 +4,14 @@ Every SGF file under SRC (a file, a directory, or an archive's members) is
 read, each game checked and repaired by a *repairer*, and written to the same
 relative path under DST (``batch.relative_output``). GIB, NGF and UGF/UGI
 files are read too and written as SGF under their name with ``.sgf`` added
-(``game.gib`` -> ``game.gib.sgf``, ``batch.sgf_name``). Guarantees:
+(``game.gib`` -> ``game.gib.sgf``, ``batch.sgf_name``; ``game.gib~.sgf`` when
+a real ``game.gib.sgf`` is beside it, ``batch.output_names``). Guarantees:
 
-* SRC is only read. Every output file is written atomically.
+* SRC is only read: a DST that is SRC or inside it is refused
+  (UnsafePathError), and so is a file whose output would be the input file
+  itself (``gofix clean g.sgf --out .``): a ``refused`` line in the report,
+  like a member whose name would escape DST. Every output file is written
+  atomically.
 * A file in which no game changed is copied byte for byte. A file with an
   unreadable game is copied unchanged too (its readable games are still
   reported), since the broken game cannot be written back.
@@ -35,10 +40,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .batch import UnsafePathError, relative_output, sgf_name
+from .batch import UnsafePathError, check_output, input_file, named, output_names
 from .check import GameReport, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
-from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection, sniff_format
+from .sgf_io import (Unreadable, atomic_write, dump_collection, is_gofix_temp, iter_sources, parse_collection,
+                     sniff_format)
 
 STATE_DIR = ".gofix-clean"
 
@@ -164,11 +170,15 @@ def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[byte
 
 
 def remove_stale_temps(dst: str) -> int:
-    """Delete temp files an interrupted run left (``.name.XXXX.tmp`` from atomic_write)."""
+    """Delete the temp files an interrupted run left under ``dst``; return how many.
+
+    Only names ``sgf_io.atomic_write`` makes (``.gofix-<name>.<8 random>.tmp``,
+    ``sgf_io.is_gofix_temp``) are removed: another program's ``.x.tmp`` stays.
+    """
     n = 0
     for folder, _, files in os.walk(dst):
         for name in files:
-            if name.startswith(".") and name.endswith(".tmp"):
+            if is_gofix_temp(name):
                 os.unlink(os.path.join(folder, name))
                 n += 1
     return n
@@ -184,19 +194,26 @@ def _load_markers(state: str) -> dict[str, list[dict]]:
     return done
 
 
+def _refused(source: str, rel: str | None, exc: UnsafePathError) -> dict:
+    """The report line of a file not written: ``status`` 'refused', ``error`` why, ``output`` its name."""
+    return {**GameReport(source, 0, "refused", error=str(exc)).to_dict(), "game": None, "output": rel,
+            "changed": False, "edits": []}
+
+
 def _tasks(src, dst: str, done: dict, stats: CleanStats) -> Iterator[tuple]:
-    """('done', rel) for files an earlier run finished, else ('todo', source, rel, data or error)."""
-    seen: set[str] = set()
-    for source, load in iter_sources(src):
+    """('done', rel) for files an earlier run finished, ('refused', source, report line) for files
+    not written, else ('todo', source, rel, data or error)."""
+    root = os.fspath(src)
+    names = output_names(root)
+    for source, load in iter_sources(root):
+        rel = None
         try:
-            rel = sgf_name(relative_output(source, os.fspath(src)))
+            rel = named(names, source, root)
+            check_output(input_file(source), os.path.join(dst, *rel.split("/")))
         except UnsafePathError as exc:
-            stats.refused.append(str(exc))
+            stats.refused.append(f"{source}: {exc}")
+            yield ("refused", source, _refused(source, rel, exc))
             continue
-        if rel in seen:
-            stats.refused.append(f"{source}: a second input maps to output {rel!r}; skipped")
-            continue
-        seen.add(rel)
         if rel in done and (not done[rel] or os.path.exists(os.path.join(dst, *rel.split("/")))):
             yield ("done", rel)
             continue
@@ -223,13 +240,16 @@ def clean_tree(
 
     ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
     it must be picklable then, e.g. a top-level function or class).
-    ``report_path`` defaults to ``dst/report.jsonl``.
+    ``report_path`` defaults to ``dst/report.jsonl``. Raises UnsafePathError when ``dst`` or the
+    report is ``src`` or inside it.
     """
     dst = os.fspath(dst)
+    report_path = report_path or os.path.join(dst, "report.jsonl")
+    check_output(src, dst)
+    check_output(src, report_path)
     state = os.path.join(dst, STATE_DIR)
     os.makedirs(state, exist_ok=True)
     remove_stale_temps(dst)
-    report_path = report_path or os.path.join(dst, "report.jsonl")
     stats = CleanStats()
     done = _load_markers(state)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
@@ -277,6 +297,11 @@ def clean_tree(
 
     try:
         for task in _tasks(src, dst, done, stats):
+            if task[0] == "refused":  # listed in the report, in input order; not a marker (redone each run)
+                key = "\0refused\0" + task[1]
+                order.append(key)
+                done[key] = [task[2]]
+                continue
             if task[0] == "done":
                 order.append(task[1])
                 _count(stats, done[task[1]])

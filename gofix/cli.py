@@ -215,6 +215,19 @@ def _print_diagrams(report: GameReport, limit: int = 5) -> None:
         out.print(f"({len(report.findings) - limit} more findings without diagrams)")
 
 
+def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> None:
+    """Exit 2 (the reason on stderr) when the output folder or report is SRC or inside it."""
+    from .batch import UnsafePathError, check_output
+
+    try:
+        check_output(src, dst)
+        if report is not None:
+            check_output(src, report)
+    except UnsafePathError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+
+
 def _cores() -> int:
     """CPU cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -356,9 +369,7 @@ def clean(
     """
     from .clean import clean_tree
 
-    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
-        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
-        raise typer.Exit(2)
+    _refuse_overwrite(src, dst, report)
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq)  # 1 thread per worker
     start = time.perf_counter()
@@ -385,7 +396,7 @@ def clean(
         out.print(_trust_note(model))
     if stats.games == 0 or stats.unreadable == stats.games:
         raise typer.Exit(2)
-    raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable else 0)
+    raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
 
 
 @app.command()
@@ -405,9 +416,7 @@ def convert(
     """
     from .convert import REPORT, convert_tree
 
-    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
-        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
-        raise typer.Exit(2)
+    _refuse_overwrite(src, dst, report)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("converting", total=None, rate=0.0)
@@ -430,7 +439,7 @@ def convert(
               + f"; report: {escape(str(report or dst / REPORT))}")
     if stats.games == 0 and not stats.existing:
         raise typer.Exit(2)
-    raise typer.Exit(1 if stats.unreadable else 0)
+    raise typer.Exit(1 if stats.unreadable or stats.refused else 0)
 
 
 def _channel(errors_per_game: int, clean_share: float, mix: str = "default"):
@@ -462,9 +471,7 @@ def corrupt(
     from .batch import corrupt_tree
 
     channel = _channel(errors_per_game, clean_share, mix)
-    if out_dir.resolve() == src.resolve() or src.resolve() in out_dir.resolve().parents:
-        err.print(f"[red]error:[/red] --out {out_dir} must not be inside the input {src}")
-        raise typer.Exit(2)
+    _refuse_overwrite(src, out_dir, out_dir / "truth.jsonl")
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("corrupting", total=None, rate=0.0)
         start = time.perf_counter()
@@ -481,6 +488,7 @@ def corrupt(
     )
     if stats.games == 0:
         raise typer.Exit(2)
+    raise typer.Exit(1 if stats.refused else 0)
 
 
 @app.command(name="eval")
@@ -787,6 +795,10 @@ def _verdict_text(files, rep) -> str:
         if rep.reason == "contexts disagree":
             said = "; ".join(f"in [{i}]'s context " + (f"[{c}]" if c is not None else "neither")
                              + f" ({reason}, {conf:.2f})" for i, c, conf, reason in rep.contexts)
+            if rep.joint is not None:
+                first, last, c, conf, reason = rep.joint
+                said += (f"; with its neighbours, moves {first}-{last} of [0], "
+                         + (f"[{c}]" if c is not None else "neither") + f" ({reason}, {conf:.2f})")
             return f"undecided (contexts disagree: {said})"
         if rep.judge_choice is not None:
             conf = min(c[2] for c in rep.contexts) if rep.contexts else 0.5
@@ -800,7 +812,8 @@ def _verdict_text(files, rep) -> str:
         return text
     by = ("the rules: the other version has an illegal move" if rep.decided_by == "illegal"
           else f"the judge ({rep.reason})")
-    return f"{who}, by {by}, confidence {rep.confidence:.2f}"
+    joint = f", judged with its neighbours (moves {rep.joint[0]}-{rep.joint[1]} of [0])" if rep.joint else ""
+    return f"{who}, by {by}, confidence {rep.confidence:.2f}{joint}"
 
 
 @app.command()
@@ -834,9 +847,7 @@ def reconcile(
     from .judge import Judge
     from .reconcile import reconcile_tree
 
-    if dst.resolve() == src.resolve() or src.resolve() in dst.resolve().parents:
-        err.print(f"[red]error:[/red] --out {dst} must not be inside the input {src}")
-        raise typer.Exit(2)
+    _refuse_overwrite(src, dst, report)
     if not rules_only:
         _inference_threads()
         try:

@@ -14,6 +14,10 @@ so (``batch.sgf_name``). Nothing is repaired. Guarantees:
   (``converted``, ``unreadable``, ``exists``, ``refused``), ``reason`` or
   ``warnings``. A file whose games cannot all be read is written with the
   readable ones; one with none readable is not written.
+* Names never clash: a real ``g.gib.sgf`` keeps its name and ``g.gib`` beside
+  it is written as ``g.gib~.sgf`` (``batch.output_names``). A DST that is SRC
+  or inside it is refused (UnsafePathError), and so is any output that would
+  be its own input file (``gofix convert g.sgf --out .``): a ``refused`` line.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .batch import UnsafePathError, relative_output, sgf_name
+from .batch import UnsafePathError, check_output, input_file, named, output_names
 from .record import GameRecord
 from .sgf_io import Unreadable, atomic_write, dump_collection, iter_sources, load_reason, parse_items, sniff_format
 
@@ -52,29 +56,29 @@ def convert_tree(
     """Convert everything under ``src`` into ``dst`` (see the module doc); return the counts.
 
     ``progress(n)`` is called with the number of files done so far.
-    ``report_path`` defaults to ``dst/convert-report.jsonl``.
+    ``report_path`` defaults to ``dst/convert-report.jsonl``. Raises UnsafePathError when ``dst``
+    or the report is ``src`` or inside it.
     """
-    dst = os.fspath(dst)
+    root, dst = os.fspath(src), os.fspath(dst)
+    report_path = report_path or os.path.join(dst, REPORT)
+    check_output(root, dst)
+    check_output(root, report_path)
+    names = output_names(root)
     os.makedirs(dst, exist_ok=True)
     stats = ConvertStats()
     lines: list[dict] = []
-    seen: set[str] = set()
     done = 0
-    for source, load in iter_sources(src):
+    for source, load in iter_sources(root):
         done += 1
+        rel = None
         try:
-            rel = sgf_name(relative_output(source, os.fspath(src)))
+            rel = named(names, source, root)
+            target = os.path.join(dst, *rel.split("/"))
+            check_output(input_file(source), target)
         except UnsafePathError as exc:
-            stats.refused.append(str(exc))
-            lines.append({"path": None, "source": source, "status": "refused", "reason": str(exc)})
+            stats.refused.append(f"{source}: {exc}")
+            lines.append({"path": rel, "source": source, "status": "refused", "reason": str(exc)})
             continue
-        if rel in seen:
-            reason = f"a second input maps to output {rel!r}; skipped"
-            stats.refused.append(f"{source}: {reason}")
-            lines.append({"path": rel, "source": source, "status": "refused", "reason": reason})
-            continue
-        seen.add(rel)
-        target = os.path.join(dst, *rel.split("/"))
         if os.path.exists(target) and not overwrite:
             stats.existing += 1
             lines.append({"path": rel, "source": source, "status": "exists"})
@@ -83,7 +87,7 @@ def convert_tree(
         if progress:
             progress(done)
     report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
-    atomic_write(report_path or os.path.join(dst, REPORT), report.encode("utf-8"))
+    atomic_write(report_path, report.encode("utf-8"))
     return stats
 
 

@@ -19,6 +19,7 @@ from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
 from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves
+from .record import RecordView
 from .results import Output
 
 _SENTENCE = {
@@ -192,10 +193,8 @@ class ModelSystem:
         self.detector, self.name, self.min_p = detector, name, min_p
 
     def run(self, case):
-        from types import SimpleNamespace
-
-        rec = SimpleNamespace(size=case.size, moves=case.noisy, setup_black=case.setup_black,
-                              setup_white=case.setup_white, handicap=case.handicap, first_player=None)
+        rec = RecordView(size=case.size, moves=case.noisy, setup_black=case.setup_black,
+                         setup_white=case.setup_white, handicap=case.handicap, first_player=None)
         scores = self.detector.analyse(rec)
         if scores is None:
             return Output([], None)

@@ -17,12 +17,13 @@ import re
 from dataclasses import dataclass, field
 
 from .coords import MAX_SIZE, MIN_SIZE, to_sgf
+from .errors import GofixError
 from .record import Node, encode_text
 
 __all__ = ["FormatError", "ForeignGame", "build_tree", "tygem_handicap", "result_from_text"]
 
 
-class FormatError(Exception):
+class FormatError(GofixError, ValueError):
     """The file cannot be read in its format; ``args[0]`` is the reason (quoting the input)."""
 
 
@@ -71,7 +72,7 @@ def tygem_handicap(size: int, count: int) -> list[tuple[int, int]]:
 _WINNERS = (("B", ("black", "黒", "黑", "흑")), ("W", ("white", "白", "백")))
 _RESIGN = ("resign", "中押", "中盘", "中盤", "불계")
 _TIME = ("time", "時間", "时间", "시간")
-_WIN = ("win", "勝", "胜", "승")
+_WIN = ("win", "won", "勝", "胜", "승")
 _LOSE = ("lose", "lost", "負", "负", "패")
 _SCORE = re.compile(r"(\d+(?:\.\d+)?)\s*(?:目|집|子)?\s*(半)?")
 
@@ -80,8 +81,10 @@ def result_from_text(text: str) -> str | None:
     """An SGF result (``B+R``, ``W+T``, ``B+2.5``, ``W+``) from a free-text result, or None.
 
     Reads English, Japanese, Chinese and Korean wordings: one colour, a word
-    for winning or losing, and resignation, time or a score before any ``>>``.
-    None when the text does not name exactly one colour and one outcome.
+    for winning or losing, and resignation, time or a score before any ``>>``:
+    the first number after "by" (``Black wins 1st game by 2.5`` is B+2.5), else
+    after the colour. None when the text does not name exactly one colour and
+    one outcome.
     """
     text = text.split(">>")[0].strip().lower()
     colours = [c for c, words in _WINNERS if any(w in text for w in words)]
@@ -93,7 +96,8 @@ def result_from_text(text: str) -> str | None:
         return f"{winner}+R"
     if any(w in text for w in _TIME):
         return f"{winner}+T"
-    start = min(text.find(w) for c, words in _WINNERS for w in words if w in text)
+    by = re.search(r"\bby\b", text)
+    start = by.end() if by else min(text.find(w) for c, words in _WINNERS for w in words if w in text)
     m = _SCORE.search(text, start)  # after the colour: '232手完、黒2目半勝ち' is B+2.5
     if m is None:
         return f"{winner}+"

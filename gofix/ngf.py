@@ -15,7 +15,8 @@ known only by its place, then one line per move::
     20170316 [09:37]                8  date -> DT
     5                               9  (time)
     Black wins by 0.5!              10 result text -> RE when it is understood
-    333                             11 number of moves (a mismatch is a warning)
+    333                             11 number of moves: fewer move lines is a
+                                       truncated file, more a warning
     PMABBREER                       PM, move number (2 letters), colour, column
                                     and row from the top with 'B' = 0, the same
                                     two letters reversed; 'AAAA' is a pass
@@ -24,8 +25,8 @@ A second dialect prefixes the header lines with ``GI`` (title, two players,
 two blank lines, date, size, handicap, then unknown lines, the move count) and
 puts the result after the moves (``IDB[211] <result>[EndTxt]``). Its players'
 colours are not stated: their names go to GC, not PB/PW; its komi is not read.
-A last move line cut short, or a header shorter than twelve lines, is a
-truncated file: Unreadable.
+A last move line cut short, a header shorter than twelve lines, or fewer
+move lines than the header announces is a truncated file: Unreadable.
 """
 
 from __future__ import annotations
@@ -55,6 +56,9 @@ def parse(text: str) -> ForeignGame:
     else:
         announced = _header(lines, game)
     _moves(lines, game, cut)
+    found = sum(1 for line in lines if line.startswith("PM"))  # move lines, read or skipped
+    if announced is not None and announced > found:
+        raise FormatError(f"file truncated: header announces {announced} moves, the file has {found}")
     if announced is not None and announced != len(game.moves):
         game.warnings.append(f"NGF header announces {announced} moves; the file has {len(game.moves)}")
     return game

@@ -31,9 +31,13 @@ directories, zip/tar, as ``gofix clean`` reads them):
    interrupted run ends like an uninterrupted one. The state folder goes when
    the run completes.
 3. ``singletons=True`` also copies every game that is in no group, its bytes
-   as read, to its relative path.
+   as read (a GIB/NGF/UGF game as SGF), to its relative path.
 
-SRC is only read; a DST inside SRC is refused (``ReconcileError``).
+Every output is SGF under an SGF name (``g.gib`` -> ``g.gib.sgf``, ``batch.sgf_name``).
+SRC is only read: a DST that is SRC or inside it is refused (``batch.UnsafePathError``),
+and so is a group whose output would be one of its own input files
+(``gofix reconcile coll.sgf --out .``): an ``error`` line in the report.
+Only gofix's own stale temp files are removed from DST (``sgf_io.is_gofix_temp``).
 """
 
 from __future__ import annotations
@@ -59,10 +63,6 @@ SUMMARY_PREFIX = "gofix reconcile"
 # root properties that are not game information: never merged, never reported as conflicts
 _NOT_INFO = frozenset({"FF", "CA", "GM", "SZ", "AP", "ST", "AB", "AW", "AE", "PL", "C", "GC"})
 _MOVE_PROPS = frozenset({"B", "W", "KO", "MN", "BL", "WL", "OB", "OW", "BM", "DO", "IT", "TE"})
-
-
-class ReconcileError(GofixError, ValueError):
-    """A reconcile run that cannot start (an output folder inside the input, ...)."""
 
 
 @dataclass
@@ -358,10 +358,13 @@ def reconcile_group(records: Sequence[GameRecord], judge=None, *, src: str | Non
 
 
 def output_name(ref: Ref, src: str) -> str:
-    """The output path (relative, '/'-separated) of the group whose base is ``ref``."""
-    from .batch import relative_output
+    """The output path (relative, '/'-separated, an SGF name) of the group whose base is ``ref``.
 
-    rel = relative_output(ref.source, src)
+    ``g.gib`` -> ``g.gib.sgf``; game N > 0 of ``coll.sgf`` -> ``coll-N.sgf``.
+    """
+    from .batch import relative_output, sgf_name
+
+    rel = sgf_name(relative_output(ref.source, src))
     if ref.index:
         stem, dot, ext = rel.rpartition(".")
         rel = f"{stem}-{ref.index}.{ext}" if dot and "/" not in ext else f"{rel}-{ref.index}"
@@ -416,7 +419,7 @@ def _init_worker(factory, min_confidence: float | None = None) -> None:
 
 def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
     """Worker: one group (or singleton) from its files' bytes -> (output name, bytes or None, line, seconds)."""
-    from .sgf_io import dump_game, parse_items
+    from .sgf_io import dump_game, parse_items, sniff_format
 
     name, members, files, src = task
     parsed = {source: parse_items(data, source) for source, data in files.items()}
@@ -430,7 +433,10 @@ def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
         records.append(rec)
     if len(records) == 1:
         rec = records[0]
-        data = files[rec.source] if len(parsed[rec.source]) == 1 else (rec.raw or dump_game(rec))
+        if sniff_format(files[rec.source], rec.source) != "sgf":  # GIB/NGF/UGF: written as SGF
+            data = dump_game(rec)
+        else:
+            data = files[rec.source] if len(parsed[rec.source]) == 1 else (rec.raw or dump_game(rec))
         return name, data, {"sources": [rec.game_id], "singleton": True}, 0.0
     try:
         out, line, secs = reconcile_group(records, _JUDGE, src=src, min_confidence=_MIN_CONFIDENCE)
@@ -472,20 +478,19 @@ def reconcile_tree(
     ``dst/reconcile.jsonl``. ``progress(stage, done, total)``: stage 'grouping' (records read)
     then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
     on a tie (None: ``compare.MIN_CONFIDENCE``); a resumed run keeps the groups an earlier run
-    finished as they were. Raises ReconcileError when ``dst`` is ``src`` or inside it.
+    finished as they were. Raises UnsafePathError when ``dst`` or the report is ``src`` or inside it.
     """
+    from .batch import UnsafePathError, check_output, input_file
+    from .clean import remove_stale_temps
     from .sgf_io import atomic_write, iter_sources
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
-    s_abs, d_abs = os.path.realpath(src_s), os.path.realpath(dst_s)
-    if d_abs == s_abs or d_abs.startswith(s_abs.rstrip(os.sep) + os.sep):
-        raise ReconcileError(f"the output {dst_s!r} must not be inside the input {src_s!r}")
+    report_path = report_path or os.path.join(dst_s, "reconcile.jsonl")
+    check_output(src_s, dst_s)
+    check_output(src_s, report_path)
     state = os.path.join(dst_s, STATE_DIR)
     os.makedirs(state, exist_ok=True)
-    from .clean import remove_stale_temps
-
     remove_stale_temps(dst_s)
-    report_path = report_path or os.path.join(dst_s, "reconcile.jsonl")
     stats = ReconcileStats()
 
     fp = fingerprint(src_s)
@@ -522,6 +527,14 @@ def reconcile_tree(
         units.extend((name_of(i), [i]) for i in lonely)
 
     done, seconds = _load_markers(state)
+    for name, members in units:  # an output that would be one of its own inputs: refused, reported
+        target = os.path.join(dst_s, *name.split("/"))
+        try:
+            for source in sorted({refs[i].source for i in members}):
+                check_output(input_file(source), target)
+        except UnsafePathError as exc:
+            done[name] = {"output": None, "sources": [refs[i].game_id for i in members], "error": str(exc)}
+            seconds[name] = 0.0
     todo = [u for u in units
             if not (u[0] in done and ("error" in done[u[0]] or os.path.exists(os.path.join(dst_s, *u[0].split("/")))))]
     todo_names = {u[0] for u in todo}

@@ -1337,13 +1337,25 @@ def dump_collection(records: Iterable[GameRecord], *, utf8: bool = True) -> byte
 
 
 def original_bytes(record: GameRecord) -> bytes:
-    """The game's bytes exactly as read (for an unchanged record).
+    """The game's bytes exactly as read (for an unchanged record): ``record.raw``.
 
+    Not always SGF: for a record read from a GIB, NGF or UGF file these are that
+    file's bytes; write ``dump_game(record)`` where SGF is needed. (No command
+    uses it; the batch writers copy a file's own bytes, and only for SGF input.)
     Raises SgfError if the record was not read from bytes (``raw`` is None).
     """
     if record.raw is None:
         raise SgfError("record has no original bytes", source=record.game_id)
     return record.raw
+
+
+TEMP_PREFIX = ".gofix-"  # atomic_write's temp files: '.gofix-<name>.<8 random>.tmp'
+_TEMP_NAME = re.compile(r"\.gofix-.*\.[a-z0-9_]{8}\.tmp\Z", re.S)
+
+
+def is_gofix_temp(name: str) -> bool:
+    """Whether a file name is one of ``atomic_write``'s temp files (what an interrupted run leaves)."""
+    return _TEMP_NAME.match(name) is not None
 
 
 def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) -> None:
@@ -1356,7 +1368,7 @@ def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) ->
     """
     target = os.fspath(path)
     directory = os.path.dirname(target) or "."
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(target) + ".", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX + os.path.basename(target) + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)

@@ -24,7 +24,11 @@ real files. Sections in square brackets, ``key=value`` lines in the header::
                                       n + 1 move n)
 
 A ``[Data]`` line cut short at the end of the file, or no ``[Data]`` section,
-is a truncated file: Unreadable. A comment on a node the game does not have is
+is a truncated file: Unreadable. The format has no move count (``Moves=`` is 0
+in the files seen) and no end marker, so a file cut at the end of a line in
+``[Data]`` cannot be told from a complete one for sure; the files PANDA-EGG
+writes always have a ``[ReviewNode]`` section after ``[Data]``, so a file that
+ends inside ``[Data]`` gets a warning ("may be cut short"). A comment on a node the game does not have is
 kept in the root comment, with a warning.
 """
 
@@ -69,7 +73,11 @@ def parse(text: str) -> ForeignGame:
     game = ForeignGame()
     _header(dict(_key_values(sections["Header"])), game)
     cut = not text.rstrip(" \t").endswith(("\n", "\r"))
-    _data(sections["Data"], game, cut and list(sections)[-1] == "Data")
+    ends_in_data = list(sections)[-1] == "Data"
+    _data(sections["Data"], game, cut and ends_in_data)
+    if ends_in_data:
+        game.warnings.append("UGF file ends in its [Data] section, with no [ReviewNode] section after it: "
+                             f"it may be cut short (the format has no move count; {len(game.moves)} moves read)")
     _comments(sections.get("ReviewComment", []), game)
     return game
 

@@ -1,6 +1,7 @@
 """gofix clean and gofix fix: mirrored output, nothing lost, resumable, deterministic."""
 
 import hashlib
+import json
 import os
 import random
 import signal
@@ -64,7 +65,9 @@ def test_clean_mirrors_reports_and_never_touches_input(archive, tmp_path):
     assert (dst / "a" / "g1.sgf").read_bytes() == (archive / "a" / "g1.sgf").read_bytes()
     assert (dst / "broken.sgf").read_bytes() == (archive / "broken.sgf").read_bytes()
     lines = (dst / "report.jsonl").read_text().splitlines()
-    assert len(lines) == stats.games == 5 + 1 + 1 + 2 + 1 + 1
+    assert stats.games == 5 + 1 + 1 + 2 + 1 + 1
+    assert len(lines) == stats.games + 1  # and one line for the refused member
+    assert any('"status": "refused"' in line and "../escape.sgf" in line for line in lines)
     assert stats.unreadable == 1 and stats.flagged == 1 and stats.repaired == 0
     assert not (dst / STATE_DIR).exists()
 
@@ -239,3 +242,55 @@ def test_check_on_several_processes_gives_the_reports_of_one(archive, tmp_path):
     assert res1.exit_code == res2.exit_code == 1
     lines = [json.loads(line) for line in res2.stdout.splitlines() if line.startswith("{")]
     assert lines == [json.loads(line) for line in res1.stdout.splitlines() if line.startswith("{")] and lines
+
+
+def test_clean_never_writes_over_its_input_file(tmp_path):
+    """'gofix clean g.sgf --out <its folder>': the output of g.sgf would be g.sgf itself."""
+    moves = random_game(random.Random(3), 50)
+    moves[30] = moves[30]._replace(point=moves[2].point, sgf=moves[2].sgf)  # a repairable error
+    src = tmp_path / "g.sgf"
+    src.write_text(_sgf(moves))
+    before = src.read_bytes()
+    stats = clean_tree(src, tmp_path)
+    assert src.read_bytes() == before
+    assert len(stats.refused) == 1 and "would overwrite the input" in stats.refused[0]
+    [line] = [json.loads(x) for x in (tmp_path / "report.jsonl").read_text().splitlines()]
+    assert line["status"] == "refused" and str(src) in line["error"]
+    res = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path), "--rules-only", "--jobs", "1"])
+    assert res.exit_code != 0 and src.read_bytes() == before
+    # a hard link to the input is the input too
+    (tmp_path / "o").mkdir()
+    os.link(src, tmp_path / "o" / "g.sgf")
+    assert clean_tree(src, tmp_path / "o").refused and src.read_bytes() == before
+    res = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path / "p"), "--report", str(src), "--rules-only"])
+    assert res.exit_code == 2 and src.read_bytes() == before
+
+
+def test_clean_removes_only_its_own_stale_temp_files(archive, tmp_path):
+    dst = tmp_path / "project"
+    (dst / "sub").mkdir(parents=True)
+    mine = dst / "sub" / ".editor-swap.tmp"
+    mine.write_text("the user's")
+    stale = dst / "a" / ".gofix-g0.sgf.k2j_x9q1.tmp"
+    stale.parent.mkdir()
+    stale.write_text("half")
+    clean_tree(archive, dst)
+    assert mine.read_text() == "the user's"
+    assert not stale.exists()
+
+
+def test_a_real_sgf_keeps_its_name_beside_a_gib_of_that_name(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    gib = ("\\HS\n\\[GAMEBLACKNAME=black (3D)\\]\n\\HE\n\\GS\nSTO 0 2 1 3 3\nSTO 0 3 2 15 15\n\\GE\n")
+    (src / "g.gib").write_text(gib)
+    real = _sgf(random_game(random.Random(5), 40))
+    (src / "g.gib.sgf").write_text(real)
+    dst = tmp_path / "out"
+    stats = clean_tree(src, dst)
+    assert not stats.refused
+    assert (dst / "g.gib.sgf").read_text() == real  # the genuine SGF, byte for byte
+    (g,) = parse_collection((dst / "g.gib~.sgf").read_bytes(), "x")  # the converted GIB, beside it
+    assert len(g.moves) == 2
+    lines = [json.loads(x) for x in (dst / "report.jsonl").read_text().splitlines()]
+    assert sorted(line["path"] for line in lines) == [str(src / "g.gib"), str(src / "g.gib.sgf")]

@@ -1,6 +1,7 @@
 """The command line, through Typer's CliRunner."""
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -118,6 +119,33 @@ def test_corrupt_refuses_output_inside_input(tmp_path):
     (src / "a.sgf").write_text(_sgf(random_game(random.Random(0), 40)))
     res = runner.invoke(app, ["corrupt", str(src), "--out", str(src / "out")])
     assert res.exit_code == 2
+
+
+def test_corrupt_never_writes_over_its_input_file(tmp_path):
+    src = tmp_path / "a.sgf"
+    src.write_text(_sgf(random_game(random.Random(0), 40)))
+    before = src.read_bytes()
+    res = runner.invoke(app, ["corrupt", str(src), "--out", str(tmp_path), "--clean-share", "0"])
+    assert res.exit_code != 0 and src.read_bytes() == before
+    assert "would overwrite the input" in res.output
+
+
+def test_check_output_refuses_the_input_and_what_is_inside_it(tmp_path):
+    from gofix.batch import UnsafePathError, check_output
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    game = folder / "g.sgf"
+    game.write_text("(;GM[1])")
+    os.symlink(game, tmp_path / "link.sgf")
+    for src, dst, why in [(folder, folder, "is the input"), (folder, folder / "sub" / "out", "must not be inside"),
+                          (game, game, "is the input"), (game, tmp_path / "link.sgf", "is the input"),
+                          (tmp_path / "x.zip", tmp_path / "x.zip" / "a", "must not be inside")]:
+        with pytest.raises(UnsafePathError, match=why) as exc:
+            check_output(src, dst)
+        assert str(src) in str(exc.value) and str(dst) in str(exc.value)
+    check_output(game, folder / "g.gib.sgf")  # beside the input file: fine
+    check_output(folder, tmp_path / "out")
 
 
 @pytest.mark.parametrize("command", ["check", "fix", "clean", "compare", "convert", "corrupt", "eval", "reconcile", "train"])

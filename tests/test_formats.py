@@ -155,9 +155,40 @@ def test_ngf_pass_and_header():
                                "KM": "6.5", "RE": "W+3.5", "DT": "2020-01-02"}.items()
 
 
-def test_ngf_move_count_mismatch_is_a_warning():
-    g = read_one(NGF.replace("\n3\nPM", "\n4\nPM").encode())
-    assert any("announces 4 moves" in w for w in g.warnings)
+def test_ngf_with_more_moves_than_announced_is_a_warning():
+    g = read_one(NGF.replace("\n3\nPM", "\n2\nPM").encode())
+    assert sgf_moves(g) == ["Bcc", "W", "Bdd"]
+    assert any("announces 2 moves" in w for w in g.warnings)
+
+
+def test_ngf_with_fewer_moves_than_announced_is_truncated():
+    [item] = sgf_io.parse_collection(NGF.replace("\n3\nPM", "\n4\nPM").encode(), "t.ngf")
+    assert isinstance(item, sgf_io.Unreadable)
+    assert "file truncated: header announces 4 moves, the file has 3" in item.reason
+
+
+@pytest.mark.parametrize("name", ["sabaki-even.ngf", "sabaki-handicap2.ngf", "sabaki-gb2312.ngf",
+                                  "rooklift-3handicap.ngf"])
+def test_real_ngf_cut_at_any_line_is_unreadable(name):
+    data = sample(name)
+    assert isinstance(read_one(data, name), GameRecord)  # the whole file reads
+    lines = data.splitlines(keepends=True)
+    for keep in (14, len(lines) // 3, len(lines) - 3):  # (a cut after the last move is not seen)
+        [item] = sgf_io.parse_collection(b"".join(lines[:keep]), name)
+        assert isinstance(item, sgf_io.Unreadable) and "file truncated" in item.reason, keep
+    [item] = sgf_io.parse_collection(data[:1500], name)  # cut mid-line too
+    assert isinstance(item, sgf_io.Unreadable) and "file truncated" in item.reason
+
+
+@pytest.mark.parametrize("name", ["sabaki-amateur.ugf", "sabaki-review.ugi"])
+def test_ugf_cut_inside_data_is_read_with_a_warning(name):
+    data = sample(name)
+    whole = read_one(data, name)
+    assert not any("cut short" in w for w in whole.warnings)  # both samples end after [Data]
+    lines = data.splitlines(keepends=True)
+    cut = read_one(b"".join(lines[: len(lines) * 3 // 10]), name)
+    assert len(cut.moves) < len(whole.moves)
+    assert any("may be cut short" in w and "[ReviewNode]" in w for w in cut.warnings)
 
 
 UGF = ("[Header]\nLang=SJIS\nDate=2021/05/06,10:00:00\nRule=JPN\nSize=9\nHdcp=2,0.50\nWinner=W,3.00\n"
@@ -218,6 +249,7 @@ def test_strict_mode_reads_sgf_only():
     ("Black wins by 0.5!", "B+0.5"), ("White wins by  resign!", "W+R"), ("White loses on time", "B+T"),
     ("黒中押し勝ち!", "B+R"), ("232手完、黒2目半勝ち", "B+2.5"), ("白時間切れ勝ち！", "W+T"), ("흑 1.5집 승", "B+1.5"),
     ("黑中盘胜(现场消息)", "B+R"), ("Progressing!", None), ("白棋12子 >> 白方(94):黑方(82)", None),
+    ("Black won by 2.5", "B+2.5"), ("Black wins 1st game by 2.5", "B+2.5"), ("White won by resignation", "W+R"),
 ])
 def test_result_from_text(text, result):
     assert result_from_text(text) == result
@@ -289,6 +321,49 @@ def test_convert_mixed_directory_with_a_zip(mixed, tmp_path):
 def test_convert_refuses_output_inside_input(mixed):
     res = runner.invoke(app, ["convert", str(mixed), "--out", str(mixed / "out")])
     assert res.exit_code == 2
+
+
+def test_format_error_is_a_gofix_error():
+    from gofix.errors import GofixError
+    from gofix.formats_common import FormatError
+
+    assert issubclass(FormatError, GofixError) and issubclass(FormatError, ValueError)
+
+
+def test_convert_never_writes_over_its_input_file(tmp_path):
+    """'gofix convert cv/g.sgf --out cv --force' would rewrite g.sgf; a GIB beside it is still converted."""
+    folder = tmp_path / "cv"
+    folder.mkdir()
+    g = folder / "g.sgf"
+    g.write_bytes(b"(;GM[1]SZ[9];B[ee];W[cc])\n")
+    before = g.read_bytes()
+    res = runner.invoke(app, ["convert", str(g), "--out", str(folder), "--force"])
+    assert res.exit_code != 0 and g.read_bytes() == before
+    assert "would overwrite the input" in res.output
+    [line] = [json.loads(x) for x in (folder / "convert-report.jsonl").read_text().splitlines()]
+    assert line["status"] == "refused" and str(g) in line["reason"]
+    gib = folder / "a.gib"
+    gib.write_bytes((GIB_HEAD + "STO 0 2 1 3 3\n\\GE\n").encode())
+    res = runner.invoke(app, ["convert", str(gib), "--out", str(folder)])
+    assert res.exit_code == 0, res.output
+    assert (folder / "a.gib.sgf").is_file() and gib.read_bytes().startswith(b"\\HS")
+
+
+def test_convert_keeps_a_real_sgf_name_and_a_refusal_is_exit_1(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "g.gib").write_bytes((GIB_HEAD + "STO 0 2 1 3 3\n\\GE\n").encode())
+    (src / "g.gib.sgf").write_bytes(b"(;GM[1]FF[4]SZ[9];B[ee];W[cc])\n")
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["convert", str(src), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert sgf_moves(sgf_io.read_game(out / "g.gib.sgf")) == ["Bee", "Wcc"]  # the real one keeps its name
+    assert sgf_moves(sgf_io.read_game(out / "g.gib~.sgf")) == ["Bdd"]  # the converted GIB beside it
+    with zipfile.ZipFile(src / "z.zip", "w") as zf:  # a member whose name escapes: refused, exit 1
+        zf.writestr("../evil.sgf", b"(;GM[1]SZ[9];B[ee])")
+    res = runner.invoke(app, ["convert", str(src), "--out", str(tmp_path / "out2")])
+    assert res.exit_code == 1, res.output
+    assert "refused" in res.output and not (tmp_path / "evil.sgf").exists()
 
 
 def test_check_reads_a_gib(tmp_path):

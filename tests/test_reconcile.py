@@ -13,6 +13,7 @@ from gofix.align import in_orientation
 from typer.testing import CliRunner
 
 from gofix import reconcile as rc
+from gofix.batch import UnsafePathError
 from gofix.cli import app
 from gofix.coords import to_sgf
 from gofix.judge import Verdict
@@ -191,7 +192,7 @@ def test_jobs_give_the_same_output(archive, tmp_path):
 
 
 def test_refuses_output_inside_input(archive):
-    with pytest.raises(rc.ReconcileError, match="must not be inside"):
+    with pytest.raises(UnsafePathError, match="must not be inside"):
         rc.reconcile_tree(archive, archive / "out")
     res = runner.invoke(app, ["reconcile", str(archive), "--out", str(archive / "out"), "--rules-only"])
     assert res.exit_code == 2
@@ -271,3 +272,60 @@ def test_min_confidence_leaves_a_weak_verdict_undecided(tmp_path):
     assert "the judge leaning to a.sgf's" in main_line(g.root)[61].props["C"][0].decode()
     stats = rc.reconcile_tree(src, tmp_path / "out2", judge_factory=PickFirst, min_confidence=0.9, jobs=2)
     assert (stats.judge, stats.undecided) == (1, 0)
+
+
+def test_a_collection_is_never_overwritten_by_its_own_reconciled_game(tmp_path):
+    """'cat g.sgf g2.sgf > cv2/coll.sgf; gofix reconcile cv2/coll.sgf --out cv2': the output would be the input."""
+    folder = tmp_path / "cv2"
+    folder.mkdir()
+    coll = folder / "coll.sgf"
+    coll.write_text(_sgf(GAME) + _sgf(WRONG))
+    before = coll.read_bytes()
+    stats = rc.reconcile_tree(coll, folder)
+    assert coll.read_bytes() == before
+    assert stats.failed == 1
+    (line,) = _lines(folder / "reconcile.jsonl")
+    assert line["output"] is None and "would overwrite the input" in line["error"] and str(coll) in line["error"]
+    res = runner.invoke(app, ["reconcile", str(coll), "--out", str(folder), "--rules-only"])
+    assert res.exit_code == 1 and coll.read_bytes() == before
+    # the report file may not be the input either
+    res = runner.invoke(app, ["reconcile", str(coll), "--out", str(tmp_path / "o"), "--report", str(coll),
+                              "--rules-only"])
+    assert res.exit_code == 2 and coll.read_bytes() == before
+    assert "would overwrite the input" in res.output
+
+
+def test_only_gofix_temp_files_are_removed_from_the_output(archive, tmp_path):
+    dst = tmp_path / "project"
+    (dst / "sub").mkdir(parents=True)
+    mine = dst / "sub" / ".editor-swap.tmp"
+    mine.write_text("the user's")
+    stale = dst / ".gofix-a.sgf.abcd1234.tmp"  # what an interrupted atomic_write leaves
+    stale.write_text("half")
+    rc.reconcile_tree(archive, dst)
+    assert mine.read_text() == "the user's"
+    assert not stale.exists()
+
+
+def _gib(moves) -> str:
+    head = ("\\HS\n\\[GAMEBLACKNAME=black (3D)\\]\n\\[GAMEWHITENAME=white (4D)\\]\n"
+            "\\[GAMEINFOMAIN=GBKIND:3,GRLT:4,ZIPSU:0,DUM:0,GONGJE:0,TCNT:0,AUSZ:0\\]\n\\HE\n\\GS\n2 1 0\n")
+    body = "".join(f"STO 0 {k} {1 if m.colour.upper() == 'B' else 2} {ord(m.sgf[0]) - 97} {ord(m.sgf[1]) - 97}\n"
+                   for k, m in enumerate(moves, start=2))
+    return head + body + "\\GE\n"
+
+
+def test_a_group_based_on_a_gib_is_written_as_sgf_under_an_sgf_name(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "g.gib").write_text(_gib(GAME))
+    (src / "g.sgf").write_text(_sgf(GAME))
+    (src / "lone.gib").write_text(_gib(OTHER))
+    dst = tmp_path / "out"
+    stats = rc.reconcile_tree(src, dst, singletons=True)
+    assert stats.groups == 1
+    files = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file())
+    assert files == ["g.gib.sgf", "lone.gib.sgf", "reconcile.jsonl"]
+    for name in ("g.gib.sgf", "lone.gib.sgf"):  # SGF inside too, the singleton as well
+        (g,) = read_file(dst / name, strict=True)
+        assert isinstance(g, GameRecord) and len(g.moves) in (len(GAME), len(OTHER))
