@@ -31,6 +31,17 @@ leave the region undecided: ``'contexts disagree'`` when a context's verdict
 reached ``min_confidence``, else ``'both plausible'``. ``RegionReport.contexts``
 lists each context's verdict.
 
+Regions whose contexts disagree usually interact: each can only be settled
+with the other. So, after that (not with ``first_context_only``), each maximal
+run of consecutive regions that ended ``'contexts disagree'`` (ties of the first
+record's version and one other record b's), a lone one together with its
+nearest region before and after within ``JOINT_GAP`` moves (or else the nearest
+one), is judged once as a whole: the first record's moves against them with
+the run's whole range as b has it (its later colours flipped where b's flip).
+A verdict at ``min_confidence`` or more decides every undecided region of the
+run (``decided_by`` as its reason says) unless it contradicts a region of the
+run decided on its own; ``RegionReport.joint`` records it either way.
+
 ``load_record("game.sgf")`` reads the first game of a file, ``"games.sgf#3"``
 the game numbered 3 (0-based, as ``gofix check`` numbers them), through
 ``sgf_io`` (so any format it reads).
@@ -90,6 +101,10 @@ class RegionReport:
     # per context the judge was asked in: (record whose moves surround the region, the record whose version it
     # chose or None, confidence, reason)
     contexts: list[tuple[int, int | None, float, str]] = field(default_factory=list)
+    # undecided on its own and asked jointly with its neighbours (``compare_records``): (first, last) 1-based moves
+    # of the joint range in the first record, the record whose version the judge chose or None, confidence,
+    # reason; None when not asked so. With a verdict: decided so.
+    joint: tuple[int, int, int | None, float, str] | None = None
 
     @property
     def spans(self) -> list[tuple[int, int]]:
@@ -227,7 +242,8 @@ def compare_records(records: Sequence[GameRecord], judge=None, *, min_shared: fl
             raise DifferentGamesError(f"{rec0.source} and {rec.source}: {exc}") from None
     n = len(records)
     syms = [0] + [p.al.symmetry for p in pairs]
-    reports = []
+    # per report, for the joint pass: (S, E, spans, per record whether its colours are flipped after the region)
+    reports, bounds = [], []
     for S, E, by_record in _merge(pairs):
         spans = [(S, E)] + [_span_in(p, by_record.get(i), S, E) for i, p in enumerate(pairs, start=1)]
         recoloured = [False] + [any(r.recoloured for r in by_record.get(i, [])) for i in range(1, n)]
@@ -255,6 +271,10 @@ def compare_records(records: Sequence[GameRecord], judge=None, *, min_shared: fl
                      for i, p in enumerate(pairs, start=1)]
         _decide(report, groups, contents, recoloured, contexts, judge, n, min_confidence, first_context_only)
         reports.append(report)
+        flips = [False] + [sum(r.recoloured for r in by_record.get(i, [])) % 2 == 1 for i in range(1, n)]
+        bounds.append((S, E, spans, [f != g for f, g in zip(flipped, flips)]))
+    if judge is not None and not first_context_only:
+        _judge_jointly(reports, bounds, rec0, pairs, judge, min_confidence)
     return reports
 
 
@@ -346,6 +366,89 @@ def _decide(report: RegionReport, groups, contents, recoloured, contexts: list[_
         report.judge_choice = next(iter(picked)) if len(picked) == 1 else None
     else:
         report.reason = report.contexts[0][3]  # undecided in every context: the first one's reason
+
+
+# a lone region whose contexts disagree is judged jointly with its nearest region before and after within this
+# many moves of it (in the first record), or, when neither is that near, with the nearest one
+JOINT_GAP = 12
+
+
+def _pair_tie(report: RegionReport) -> int | None:
+    """The record b when the region is a tie between exactly two versions, the first record's and b's (b the
+    first record holding the other version); else None."""
+    if report.decided_by == "majority" or not report.contexts:
+        return None
+    sizes = [len(g) for g in report.groups]
+    leaders = [k for k, s in enumerate(sizes) if s == max(sizes)]
+    if len(leaders) != 2 or leaders[0] != 0:
+        return None
+    return report.groups[leaders[1]][0]
+
+
+def _joint_runs(reports: list[RegionReport]) -> list[tuple[int, list[int]]]:
+    """(b, report indices) of each run to judge jointly: a maximal run of consecutive regions whose contexts
+    disagree (ties of the first record and the same b); a run of one takes its neighbours (``JOINT_GAP``)."""
+    ties = [_pair_tie(r) for r in reports]
+    seeds = [t is not None and r.reason == "contexts disagree" for r, t in zip(reports, ties)]
+    runs = []
+    k = 0
+    while k < len(reports):
+        if not seeds[k]:
+            k += 1
+            continue
+        run = [k]
+        while run[-1] + 1 < len(reports) and seeds[run[-1] + 1] and ties[run[-1] + 1] == ties[k]:
+            run.append(run[-1] + 1)
+        k = run[-1] + 1
+        if len(run) == 1:
+            j = run[0]
+            near = [i for i in (j - 1, j + 1) if 0 <= i < len(reports) and ties[i] == ties[j]]
+            gap = {i: max(reports[i].spans[0][0] - reports[j].spans[0][1],
+                          reports[j].spans[0][0] - reports[i].spans[0][1], 0) for i in near}
+            close = [i for i in near if gap[i] <= JOINT_GAP]
+            run = sorted(run + (close or sorted(near, key=lambda i: gap[i])[:1]))
+            if len(run) == 1:
+                continue
+        runs.append((ties[run[0]], run))
+    return runs
+
+
+def _judge_jointly(reports: list[RegionReport], bounds, rec0: GameRecord, pairs: list[_Pair], judge,
+                   min_confidence: float) -> None:
+    """Judge each run of interacting regions (``_joint_runs``) once, as a whole: the first record's moves
+    against them with the run's whole range as record b has it. A verdict at ``min_confidence`` or more
+    decides every undecided region of the run, unless it contradicts a region the run already decided."""
+    from .judge import VersionsError
+
+    for b, run in _joint_runs(reports):
+        S, E = bounds[run[0]][0], bounds[run[-1]][1]
+        lo, hi = bounds[run[0]][2][b][0], bounds[run[-1]][2][b][1]
+        pair = pairs[b - 1]
+        before, after = _flips_before(pair, S), bounds[run[-1]][3][b]
+        inner = _flip(pair.moves[lo:hi]) if before else list(pair.moves[lo:hi])
+        tail = _flip(rec0.moves[E:]) if after != before else list(rec0.moves[E:])
+        versions = [list(rec0.moves), list(rec0.moves[:S]) + inner + tail]
+        to_end = after != before
+        spans = [(S, len(versions[0]) if to_end else E), (S, len(versions[1]) if to_end else S + len(inner))]
+        try:
+            verdict = judge.choose(rec0.size, versions, spans, **_setup(rec0, 0))
+        except VersionsError:  # a range the alignment could not place cleanly: left as it is
+            continue
+        choice = None if verdict.choice is None else (0, b)[verdict.choice]
+        conf = float(verdict.confidence)
+        joint = (S + 1, E, choice, conf, verdict.reason)
+        members = [reports[k] for k in run]
+        for rep in members:
+            if rep.verdict is None:
+                rep.joint = joint
+        if choice is None or conf < min_confidence:
+            continue
+        if any(rep.verdict is not None and rep.verdict != choice for rep in members):
+            continue  # it contradicts a region decided on its own
+        for rep in members:
+            if rep.verdict is None:
+                rep.verdict, rep.confidence, rep.judge_choice, rep.reason = choice, conf, choice, verdict.reason
+                rep.decided_by = "illegal" if verdict.reason in _RULES else "judge"
 
 
 def _tied_contexts(contexts: list[_Context], groups, contents, recoloured, leaders) -> list[_Context]:

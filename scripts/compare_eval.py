@@ -76,7 +76,7 @@ def main() -> int:
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
     per: dict[str, dict] = {k: {"pairs": 0, "no_region": 0, "regions": 0, "clean": 0, "corrupted": 0,
                                 "undecided": 0, "why": {}, "bars": {str(b): [0, 0] for b in BARS},
-                                "before": [0, 0, 0]} for k in kinds}
+                                "before": [0, 0, 0], "joint": [0, 0, 0]} for k in kinds}
     failed = []
     t0 = time.time()
     for n, (gid, g) in enumerate(games_from(args)):
@@ -109,6 +109,9 @@ def main() -> int:
                     row["why"][rep.reason] = row["why"].get(rep.reason, 0) + 1
                 else:
                     row["clean" if rep.verdict == clean else "corrupted"] += 1
+                if getattr(rep, "joint", None) is not None:  # asked jointly: decided so right / wrong, or not
+                    row["joint"][2 if rep.verdict is None or rep.verdict != rep.joint[2] else
+                                 int(rep.verdict != clean)] += 1
                 first = rep.contexts[0][1] if rep.contexts else None
                 row["before"][2 if first is None else int(first != clean)] += 1
                 for b in BARS:
@@ -148,6 +151,10 @@ def main() -> int:
         right = sum(per[k]["bars"][str(b)][0] for k in kinds)
         wrong = sum(per[k]["bars"][str(b)][1] for k in kinds)
         print(f"| {b} (clean/corrupted chosen) | " + " | ".join(cells) + f" | {right}/{wrong} |")
+    jc, jw, ju = (sum(r["joint"][k] for r in per.values()) for k in range(3))
+    print(f"\njudged jointly with neighbours (contexts disagree): {jc + jw + ju} regions; decided so: clean {jc}, "
+          f"corrupted {jw}; left undecided {ju}; per kind (clean/corrupted/undecided): "
+          + ", ".join(f"{k} {'/'.join(map(str, r['joint']))}" for k, r in per.items() if any(r["joint"])))
     if failed:
         print(f"\n{len(failed)} failed:", *failed[:10], sep="\n  ")
     if args.json:

@@ -127,6 +127,9 @@ def compare_pair(judge, folder: Path, before_judge=None) -> list[dict]:
                      **{name: {"verdict": "AB"[r.verdict] if r.verdict is not None else "-",
                                "decided_by": r.decided_by, "confidence": round(r.confidence, 3), "reason": r.reason,
                                "leaning": "AB"[r.judge_choice] if r.judge_choice is not None else "-",
+                               "joint": (None if getattr(r, "joint", None) is None else
+                                         [r.joint[0], r.joint[1], "AB"[r.joint[2]] if r.joint[2] is not None else "-",
+                                          round(r.joint[3], 3), r.joint[4]]),
                                "contexts": [["AB"[i], "AB"[c] if c is not None else "-", round(conf, 3), why]
                                             for i, c, conf, why in r.contexts]}
                         for name, r in (("before", x), ("after", y))}})
@@ -151,7 +154,8 @@ def compare_main(args, judge) -> int:
         for name in ("before", "after"):
             v = r[name]
             cells.append(f"{v['verdict']} {v['decided_by']} {v['confidence']:.2f} {v['reason']}"
-                         + (f" (leaning {v['leaning']})" if v["verdict"] == "-" and v["leaning"] != "-" else ""))
+                         + (f" (leaning {v['leaning']})" if v["verdict"] == "-" and v["leaning"] != "-" else "")
+                         + (" (joint {}-{}: {} {:.2f} {})".format(*v["joint"]) if v["joint"] else ""))
         (a0, a1), (b0, b1) = r["moves"]
         print(f"| {r['pair']} | {r['kind']} | {a0}-{a1} | {b0}-{b1} | {cells[0]} | {cells[1]} |")
 
@@ -164,7 +168,10 @@ def compare_main(args, judge) -> int:
             out[key] += 1
             if key == "undecided":
                 why[v["reason"]] = why.get(v["reason"], 0) + 1
-        return {**out, "undecided_by_reason": dict(sorted(why.items()))}
+        joint = [r[name]["joint"] for r in rows if r[name]["joint"] is not None]
+        decided = sum(r[name]["joint"] is not None and r[name]["verdict"] != "-" for r in rows)
+        return {**out, "undecided_by_reason": dict(sorted(why.items())), "asked_jointly": len(joint),
+                "decided_jointly": decided}
 
     rules_before = [r for r in rows if r["before"]["decided_by"] == "illegal"]
     summary = {"pairs": len({r["pair"] for r in rows}), "regions": len(rows), "before": counts("before"),

@@ -258,14 +258,17 @@ def test_handicap_as_setup_in_one_file_and_as_moves_in_the_other(tmp_path):
 
 class ByContext:
     """A fake judge whose verdict depends on the context: ``answers[i]`` = (pick, confidence, reason) when
-    the versions are read in record i's context (one of them is record i as a whole)."""
+    the versions are read in record i's context (one of them is record i as a whole); ``answers['joint']``
+    (default: undecided) when the versions are the records themselves (a joint question)."""
 
     def __init__(self, records, answers):
         self.records, self.answers, self.calls = [list(r) for r in records], answers, []
 
     def choose(self, size, versions, spans, **setup):
         check_versions(versions, spans)
-        [i] = [i for i, r in enumerate(self.records) if r in versions]
+        held = [i for i, r in enumerate(self.records) if r in versions]
+        i = held[0] if len(held) == 1 else "joint"
+        self.answers.setdefault("joint", (None, 0.5, "both plausible"))
         self.calls.append(i)
         pick, conf, reason = self.answers[i]
         return Verdict(pick, conf if pick is not None else 0.5, reason)
@@ -280,11 +283,12 @@ def test_contexts_that_disagree_leave_the_region_undecided():
     recs, moves = _two_regions()
     judge = ByContext(moves, {0: (0, 0.99, "illegal"), 1: (1, 0.99, "illegal")})  # each context its own reading
     reps = compare_records(recs, judge=judge)
-    assert [r.moves for r in reps] == [[(41, 41)] * 2, [(101, 101)] * 2] and judge.calls == [0, 1, 0, 1]
+    assert [r.moves for r in reps] == [[(41, 41)] * 2, [(101, 101)] * 2] and judge.calls == [0, 1, 0, 1, "joint"]
     for rep in reps:
         assert (rep.verdict, rep.decided_by, rep.reason, rep.judge_choice) == (None, "undecided",
                                                                                 "contexts disagree", None)
         assert rep.contexts == [(0, 0, 0.99, "illegal"), (1, 1, 0.99, "illegal")]
+        assert rep.joint == (41, 101, None, 0.5, "both plausible")  # asked together: undecided too
     # asked in the first record's context only (as before), the same judge decides for it
     [rep, _] = compare_records(recs, judge=ByContext(moves, judge.answers), first_context_only=True)
     assert (rep.verdict, rep.decided_by, rep.confidence) == (0, "illegal", 0.99)
@@ -387,3 +391,119 @@ def test_cli_min_confidence_and_the_contexts_shown(tmp_path):
         res = runner.invoke(app, ["compare", g, c, "--json", "--min-confidence", "0.9"])
         assert json.loads(res.stdout)["verdict"] is None
     assert "--min-confidence" in runner.invoke(app, ["reconcile", "--help"]).stdout
+
+
+def _exchange():
+    """(A, B, k): B has A's moves k + 1 and k + 7 (same colour) exchanged, which align reads as two
+    substitutions; A is legal, B makes a later move illegal, and each mixed reading plays a point twice."""
+    from gofix.judge import illegal_count
+
+    for k in range(10, len(GAME) - 6):
+        b = list(GAME)
+        b[k], b[k + 6] = GAME[k + 6], GAME[k]
+        if illegal_count(SIZE, b) > 0:
+            return list(GAME), b, k
+    raise AssertionError("no exchange that clashes")
+
+
+def test_interacting_regions_whose_contexts_disagree_are_judged_jointly():
+    a, b, k = _exchange()
+    judge = Judge(rules_only=True)
+    reps = compare_records([_rec(a), _rec(b)], judge=judge)
+    assert [(r.kind, r.moves) for r in reps] == [("substitution", [(k + 1, k + 1)] * 2),
+                                                 ("substitution", [(k + 7, k + 7)] * 2)]
+    for rep in reps:  # A's context takes A (B's reading plays a point twice), B's context does not ...
+        assert rep.contexts[0][:2] == (0, 0) and rep.contexts[1][0] == 1 and rep.contexts[1][1] != 0
+        # ... but A against B as a whole: B makes a move illegal
+        assert (rep.verdict, rep.decided_by, rep.reason, rep.confidence) == (0, "illegal", "illegal", 0.99)
+        assert rep.joint == (k + 1, k + 7, 0, 0.99, "illegal")
+    reps = compare_records([_rec(b), _rec(a)], judge=judge)
+    assert [(r.verdict, r.joint) for r in reps] == [(1, (k + 1, k + 7, 1, 0.99, "illegal"))] * 2
+    # asked in the first record's context only: as before, no joint question
+    reps = compare_records([_rec(a), _rec(b)], judge=judge, first_context_only=True)
+    assert [(r.verdict, r.joint) for r in reps] == [(0, None), (0, None)]
+
+
+def test_the_joint_question_is_the_first_record_against_the_second_over_the_whole_run():
+    a, b, k = _exchange()
+
+    class Joint(FakeJudge):  # per region, each context its own reading; the whole run: ``pick``
+        def choose(self, size, versions, spans, **setup):
+            check_versions(versions, spans)
+            self.calls.append((versions, spans, setup))
+            if spans[0][1] - spans[0][0] > 1:
+                return Verdict(self.pick, self.conf, self.reason)
+            return Verdict(0 if versions[0] == a else 1, 0.99, "illegal")
+
+    judge = Joint(pick=1)
+    judge.conf = 0.9
+    reps = compare_records([_rec(a), _rec(b)], judge=judge)
+    versions, spans, _ = judge.calls[-1]
+    assert versions == [a, b] and spans == [(k, k + 7), (k, k + 7)]
+    assert [(r.verdict, r.decided_by, r.reason, r.confidence) for r in reps] == [(1, "judge", "model", 0.9)] * 2
+    judge.conf = 0.7  # below the bar: undecided, the joint verdict kept
+    reps = compare_records([_rec(a), _rec(b)], judge=judge)
+    assert [(r.verdict, r.reason, r.joint) for r in reps] == [(None, "contexts disagree",
+                                                                (k + 1, k + 7, 1, 0.7, "model"))] * 2
+
+
+def test_a_region_outside_the_disagreeing_run_is_not_asked_with_it():
+    a, b, k = _exchange()
+    b = _sub(b, 20)  # a third region far before the pair
+    reps = compare_records([_rec(a), _rec(b)], judge=Judge(rules_only=True))
+    assert [r.joint for r in reps] == [None] + [(k + 1, k + 7, 0, 0.99, "illegal")] * 2
+    assert reps[0].reason == "both legal"
+
+
+class ByRegion:
+    """A fake judge: ``answers[(start, i)]`` = (pick, confidence, reason) for the region starting at move index
+    ``start`` read in record i's context; ``answers['joint']`` for a question spanning more than one move."""
+
+    def __init__(self, records, answers):
+        self.records, self.answers, self.calls = [list(r) for r in records], answers, []
+
+    def choose(self, size, versions, spans, **setup):
+        check_versions(versions, spans)
+        key = "joint" if spans[0][1] - spans[0][0] > 1 else (spans[0][0], self.records.index(
+            next(v for v in versions if v in self.records)))
+        self.calls.append((key, spans))
+        pick, conf, reason = self.answers[key]
+        return Verdict(pick, conf if pick is not None else 0.5, reason)
+
+
+def test_a_lone_disagreeing_region_is_judged_with_its_nearest_neighbours():
+    b = _sub(_sub(_sub(GAME, 40), 48), 100)  # regions at moves 41, 49 and 101
+    recs = [_rec(GAME), _rec(b)]
+    plausible = (None, 0.5, "both plausible")
+    answers = {(40, 0): plausible, (40, 1): plausible, (48, 0): (0, 0.99, "illegal"), (48, 1): (1, 0.99, "illegal"),
+               (100, 0): plausible, (100, 1): plausible, "joint": (1, 0.9, "model")}
+    judge = ByRegion([GAME, b], answers)
+    reps = compare_records(recs, judge=judge)
+    assert judge.calls[-1] == ("joint", [(40, 49), (40, 49)])  # 41 lies within JOINT_GAP moves, 101 does not
+    assert [(r.verdict, r.reason, r.joint) for r in reps] == [(1, "model", (41, 49, 1, 0.9, "model"))] * 2 + [
+        (None, "both plausible", None)]
+    # no neighbour that near: the nearest one
+    answers.update({(48, 0): plausible, (48, 1): plausible, (100, 0): (0, 0.99, "illegal"),
+                    (100, 1): (1, 0.99, "illegal")})
+    judge = ByRegion([GAME, b], answers)
+    reps = compare_records(recs, judge=judge)
+    assert judge.calls[-1] == ("joint", [(48, 101), (48, 101)]) and reps[0].joint is None
+    assert [r.verdict for r in reps] == [None, 1, 1]
+    # a joint verdict that contradicts a region decided on its own decides nothing
+    answers.update({(48, 0): (0, 0.9, "model"), (48, 1): (0, 0.95, "model")})
+    reps = compare_records(recs, judge=ByRegion([GAME, b], answers))
+    assert [(r.verdict, r.reason) for r in reps] == [(None, "both plausible"), (0, "model"),
+                                                     (None, "contexts disagree")]
+    assert reps[2].joint == (49, 101, 1, 0.9, "model") and reps[1].joint is None  # decided on its own
+
+
+def test_cli_shows_a_joint_verdict(tmp_path):
+    a, b, k = _exchange()
+    fa, fb = _write(tmp_path / "a.sgf", a), _write(tmp_path / "b.sgf", b)
+    res = runner.invoke(app, ["compare", fa, fb, "--rules-only", "--no-diagrams"], terminal_width=200)
+    assert res.exit_code == 1
+    assert res.stdout.count(f"confidence 0.99, judged with its neighbours (moves {k + 1}-{k + 7} of [0])") == 2
+    a, b = _clash()
+    fa, fb = _write(tmp_path / "a.sgf", a), _write(tmp_path / "b.sgf", b)
+    res = runner.invoke(app, ["compare", fa, fb, "--rules-only", "--no-diagrams"], terminal_width=200)
+    assert " ".join(res.stdout.split()).count("with its neighbours, moves 41-101 of [0], neither (both legal, 0.50))") == 2
