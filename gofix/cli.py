@@ -625,6 +625,10 @@ def train(
     causal: bool = typer.Option(False, "--causal", help="Left context only (the ablation)."),
     seed: int = typer.Option(0, help="Seed for everything random."),
     threads: int = typer.Option(0, help="Torch threads (0: the cores available)."),
+    mix: str = typer.Option("default", help="Training errors: default, or real (order errors and late errors "
+                                            "up-weighted, like real differences); validation keeps the default."),
+    pipeline: str = typer.Option("cpu", help="Training input: cpu (worker processes), or tensor (replay and "
+                                             "encoding in bulk on the training device: for a GPU)."),
 ) -> None:
     """Train the tagger and/or the encoder-decoder on your own archive of clean games.
 
@@ -647,6 +651,14 @@ def train(
     if init_from is not None and model == "all":
         raise typer.BadParameter("--init-from names one model's checkpoint: use it with --model birnn or seq2seq")
     budget = _seconds(time_budget)
+    from .corrupt import MIXES
+
+    if mix not in MIXES:
+        raise typer.BadParameter(f"unknown error mix {mix!r}; known: {', '.join(sorted(MIXES))}")
+    if pipeline not in ("cpu", "tensor"):
+        raise typer.BadParameter(f"pipeline must be cpu or tensor, not {pipeline!r}")
+    if pipeline == "tensor" and model != "birnn":
+        raise typer.BadParameter("--pipeline tensor feeds the tagger: use it with --model birnn")
     out_dir.mkdir(parents=True, exist_ok=True)
     cache = data
     if data.suffix != ".npz":
@@ -663,7 +675,8 @@ def train(
         budget = budget / 2
     configs = [TrainConfig(cache=str(cache), out_dir=str(out_dir / kind if model == "all" else out_dir), model=kind,
                            preset=preset, causal=causal, seed=seed, time_budget_s=budget, threads=threads,
-                           resume=resume, init_from=str(init_from) if init_from is not None else "")
+                           resume=resume, init_from=str(init_from) if init_from is not None else "",
+                           mix=mix, pipeline=pipeline)
                for kind in kinds]
 
     class Report:

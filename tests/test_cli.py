@@ -172,6 +172,17 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
     assert runner.invoke(app, ["train", str(src), "--model", "transformer"]).exit_code == 2
     assert runner.invoke(app, ["train", str(src), "--model", "seq2seq", "--causal"]).exit_code == 2
+    res = runner.invoke(app, ["train", str(src), "--mix", "realistic"])
+    assert res.exit_code == 2 and "unknown error mix" in res.output
+    assert runner.invoke(app, ["train", str(src), "--pipeline", "gpu"]).exit_code == 2
+    assert runner.invoke(app, ["train", str(src), "--model", "seq2seq", "--pipeline", "tensor"]).exit_code == 2
+    # the real error mix and the tensor pipeline reach the run (its training config, in the checkpoint)
+    real = tmp_path / "real"
+    res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(real), "--preset", "tiny",
+                              "--time-budget", "2s", "--threads", "1", "--mix", "real", "--pipeline", "tensor"])
+    assert res.exit_code == 0, res.output
+    tc = load(real / "last.pt")[1]["train_config"]
+    assert (tc["mix"], tc["pipeline"]) == ("real", "tensor")
     # fine-tuning: from the checkpoint just trained; one model at a time, and only a checkpoint of that model
     tuned = tmp_path / "tuned"
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(tuned), "--init-from", str(out / "last.pt"),
