@@ -18,11 +18,41 @@ from typing import Callable, Iterator
 from .corrupt import Channel, clean_enough
 from .errors import GofixError
 from .record import GameRecord
-from .sgf_io import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, iter_games
+from .sgf_io import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, is_gofix_temp, iter_games
 
 
 class UnsafePathError(GofixError, ValueError):
     """An output path that is not safe: outside the output directory, or on (or inside) the input."""
+
+
+def prepare_output(src, dst, report_path, state_dir: str) -> str:
+    """Make ``dst`` ready for a resumable run that reads ``src``; return its state folder.
+
+    Checks ``dst`` and ``report_path`` against the input (``check_output``: raises
+    UnsafePathError), creates ``dst/state_dir`` and removes the temp files an interrupted
+    run left under ``dst`` (``remove_stale_temps``).
+    """
+    check_output(src, dst)
+    check_output(src, report_path)
+    state = os.path.join(os.fspath(dst), state_dir)
+    os.makedirs(state, exist_ok=True)
+    remove_stale_temps(os.fspath(dst))
+    return state
+
+
+def remove_stale_temps(dst: str) -> int:
+    """Delete the temp files an interrupted run left under ``dst``; return how many.
+
+    Only names ``sgf_io.atomic_write`` makes (``.gofix-<name>.<8 random>.tmp``,
+    ``sgf_io.is_gofix_temp``) are removed: another program's ``.x.tmp`` stays.
+    """
+    n = 0
+    for folder, _, files in os.walk(dst):
+        for name in files:
+            if is_gofix_temp(name):
+                os.unlink(os.path.join(folder, name))
+                n += 1
+    return n
 
 
 def check_output(src, dst) -> None:

@@ -40,10 +40,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .batch import UnsafePathError, check_output, input_file, named, output_names
+from .batch import UnsafePathError, check_output, input_file, named, output_names, prepare_output
 from .check import GameReport, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
-from .sgf_io import (Unreadable, atomic_write, dump_collection, is_gofix_temp, iter_sources, parse_collection,
+from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
                      sniff_format)
 
 STATE_DIR = ".gofix-clean"
@@ -169,21 +169,6 @@ def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[byte
 # ------------------------------------------------------------------ driver
 
 
-def remove_stale_temps(dst: str) -> int:
-    """Delete the temp files an interrupted run left under ``dst``; return how many.
-
-    Only names ``sgf_io.atomic_write`` makes (``.gofix-<name>.<8 random>.tmp``,
-    ``sgf_io.is_gofix_temp``) are removed: another program's ``.x.tmp`` stays.
-    """
-    n = 0
-    for folder, _, files in os.walk(dst):
-        for name in files:
-            if is_gofix_temp(name):
-                os.unlink(os.path.join(folder, name))
-                n += 1
-    return n
-
-
 def _load_markers(state: str) -> dict[str, list[dict]]:
     """Report lines of every file an earlier run finished, by output path."""
     done: dict[str, list[dict]] = {}
@@ -245,11 +230,7 @@ def clean_tree(
     """
     dst = os.fspath(dst)
     report_path = report_path or os.path.join(dst, "report.jsonl")
-    check_output(src, dst)
-    check_output(src, report_path)
-    state = os.path.join(dst, STATE_DIR)
-    os.makedirs(state, exist_ok=True)
-    remove_stale_temps(dst)
+    state = prepare_output(src, dst, report_path, STATE_DIR)
     stats = CleanStats()
     done = _load_markers(state)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))

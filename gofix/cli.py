@@ -90,6 +90,19 @@ def _finding_table(report: GameReport) -> Table:
     return t
 
 
+def _judge_model_option():
+    return typer.Option(None, "--model", exists=True, dir_okay=False,
+                        help="A tagger checkpoint for the judge (default: the bundled model).")
+
+
+def _min_confidence_option(undecided: str):
+    return typer.Option(
+        MIN_CONFIDENCE, "--min-confidence", min=0.5, max=1.0,
+        help=f"Least confidence for the judge to decide a tie; below it the region stays undecided {undecided}. "
+             "On synthetic pairs the judge's verdicts at 0.8 or more were wrong 1.5% of the time, those below "
+             "it 29%; the rules' verdicts (0.99) always pass.")
+
+
 def _seq2seq_option():
     return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
                         help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
@@ -730,15 +743,10 @@ def compare(
              "`gofix check` numbers them), in any format gofix reads."),
     as_json: bool = typer.Option(False, "--json",
                                  help="Print one JSON line per differing region (none when they agree)."),
-    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
-                                         help="A tagger checkpoint for the judge (default: the bundled model)."),
+    model: Optional[Path] = _judge_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Judge by the rules only, no model."),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams", help="Show each region on small boards."),
-    min_confidence: float = typer.Option(
-        MIN_CONFIDENCE, "--min-confidence", min=0.5, max=1.0,
-        help="Least confidence for the judge to decide a tie; below it the region stays undecided "
-             "('both plausible'). On synthetic pairs the judge's verdicts at 0.8 or more were wrong 1.5% of "
-             "the time, those below it 29%; the rules' verdicts (0.99) always pass."),
+    min_confidence: float = _min_confidence_option("('both plausible')"),
 ) -> None:
     """Compare records of one game: where they differ, how, and which version is right.
 
@@ -837,14 +845,9 @@ def reconcile(
     report: Optional[Path] = typer.Option(None, "--report", help="Report file, one JSON line per group "
                                                                  "(default DST/reconcile.jsonl)."),
     singletons: bool = typer.Option(False, "--singletons", help="Also copy the games that have no other record."),
-    model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
-                                         help="A tagger checkpoint for the judge (default: the bundled model)."),
+    model: Optional[Path] = _judge_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Judge ties with the rules only, no model."),
-    min_confidence: float = typer.Option(
-        MIN_CONFIDENCE, "--min-confidence", min=0.5, max=1.0,
-        help="Least confidence for the judge to decide a tie; below it the region stays undecided "
-             "('both plausible', the first record's version kept and marked). The rules' verdicts (0.99) "
-             "always pass."),
+    min_confidence: float = _min_confidence_option("('both plausible', the first record's version kept and marked)"),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 

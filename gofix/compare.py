@@ -60,7 +60,7 @@ from typing import Sequence
 from .align import Alignment, Region, align, in_orientation
 from .coords import on_board, to_gtp, transform
 from .errors import GofixError, SgfError
-from .record import GameRecord, Move
+from .record import GameRecord, Move, recolour
 
 __all__ = ["CompareError", "RegionReport", "compare_records", "load_record", "region_diagrams", "version_text",
            "MIN_CONFIDENCE"]
@@ -209,10 +209,6 @@ def _flips_before(pair: _Pair, S: int) -> bool:
     return sum(r.recoloured for r in pair.al.regions if r.a[1] <= S and r.a != (S, S)) % 2 == 1
 
 
-def _flip(moves: Sequence[Move]) -> list[Move]:
-    return [Move("w" if m.colour == "b" else "b", m.point, m.sgf) for m in moves]
-
-
 def compare_records(records: Sequence[GameRecord], judge=None, *, min_shared: float = 0.5,
                     min_confidence: float = MIN_CONFIDENCE, first_context_only: bool = False) -> list[RegionReport]:
     """The regions where ``records`` differ, each with a verdict (see the module doc).
@@ -252,7 +248,7 @@ def compare_records(records: Sequence[GameRecord], judge=None, *, min_shared: fl
         for i, p in enumerate(pairs, start=1):
             lo, hi = spans[i]
             v = p.moves[lo:hi]
-            contents.append(_flip(v) if flipped[i] else list(v))
+            contents.append(recolour(v) if flipped[i] else list(v))
         keys = [(tuple((m.colour, m.point) for m in c), rc) for c, rc in zip(contents, recoloured)]
         order: dict = {}
         for i, k in enumerate(keys):
@@ -305,10 +301,10 @@ def _versions(ctx: _Context, groups, contents, recoloured, which) -> tuple[list[
     versions, spans = [], []
     for k in which:
         j = groups[k][0]
-        inner = _flip(contents[j]) if ctx.flipped else list(contents[j])
+        inner = recolour(contents[j]) if ctx.flipped else list(contents[j])
         after = list(ctx.moves[ctx.hi:])
         if recoloured[j] != mine:
-            after = _flip(after)
+            after = recolour(after)
         v = list(ctx.moves[:ctx.lo]) + inner + after
         versions.append(v)
         spans.append((ctx.lo, len(v) if to_end else ctx.lo + len(inner)))
@@ -425,8 +421,8 @@ def _judge_jointly(reports: list[RegionReport], bounds, rec0: GameRecord, pairs:
         lo, hi = bounds[run[0]][2][b][0], bounds[run[-1]][2][b][1]
         pair = pairs[b - 1]
         before, after = _flips_before(pair, S), bounds[run[-1]][3][b]
-        inner = _flip(pair.moves[lo:hi]) if before else list(pair.moves[lo:hi])
-        tail = _flip(rec0.moves[E:]) if after != before else list(rec0.moves[E:])
+        inner = recolour(pair.moves[lo:hi]) if before else list(pair.moves[lo:hi])
+        tail = recolour(rec0.moves[E:]) if after != before else list(rec0.moves[E:])
         versions = [list(rec0.moves), list(rec0.moves[:S]) + inner + tail]
         to_end = after != before
         spans = [(S, len(versions[0]) if to_end else E), (S, len(versions[1]) if to_end else S + len(inner))]

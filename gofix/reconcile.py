@@ -55,7 +55,7 @@ from typing import Callable, Sequence
 
 from .errors import GofixError
 from .group import GroupConfig, GroupStats, Grouping, Ref, group_path
-from .record import GameRecord, Move, Node, decode_text, encode_text
+from .record import GameRecord, Move, Node, decode_text, encode_text, recolour
 from .rewrite import _move_nodes, move_value
 
 STATE_DIR = ".gofix-reconcile"
@@ -99,10 +99,6 @@ def _encoding(record: GameRecord) -> str:
         return "utf-8"
 
 
-def _flip(moves: Sequence[Move]) -> list[Move]:
-    return [Move("w" if m.colour == "b" else "b", m.point, m.sgf) for m in moves]
-
-
 def _colour_flipped(base: list[Move], S: int, version: list[Move], k: int) -> bool | None:
     """Whether ``version``'s move ``k`` is base's move ``S`` with the other colour (None: not the same point)."""
     if not (0 <= S < len(base) and 0 <= k < len(version)) or base[S].point != version[k].point:
@@ -142,28 +138,28 @@ def chosen_line(oriented: Sequence[list[Move]], reports) -> tuple[list[Move], li
         S, E = rep.spans[0]
         S = max(S, pos)
         seg = base[pos:S]
-        out.extend(_flip(seg) if flip else seg)
+        out.extend(recolour(seg) if flip else seg)
         origin.extend((0, j) for j in range(pos, S))
         starts.append(len(out))
         v = rep.verdict
         if v is None or v == 0:
             seg = base[S:E]
-            out.extend(_flip(seg) if flip else seg)
+            out.extend(recolour(seg) if flip else seg)
             origin.extend((0, j) for j in range(S, E))
         else:
             lo, hi = rep.spans[v]
             content = oriented[v][lo:hi]
             before = _colour_flipped(base, S - 1, oriented[v], lo - 1)
             if before:
-                content = _flip(content)
-            out.extend(_flip(content) if flip else content)
+                content = recolour(content)
+            out.extend(recolour(content) if flip else content)
             origin.extend((v, j) for j in range(lo, hi))
             after = _colour_flipped(base, E, oriented[v], hi)
             if after is not None and after != bool(before):
                 flip = not flip
         pos = max(pos, E)
     seg = base[pos:]
-    out.extend(_flip(seg) if flip else seg)
+    out.extend(recolour(seg) if flip else seg)
     origin.extend((0, j) for j in range(pos, len(base)))
     return out, origin, starts
 
@@ -480,17 +476,12 @@ def reconcile_tree(
     on a tie (None: ``compare.MIN_CONFIDENCE``); a resumed run keeps the groups an earlier run
     finished as they were. Raises UnsafePathError when ``dst`` or the report is ``src`` or inside it.
     """
-    from .batch import UnsafePathError, check_output, input_file
-    from .clean import remove_stale_temps
+    from .batch import UnsafePathError, check_output, input_file, prepare_output
     from .sgf_io import atomic_write, iter_sources
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
     report_path = report_path or os.path.join(dst_s, "reconcile.jsonl")
-    check_output(src_s, dst_s)
-    check_output(src_s, report_path)
-    state = os.path.join(dst_s, STATE_DIR)
-    os.makedirs(state, exist_ok=True)
-    remove_stale_temps(dst_s)
+    state = prepare_output(src_s, dst_s, report_path, STATE_DIR)
     stats = ReconcileStats()
 
     fp = fingerprint(src_s)

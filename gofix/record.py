@@ -29,6 +29,11 @@ def opponent(colour: str) -> str:
     return "w" if colour == "b" else "b"
 
 
+def recolour(moves) -> list[Move]:
+    """``moves`` with every colour exchanged (points and spelling kept)."""
+    return [Move(opponent(m.colour), m.point, m.sgf) for m in moves]
+
+
 @dataclass(eq=False, repr=False, slots=True)
 class Node:
     """One SGF node: properties in file order, and child nodes (first = main line).
