@@ -13,7 +13,9 @@ Prints, for the same games in the same run:
    this process, or in ``--workers`` processes), timed in alternating slices
    of ``--seconds`` in all each, so that a busy machine weighs on both alike;
 3. the model's forward + backward + optimizer step per move (``--preset``,
-   ``--device``), i.e. what training would be bound by once the input is free.
+   ``--device``), i.e. what training would be bound by once the input is free,
+   for each batch size of ``--model-tokens`` (on a GPU the bidirectional GRU's
+   steps over the game are serial, so larger batches of games amortise them).
 """
 
 from __future__ import annotations
@@ -176,6 +178,8 @@ def main(argv=None) -> None:
                     help="data processes for both pipelines (0: inline; today's as gofix.train runs it)")
     ap.add_argument("--max-tokens", type=int, default=4096)
     ap.add_argument("--preset", default="default")
+    ap.add_argument("--model-tokens", default="",
+                    help="comma-separated batch sizes (padded moves) for the model's rate (default: --max-tokens)")
     ap.add_argument("--skip-cpu", action="store_true", help="skip today's pipeline (breakdown and rate)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -209,13 +213,17 @@ def main(argv=None) -> None:
         streams[f"TaggingStream (today's, {where})"] = today
     for k, (r, c, n) in rates(streams, args.seconds, device).items():
         print(f"{k}: {r:,.0f} moves/s wall, {c:,.0f} moves per CPU second of this process ({n} moves)")
-    it = iter(TensorTaggingStream(cache, games, device=device, chunk=128, window=w, history=h,
-                                  max_tokens=args.max_tokens))
-    batches = [next(it) for _ in range(8)]
-    mr, mc = model_rate(batches, device, args.preset, min(args.seconds, 30.0))
-    print(f"model {args.preset} forward+backward+step on {args.device}: {mr:,.0f} moves/s wall "
-          f"({1e6 / mr:.2f} us/move), {mc:,.0f} moves per CPU second of this process")
-
+    sizes = [int(x) for x in args.model_tokens.split(",") if x.strip()] or [args.max_tokens]
+    for size in sizes:
+        it = iter(TensorTaggingStream(cache, games, device=device, chunk=max(128, size // 20), window=w,
+                                      history=h, max_tokens=size))
+        batches = [next(it) for _ in range(8)]
+        mr, mc = model_rate(batches, device, args.preset, min(args.seconds, 30.0))
+        print(f"model {args.preset} forward+backward+step on {args.device}, batches of {size} padded moves: "
+              f"{mr:,.0f} moves/s wall ({1e6 / mr:.2f} us/move), {mc:,.0f} moves per CPU second of this process")
+        del batches, it
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
 
 if __name__ == "__main__":
     main()

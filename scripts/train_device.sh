@@ -17,7 +17,7 @@
 # what is left of it after the set-up, minus a margin. Rehearsed on CPU at toy scale with:
 #
 #   OUT=/tmp/rehearse CACHE=/tmp/rehearse/c.npz PY=.venv/bin/python DEVICE=cpu LIMIT=300 TOTAL=120 \
-#     BENCH_GAMES=200 BENCH_SECONDS=2 CHUNK=64 WORKERS=1 MAX_TOKENS=2048 EVAL_EVERY=10 VAL_GAMES=20 \
+#     BENCH_GAMES=200 BENCH_SECONDS=2 CHUNK=64 WORKERS=1 BENCH_TOKENS=1024,2048 EVAL_EVERY=10 VAL_GAMES=20 \
 #     scripts/train_device.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,13 +30,14 @@ LIMIT=${LIMIT:-0}                # games kept in the cache (0: all)
 DEVICE=${DEVICE:-cuda}           # the bench's device (training takes cuda when there is one)
 CHUNK=${CHUNK:-8192}             # games replayed at once
 WORKERS=${WORKERS:-14}           # CPU processes corrupting and labelling games
-MAX_TOKENS=${MAX_TOKENS:-16384}  # padded moves per batch
+MAX_TOKENS=${MAX_TOKENS:-}      # padded moves per batch (empty: the fastest of BENCH_TOKENS in the bench, else 16384)
+BENCH_TOKENS=${BENCH_TOKENS:-16384,65536}  # batch sizes the bench times the model at
 LR=${LR:-1e-3}                   # fine-tuning peak learning rate
 MIX=${MIX:-default}              # training errors: corrupt.MIXES (default | real); validation keeps the default
 EVAL_EVERY=${EVAL_EVERY:-60}     # validation + checkpoint period, seconds
 VAL_GAMES=${VAL_GAMES:-300}
 BENCH_GAMES=${BENCH_GAMES:-24000}
-BENCH_SECONDS=${BENCH_SECONDS:-20}  # per pipeline (0: no bench)
+BENCH_SECONDS=${BENCH_SECONDS:-12}  # per pipeline (0: no bench)
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
 
@@ -62,9 +63,25 @@ echo "cache ready at ${SECONDS}s"
 if [ "$BENCH_SECONDS" != 0 ]; then  # both pipelines on this machine, same run (the GPU figures)
     if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true; fi
     "$PY" scripts/bench_pipeline.py --cache "$CACHE" --device "$DEVICE" --games "$BENCH_GAMES" \
-        --chunk "$CHUNK" --max-tokens "$MAX_TOKENS" --seconds "$BENCH_SECONDS" --workers "$WORKERS" \
-        2>&1 | tee "$OUT/bench.log" || echo "bench failed; training goes on"
+        --chunk "$CHUNK" --max-tokens "${MAX_TOKENS:-16384}" --seconds "$BENCH_SECONDS" --workers "$WORKERS" \
+        --model-tokens "$BENCH_TOKENS" 2>&1 | tee "$OUT/bench.log" || echo "bench failed; training goes on"
 fi
+if [ -z "$MAX_TOKENS" ]; then  # the batch size the model ran fastest at on this machine (the GRU's serial
+    # steps over each game cost the same for 50 games or 300, so a GPU wants large batches)
+    MAX_TOKENS=$("$PY" -c "
+import re, sys
+best = (0.0, 16384)
+try:
+    for line in open(sys.argv[1]):
+        m = re.search(r'batches of (\d+) padded moves: ([\d,]+) moves/s', line)
+        if m:
+            best = max(best, (float(m.group(2).replace(',', '')), int(m.group(1))))
+except OSError:
+    pass
+print(best[1])
+" "$OUT/bench.log")
+fi
+echo "batches of $MAX_TOKENS padded moves"
 echo "bench done at ${SECONDS}s"
 
 BUDGET=${BUDGET:-$((TOTAL - SECONDS - MARGIN))}
