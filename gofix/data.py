@@ -24,6 +24,10 @@ Per-move inputs (``encode_moves``), for move i of T:
   A pass or off-board move has an all-zero window and ``on_board`` False.
 * ``features`` float32 ``(T, F)``: ``tokens.move_features`` + [is black,
   ply / 300].
+* ``board`` int8 ``(T, 361)``, only with ``board=True`` (a tagger with a
+  whole-board view): the snapshot codes of the whole board before move i,
+  seen by its player (own stones 1..3, opponent's 4..6), and ``MOVE_CODE``
+  (7) on move i's own point; for a pass the board alone.
 
 Labels per move (``labels_for``): ``wrong`` (1 in some ``Truth.positions``),
 ``edit`` (index in ``EDIT_CLASSES``) and ``point`` (for a replaced move: the
@@ -50,6 +54,7 @@ from .tokens import N_FEATURES, move_features
 
 IGNORE = -100  # label value that the losses skip
 N_BOARD_PLANES = 7
+MOVE_CODE = 7  # in the whole-board codes (encode_moves(board=True)): the point of the move itself
 N_EXTRA_FEATURES = 2
 N_INPUT_FEATURES = N_FEATURES + N_EXTRA_FEATURES
 
@@ -168,10 +173,12 @@ class Encoded:
     planes: np.ndarray  # int8 (T, P, W, W)
     on_board: np.ndarray  # bool (T,)
     features: np.ndarray  # float32 (T, F)
+    board: np.ndarray | None = None  # int8 (T, 361) whole-board codes seen by the mover (board=True)
 
 
 def encode_moves(moves: Sequence[Move], *, setup_black=(), setup_white=(), handicap: int = 0,
-                 first_player: str | None = None, window: int = 9, history: int = 5) -> Encoded:
+                 first_player: str | None = None, window: int = 9, history: int = 5,
+                 board: bool = False) -> Encoded:
     """Per-move model inputs of a 19x19 move list (see the module doc)."""
     T = len(moves)
     r = window // 2
@@ -207,7 +214,12 @@ def encode_moves(moves: Sequence[Move], *, setup_black=(), setup_white=(), handi
     feats[:, :N_FEATURES] = move_features(SIZE, moves, rep)
     feats[:, N_FEATURES] = ~white
     feats[:, N_FEATURES + 1] = idx / 300.0
-    return Encoded(planes, ok, feats)
+    whole = None
+    if board:
+        flat = snap.reshape(T, SIZE * SIZE)
+        whole = np.where(white[:, None], _SWAP[flat], flat)
+        whole[idx[ok], rows[ok] * SIZE + cols[ok]] = MOVE_CODE
+    return Encoded(planes, ok, feats, whole)
 
 
 def point_cell(recorded, correct, window: int) -> int:
@@ -269,7 +281,7 @@ def transform_moves(moves: Sequence[Move], sym: int) -> list[Move]:
 
 
 def make_example(game: Game, channel: Channel | None, rng: random.Random, *, window: int, history: int,
-                 sym: int = 0) -> dict:
+                 sym: int = 0, board: bool = False) -> dict:
     """Corrupt (if ``channel``), transform by ``sym``, encode and label one game."""
     if channel is not None:
         noisy, truths = channel.corrupt(game.moves, SIZE, rng)
@@ -280,13 +292,16 @@ def make_example(game: Game, channel: Channel | None, rng: random.Random, *, win
     enc = encode_moves(
         seen, setup_black=[transform(p, sym, SIZE) for p in game.setup_black],
         setup_white=[transform(p, sym, SIZE) for p in game.setup_white], handicap=game.handicap,
-        first_player=game.first_player, window=window, history=history,
+        first_player=game.first_player, window=window, history=history, board=board,
     )
     points, colours = move_tokens(seen)
     clean_points, clean_colours = move_tokens(transform_moves(game.moves, sym))
-    return {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
-            "points": points, "colours": colours, "clean": clean_colours * TOKEN_POINTS + clean_points,
-            "wrong": wrong, "edit": edit, "point": point, "corrupted": bool(truths)}
+    ex = {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
+          "points": points, "colours": colours, "clean": clean_colours * TOKEN_POINTS + clean_points,
+          "wrong": wrong, "edit": edit, "point": point, "corrupted": bool(truths)}
+    if board:
+        ex["board"] = enc.board
+    return ex
 
 
 TOKEN_POINTS = SIZE * SIZE + 1  # point ids of move_tokens: flat index, SIZE*SIZE for a pass/off-board
@@ -309,7 +324,7 @@ def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
     inputs: ``planes`` int8 ``(N, P, W, W)`` for the N = sum(lengths) real
     moves in row-major (game, move) order, ``on_board`` bool ``(N,)``,
     ``features`` float ``(B, T, F)``, ``lengths`` int64 ``(B,)``, ``mask`` bool
-    ``(B, T)``. targets: ``wrong``, ``edit``, ``point`` int64 ``(B, T)``,
+    ``(B, T)``; ``board`` int8 ``(N, 361)`` when the examples have it. targets: ``wrong``, ``edit``, ``point`` int64 ``(B, T)``,
     padding ``IGNORE``; ``corrupted`` bool ``(B,)``.
     """
     lengths = torch.tensor([len(e["features"]) for e in examples], dtype=torch.int64)
@@ -344,6 +359,8 @@ def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
         "lengths": lengths,
         "mask": mask,
     }
+    if all(e.get("board") is not None for e in examples):
+        inputs["board"] = torch.from_numpy(np.concatenate([e["board"] for e in examples]))
     tg["corrupted"] = torch.tensor([bool(e.get("corrupted", False)) for e in examples])
     return inputs, tg
 
@@ -383,9 +400,10 @@ class TaggingStream(torch.utils.data.IterableDataset):
     def __init__(self, cache: GameCache, games: Sequence[int], *, window: int = 9, history: int = 5,
                  seed: int = 0, rank: int = 0, world: int = 1, max_tokens: int = 4096,
                  max_errors: int = 3, clean_share: float = 0.1, symmetries: bool = True,
-                 chunk: int = 128, max_len: int = 400, mix: str = "default"):
+                 chunk: int = 128, max_len: int = 400, mix: str = "default", board: bool = False):
         self.cache, self.games = cache, np.asarray(games)
         self.window, self.history = window, history
+        self.board = board  # also the whole-board codes (a tagger with board_dim > 0)
         self.seed, self.rank, self.world = seed, rank, world
         self.max_tokens, self.chunk, self.max_len = max_tokens, chunk, max_len
         self.symmetries = symmetries
@@ -416,7 +434,7 @@ class TaggingStream(torch.utils.data.IterableDataset):
         game = self.cache.game(g)
         sym = rng.randrange(8) if self.symmetries else 0
         ex = make_example(game, rng.choice(self.channels), rng, window=self.window,
-                          history=self.history, sym=sym)
+                          history=self.history, sym=sym, board=self.board)
         n = len(ex["features"])
         if n > self.max_len:  # a random slice keeps batches bounded
             start = rng.randrange(n - self.max_len + 1)
@@ -426,12 +444,12 @@ class TaggingStream(torch.utils.data.IterableDataset):
 
 def fixed_batches(cache: GameCache, games: Sequence[int], *, window: int = 9, history: int = 5,
                   seed: int = 12345, max_tokens: int = 4096, max_errors: int = 3,
-                  clean_share: float = 0.2) -> list[tuple[dict, dict]]:
+                  clean_share: float = 0.2, board: bool = False) -> list[tuple[dict, dict]]:
     """A deterministic validation set: the same errors for the same (games, seed), no symmetry."""
     channels = default_channels(max_errors, clean_share)
     exs = []
     for g in games:
         rng = random.Random(f"val/{seed}/{int(g)}")
         exs.append(make_example(cache.game(int(g)), rng.choice(channels), rng, window=window,
-                                history=history))
+                                history=history, board=board))
     return [collate(b) for b in bucket(exs, max_tokens)]

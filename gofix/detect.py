@@ -74,6 +74,7 @@ class ModelDetector:
         if not idx:
             return out
         acc = None
+        board = bool(getattr(cfg, "board_dim", 0))  # a tagger with the whole-board view
         for sym in self.syms:
             exs = []
             for k in idx:
@@ -81,8 +82,10 @@ class ModelDetector:
                 moves = [(m[0], _sym(m[1], sym)) for m in r.moves]
                 enc = encode_moves(moves, setup_black=[_sym(p, sym) for p in r.setup_black],
                                    setup_white=[_sym(p, sym) for p in r.setup_white], handicap=r.handicap,
-                                   first_player=r.first_player, window=cfg.window, history=cfg.history)
-                exs.append({"planes": enc.planes, "on_board": enc.on_board, "features": enc.features})
+                                   first_player=r.first_player, window=cfg.window, history=cfg.history,
+                                   board=board)
+                exs.append({"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
+                            "board": enc.board})
             inputs, _ = collate(exs)
             o, _ = self.model(inputs)
             pw = torch.sigmoid(o["wrong"]).numpy()

@@ -57,10 +57,3 @@ def _not_own_eye(board: Board, colour: str, p, size: int) -> bool:
     around = [(r + dr, c + dc) for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1))]
     around = [q for q in around if 0 <= q[0] < size and 0 <= q[1] < size]
     return not all(board.get(q) == colour for q in around)
-
-
-def _not_own_eye(board: Board, colour: str, p, size: int) -> bool:
-    r, c = p
-    around = [(r + dr, c + dc) for dr, dc in ((1, 0), (-1, 0), (0, 1), (0, -1))]
-    around = [q for q in around if 0 <= q[0] < size and 0 <= q[1] < size]
-    return not all(board.get(q) == colour for q in around)

@@ -12,7 +12,9 @@ what ``board.replay`` and ``data.snapshots`` give per move:
 * stones captured, liberties of the played group after the move;
 * optionally the ``data.snapshots`` codes (0 empty, 1..3 black stones with
   1, 2, >= 3 liberties, 4..6 white, 7 off the board) of the W x W window
-  centred on each move, in the position BEFORE the move.
+  centred on each move, in the position BEFORE the move;
+* optionally (``full_board``) the same codes for the whole board before each
+  move (``data.encode_moves(..., board=True)``'s ``board``), for a pass too.
 
 State per game, on a board padded by one border ring (21 x 21 = 441 cells,
 ``_PW`` wide): ``board`` (0 empty, 1 black, 2 white, 3 border), ``gid`` (the
@@ -65,6 +67,7 @@ class BatchReplay:
     liberties: torch.Tensor  # int16 (B, T): liberties of the played group after the move, 0 if none placed
     windows: torch.Tensor | None  # int8 (B, T, W*W): snapshot codes around each move before it (zeros for a pass)
     board: torch.Tensor  # int8 (B, 19, 19): final position, 0 empty, 1 black, 2 white (row 0 at the bottom)
+    boards: torch.Tensor | None = None  # int8 (B, T, 361): snapshot codes of the whole board before each move
 
 
 _GEO: dict = {}
@@ -132,7 +135,7 @@ def _recount(board: torch.Tensor, gid: torch.Tensor, libs: torch.Tensor, geo: di
 
 def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: torch.Tensor | None = None,
                  first_player: torch.Tensor | None = None, handicap: torch.Tensor | None = None,
-                 window: int = 0, superko: bool = True) -> BatchReplay:
+                 window: int = 0, superko: bool = True, full_board: bool = False) -> BatchReplay:
     """Replay B games at once under ``board.replay``'s rules; see the module doc.
 
     ``moves`` int (B, T) flat points (``PASS`` for a pass; anything past a
@@ -141,7 +144,8 @@ def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: 
     bounds are read from it). ``setup`` int8 (B, 361): setup stones (0 none,
     1 black, 2 white); ``first_player`` (B,) -1 either, 0 black, 1 white (PL);
     ``handicap`` (B,) as ``board.replay``'s. ``window`` > 0 (odd) also cuts
-    the snapshot windows. Everything is computed on ``moves.device``.
+    the snapshot windows; ``full_board`` the whole-board snapshot codes before
+    every move (``B x T x 361`` bytes). Everything is computed on ``moves.device``.
     Raises ValueError for a point outside 0..361.
     """
     device = moves.device
@@ -153,7 +157,8 @@ def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: 
                            torch.zeros(B, T, dtype=torch.int16, device=device),
                            torch.zeros(B, T, dtype=torch.int16, device=device),
                            torch.zeros(B, T, window * window, dtype=torch.int8, device=device) if window else None,
-                           torch.zeros(B, SIZE, SIZE, dtype=torch.int8, device=device))
+                           torch.zeros(B, SIZE, SIZE, dtype=torch.int8, device=device),
+                           torch.zeros(B, T, SIZE * SIZE, dtype=torch.int8, device=device) if full_board else None)
     moves = moves.long()
     if bool(((moves < 0) | (moves > PASS)).any()):
         bad = moves[(moves < 0) | (moves > PASS)][0]
@@ -186,6 +191,8 @@ def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: 
     placed = torch.zeros(B, T, dtype=torch.bool, device=device)
     hashes = torch.zeros(B, T + 1, dtype=torch.int64, device=device)
     wins = torch.zeros(B, T, window * window, dtype=torch.int8, device=device) if window else None
+    boards = torch.zeros(B, T, SIZE * SIZE, dtype=torch.int8, device=device) if full_board else None
+    interior = geo["interior"]
     if superko:
         hashes[:, 0] = torch.where(board == 1, keys[1], torch.where(board == 2, keys[2], 0)).sum(1)
 
@@ -201,6 +208,10 @@ def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: 
             lv = L.gather(1, g.gather(1, cells)).clamp_(max=3).to(torch.int8)
             code = torch.where(bv == 0, 0, torch.where(bv == 3, OFF_CODE, (bv - 1) * 3 + lv))
             wins[:n, t] = code.masked_fill_(ps[:, None], 0)
+        if full_board:
+            bv = b[:, interior]
+            lv = L.gather(1, g[:, interior]).clamp_(max=3).to(torch.int8)
+            boards[:n, t] = torch.where(bv == 0, 0, (bv - 1) * 3 + lv)
         v = b.gather(1, p[:, None]).squeeze(1)
         act = ~ps & (v == 0)
         occ = ~ps & (v != 0)
@@ -272,4 +283,5 @@ def replay_batch(moves: torch.Tensor, colours: torch.Tensor, lengths, *, setup: 
     inv = torch.empty_like(od)
     inv[od] = torch.arange(B, device=device)
     final = board[:, geo["interior"]].view(B, SIZE, SIZE)
-    return BatchReplay(cls[inv], caps[inv], lib_out[inv], wins[inv] if window else None, final[inv])
+    return BatchReplay(cls[inv], caps[inv], lib_out[inv], wins[inv] if window else None, final[inv],
+                       boards[inv] if full_board else None)

@@ -31,7 +31,7 @@ import torch
 
 from .cache import GameCache
 from .coords import transform
-from .data import IGNORE, N_BOARD_PLANES, SIZE, TOKEN_POINTS, TaggingStream, bucket, labels_for, n_planes
+from .data import IGNORE, MOVE_CODE, N_BOARD_PLANES, SIZE, TOKEN_POINTS, TaggingStream, bucket, labels_for, n_planes
 from .tensor_board import PASS, replay_batch
 from .tokens import LEGALITY, N_FEATURES
 
@@ -165,6 +165,7 @@ class EncodedChunk:
     labels: torch.Tensor  # int64 (3, G, T) wrong, edit, point; IGNORE padding
     window: int
     history: int
+    boards: torch.Tensor | None = None  # int8 (G, T, 361) whole-board snapshot codes (full_board)
 
 
 def move_features(moves: torch.Tensor, colours: torch.Tensor, classes: torch.Tensor, captures: torch.Tensor,
@@ -207,8 +208,10 @@ def move_features(moves: torch.Tensor, colours: torch.Tensor, classes: torch.Ten
     return f.float()
 
 
-def encode_chunk(chunk: Chunk, device, *, window: int = 9, history: int = 5) -> EncodedChunk:
-    """Replay every game of ``chunk`` at once on ``device`` and compute its per-move features."""
+def encode_chunk(chunk: Chunk, device, *, window: int = 9, history: int = 5,
+                 full_board: bool = False) -> EncodedChunk:
+    """Replay every game of ``chunk`` at once on ``device`` and compute its per-move features
+    (``full_board``: also keep the whole-board codes, for ``data.encode_moves(board=True)``'s ``board``)."""
     device = torch.device(device)
     mv, lengths = _padded(chunk.moves, chunk.offsets, PASS)
     co, _ = _padded(chunk.colours, chunk.offsets, 0)
@@ -218,10 +221,10 @@ def encode_chunk(chunk: Chunk, device, *, window: int = 9, history: int = 5) -> 
     moves, colours = torch.from_numpy(mv).to(**to).long(), torch.from_numpy(co).to(**to).long()
     rep = replay_batch(moves, colours, torch.from_numpy(lengths), setup=torch.from_numpy(chunk.setup).to(**to),
                        first_player=torch.from_numpy(chunk.first_player), handicap=torch.from_numpy(chunk.handicap),
-                       window=window)
+                       window=window, full_board=full_board)
     feats = move_features(moves, colours, rep.classes, rep.captures, rep.liberties)
     return EncodedChunk(chunk, moves, colours, torch.from_numpy(lengths).to(**to), rep.windows, feats,
-                   torch.from_numpy(labels).to(**to).long(), window, history)
+                        torch.from_numpy(labels).to(**to).long(), window, history, rep.boards)
 
 
 def planes_for(enc: EncodedChunk, gi: torch.Tensor, ti: torch.Tensor) -> torch.Tensor:
@@ -280,6 +283,14 @@ def chunk_batches(enc: EncodedChunk) -> Iterator[tuple[dict, dict]]:
         inputs = {"points": points, "colours": colours, "planes": planes_for(enc, gi, ti),
                   "on_board": enc.moves[gi, ti] != PASS, "features": feats,
                   "lengths": torch.from_numpy(lens.copy()).to(**to), "mask": mask}
+        if enc.boards is not None:  # seen by the mover, as data.encode_moves(board=True)
+            codes = enc.boards[gi, ti].long()
+            white = (enc.colours[gi, ti] == 1)[:, None]
+            seen = torch.where(white, _SWAP.to(dev)[codes], codes.to(torch.int8))
+            p = enc.moves[gi, ti]
+            on = p != PASS
+            seen[torch.arange(len(p), device=dev)[on], p[on]] = MOVE_CODE
+            inputs["board"] = seen
         targets = {"wrong": lab[0], "edit": lab[1], "point": lab[2], "clean": torch.from_numpy(clean).to(**to),
                    "corrupted": torch.from_numpy(ch.corrupted[gi_c].copy()).to(**to)}
         yield inputs, targets
@@ -331,7 +342,8 @@ class TensorTaggingStream:
         ref = self.source.ref
         if not self.workers:
             for chunk in self.source:
-                yield from chunk_batches(encode_chunk(chunk, self.device, window=ref.window, history=ref.history))
+                yield from chunk_batches(encode_chunk(chunk, self.device, window=ref.window, history=ref.history,
+                                                      full_board=ref.board))
             return
         loader = torch.utils.data.DataLoader(self.source, batch_size=None, num_workers=self.workers,
                                              collate_fn=_same, prefetch_factor=2, worker_init_fn=_one_thread)
@@ -339,6 +351,7 @@ class TensorTaggingStream:
         for chunk in loader:
             pending.append(chunk)
             if sum(len(c.length) for c in pending) >= self.chunk:
-                enc = encode_chunk(merge_chunks(pending), self.device, window=ref.window, history=ref.history)
+                enc = encode_chunk(merge_chunks(pending), self.device, window=ref.window, history=ref.history,
+                                   full_board=ref.board)
                 pending = []
                 yield from chunk_batches(enc)

@@ -23,7 +23,6 @@ import random
 import time
 from dataclasses import asdict, dataclass, field, fields
 
-import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -280,9 +279,14 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     model = model_cls(mcfg).to(device)
     if init is not None:
         try:
-            model.load_state_dict(init["state_dict"])
+            missing, unexpected = model.load_state_dict(init["state_dict"], strict=False)
         except RuntimeError as exc:  # a changed architecture field in --set
             raise ValueError(f"--init-from {cfg.init_from}: weights do not fit the model config ({exc})") from None
+        new_parts = getattr(module, "NEW_PARTS", ())
+        left = [k for k in missing if not k.startswith(new_parts)]
+        if left or unexpected:
+            raise ValueError(f"--init-from {cfg.init_from}: weights do not fit the model config "
+                             f"(missing {left[:4]}, unexpected {unexpected[:4]})")
     history = past_runs(init, cfg.init_from) if init is not None else []
     validate = evaluate if cfg.model == "birnn" else evaluate_seq2seq
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -306,7 +310,8 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         train_games = train_games[: cfg.train_limit]
     if cfg.pipeline not in ("cpu", "tensor"):
         raise ValueError(f"unknown pipeline {cfg.pipeline!r}; known: cpu, tensor")
-    stream = TaggingStream(cache, train_games, window=mcfg.window, history=mcfg.history,
+    board = bool(getattr(mcfg, "board_dim", 0))  # a tagger with the whole-board view reads the whole board
+    stream = TaggingStream(cache, train_games, window=mcfg.window, history=mcfg.history, board=board,
                            seed=cfg.seed * 1_000_003 + step, rank=rank, world=world,
                            max_tokens=cfg.max_tokens, max_errors=cfg.max_errors, clean_share=cfg.clean_share,
                            mix=cfg.mix)
@@ -317,7 +322,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
                                           chunk=cfg.chunk_games, window=mcfg.window, history=mcfg.history,
                                           seed=cfg.seed * 1_000_003 + step, rank=rank, world=world,
                                           max_tokens=cfg.max_tokens, max_errors=cfg.max_errors,
-                                          clean_share=cfg.clean_share, mix=cfg.mix))
+                                          clean_share=cfg.clean_share, mix=cfg.mix, board=board))
     elif cfg.workers:
         stream = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=cfg.workers,
                                                   prefetch_factor=4, worker_init_fn=_one_thread))
@@ -326,7 +331,8 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     val = []
     if rank == 0:
         vg = cache.indices("val")[: cfg.val_games]
-        val = fixed_batches(cache, vg, window=mcfg.window, history=mcfg.history, max_tokens=cfg.max_tokens)
+        val = fixed_batches(cache, vg, window=mcfg.window, history=mcfg.history, max_tokens=cfg.max_tokens,
+                            board=board)
 
     run = _open_run(history, cfg, device, world, step, elapsed0)
     t0 = time.monotonic()

@@ -227,6 +227,8 @@ def main() -> int:
                     help="also sweep the thresholds on this many validation games (half corrupted), "
                          "default and real mixes: the cost of each threshold on both kinds of error")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here")
+    ap.add_argument("--symmetries", type=int, default=1, choices=(1, 8),
+                    help="8: the tagger's scores averaged over the 8 board symmetries (slower)")
     args = ap.parse_args()
     import torch
 
@@ -234,6 +236,8 @@ def main() -> int:
     from gofix.pretrained import calibrated_threshold, default_checkpoint, load_detector
 
     detector = None if args.rules_only else load_detector(args.model)
+    if detector is not None:
+        detector.syms = tuple(range(args.symmetries))
     path = args.model or default_checkpoint()
     threshold = args.threshold if args.threshold is not None else (
         calibrated_threshold(path) if detector is not None else 0.5)

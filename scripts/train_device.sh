@@ -4,14 +4,22 @@
 # with the tensor pipeline (replay + encoding on CUDA, --pipeline tensor), a checkpoint into $OUT
 # every minute (tagger/last.pt with Adam state, tagger/best.pt), validation figures at the end.
 #
-# The call, from the repository root here. ../shared does not travel, so the corpus rides along as an
-# ignored file under cache/ (once, here: cp ../shared/corpus/pro-games.tar.gz cache/):
+# The call, from the repository root here, with the parsed cache built here (compressed: the pro corpus
+# and the Tom server's 9-dan games, ~31 MB, well inside the 64 MiB that travels; `ls cache/` first):
 #
-#   run(command="TOTAL=540 scripts/train_device.sh", carry=["cache/pro-games.tar.gz"], timeout_s=590)
+#   python scripts/build_cache.py cache/pro-tom.npz ../shared/corpus/pro-games.tar.gz \
+#       ../shared/corpus/server/tom9d_*.tar.gz
+#   run(command="CACHE=cache/pro-tom.npz PAIR=1 TOTAL=540 scripts/train_device.sh", carry=["cache/pro-tom.npz"],
+#       timeout_s=590)
 #
-# or, with the parsed cache built here (44 MB, saves the parse there; `ls cache/` first):
+# PAIR=1 trains two taggers at once on the one GPU, each with half the data workers: the shipped one
+# fine-tuned as it is ($OUT/tagger) and the same with a whole-board view added ($OUT/tagger-board,
+# --set board_dim=64; it starts as the shipped tagger). Same data, same clock: their validation lines
+# say whether the view paid. PAIR=0 gives the whole machine to the first.
 #
-#   run(command="TOTAL=540 scripts/train_device.sh", carry=["cache/pro19.npz"], timeout_s=590)
+# The pro corpus comes first in that cache, so validation (the first validation-split games) is the
+# same 300 pro games as with cache/pro19.npz. ../shared does not travel; without a cache the script
+# builds one from cache/pro-games.tar.gz if that was carried (cp ../shared/corpus/pro-games.tar.gz cache/).
 #
 # TOTAL bounds the whole script (cache + bench + training + final validation); the training budget is
 # what is left of it after the set-up, minus a margin. Rehearsed on CPU at toy scale with:
@@ -35,6 +43,8 @@ BENCH_TOKENS=${BENCH_TOKENS:-16384,65536}  # batch sizes the bench times the mod
 LR=${LR:-1e-3}                   # fine-tuning peak learning rate
 MIX=${MIX:-default}              # training errors: corrupt.MIXES (default | real); validation keeps the default
 EVAL_EVERY=${EVAL_EVERY:-60}     # validation + checkpoint period, seconds
+PAIR=${PAIR:-0}                  # 1: also train, at the same time, the tagger with a whole-board view
+BOARD_DIM=${BOARD_DIM:-64}       # its size (--set board_dim=...)
 VAL_GAMES=${VAL_GAMES:-300}
 BENCH_GAMES=${BENCH_GAMES:-24000}
 BENCH_SECONDS=${BENCH_SECONDS:-12}  # per pipeline (0: no bench)
@@ -90,11 +100,39 @@ if [ "$BUDGET" -lt 10 ]; then
     exit 3
 fi
 echo "training for ${BUDGET}s"
-"$PY" -m gofix.train --model birnn --init-from gofix/weights/tagger.pt --cache "$CACHE" --out-dir "$OUT/tagger" \
-    --pipeline tensor --chunk-games "$CHUNK" --workers "$WORKERS" --threads 1 --max-tokens "$MAX_TOKENS" \
-    --mix "$MIX" --lr "$LR" --warmup-steps 100 --time-budget-s "$BUDGET" --eval-every-s "$EVAL_EVERY" --val-games "$VAL_GAMES" \
-    2>&1 | tee "$OUT/train.log"
-echo "final validation:"
-grep '^eval ' "$OUT/train.log" | tail -n 1
-ls -la "$OUT" "$OUT/tagger"
+train_one() {  # $1: folder under $OUT, $2: its log, $3: data workers, then extra arguments
+    local dir=$1 log=$2 workers=$3
+    shift 3
+    "$PY" -m gofix.train --model birnn --init-from gofix/weights/tagger.pt --cache "$CACHE" --out-dir "$OUT/$dir" \
+        --pipeline tensor --chunk-games "$CHUNK" --workers "$workers" --threads 1 --max-tokens "$MAX_TOKENS" \
+        --mix "$MIX" --lr "$LR" --warmup-steps 100 --time-budget-s "$BUDGET" --eval-every-s "$EVAL_EVERY" \
+        --val-games "$VAL_GAMES" "$@" > "$OUT/$log" 2>&1
+}
+if [ "$PAIR" = 1 ]; then
+    # the same fine-tune twice at once on the one GPU, half the data workers each: as it is, and with the
+    # whole-board view added (starting as the same tagger: its projection is zero); same data, same
+    # clock, so the validation lines say whether the view paid
+    half=$(( WORKERS / 2 > 0 ? WORKERS / 2 : 1 ))
+    train_one tagger train.log "$half" &
+    pa=$!
+    train_one tagger-board train-board.log "$half" --set "board_dim=$BOARD_DIM" &
+    pb=$!
+    ra=0; rb=0
+    wait "$pa" || ra=$?
+    wait "$pb" || rb=$?
+    echo "exit codes: tagger $ra, tagger-board $rb"
+    for log in train.log train-board.log; do
+        echo "== $log (last lines)"
+        grep -v '^eval ' "$OUT/$log" | tail -n 4
+        echo "validation:"
+        grep '^eval ' "$OUT/$log" | cut -c1-400
+    done
+    ls -la "$OUT" "$OUT/tagger" "$OUT/tagger-board" || true
+else
+    train_one tagger train.log "$WORKERS" || { tail -n 30 "$OUT/train.log"; exit 4; }
+    grep -v '^eval ' "$OUT/train.log" | tail -n 4
+    echo "validation:"
+    grep '^eval ' "$OUT/train.log" | cut -c1-400
+    ls -la "$OUT" "$OUT/tagger"
+fi
 echo "done at ${SECONDS}s"

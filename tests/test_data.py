@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 import pytest
+import torch
 
 from gofix import data
 from gofix.coords import transform
@@ -129,6 +130,27 @@ def test_symmetry_keeps_labels_and_moves_the_planes(sym):
     np.testing.assert_allclose(plain["features"], moved["features"])
 
 
+def test_whole_board_codes_are_seen_by_the_mover_and_collated():
+    moves = [Move("b", (3, 3)), Move("w", (3, 4)), Move("b", (4, 4)), Move("w", None)]
+    assert data.encode_moves(moves).board is None  # only when asked for
+    board = data.encode_moves(moves, board=True).board
+    assert board.shape == (4, 361) and board.dtype == np.int8
+    assert board[0, 3 * 19 + 3] == data.MOVE_CODE and np.count_nonzero(board[0]) == 1  # the move's own point
+    assert board[1, 3 * 19 + 3] == 6 and np.count_nonzero(board[1]) == 2  # White sees an opponent stone, 4 libs
+    assert board[2, 3 * 19 + 3] == 3 and board[2, 3 * 19 + 4] == 6  # Black: own (3 libs), opponent's (3 libs)
+    assert board[2, 4 * 19 + 4] == data.MOVE_CODE
+    assert board[3, 4 * 19 + 4] == 6 and board[3, 3 * 19 + 4] == 2  # a pass gets the board too; own stone, 2 libs
+    assert not (board[3] == data.MOVE_CODE).any()
+    cache = data.cache_from_games([game(s, 40 + 10 * s) for s in range(3)])
+    exs = [data.make_example(cache.game(i), None, random.Random(0), window=W, history=K, board=True)
+           for i in range(3)]
+    inputs, _ = data.collate(exs)
+    assert inputs["board"].shape == (40 + 50 + 60, 361)
+    assert torch.equal(inputs["board"][40:90], torch.from_numpy(exs[1]["board"]))
+    assert "board" not in data.collate([data.make_example(cache.game(0), None, random.Random(0), window=W,
+                                                          history=K)])[0]
+
+
 def test_collate_pads_and_masks():
     cache = data.cache_from_games([game(s, 40 + 10 * s) for s in range(4)])
     exs = [data.make_example(cache.game(i), None, random.Random(0), window=W, history=K) for i in range(4)]
@@ -151,6 +173,32 @@ def test_stream_is_sharded_and_seeded(tmp_path):
     assert len(a[0]["lengths"]) == len(b[0]["lengths"]) == 3  # 6 games, 2 ranks
     again = next(iter(data.TaggingStream(loaded, range(6), rank=0, world=2, max_tokens=10_000, chunk=3)))
     assert (again[1]["wrong"] == a[1]["wrong"]).all()
+
+
+def test_build_cache_keeps_source_order_counts_each_source_and_compresses(tmp_path):
+    import zipfile
+
+    from gofix.coords import to_sgf
+
+    def write(folder, seeds, n=50):
+        folder.mkdir()
+        for s in seeds:
+            body = "".join(f";{m.colour.upper()}[{to_sgf(m.point, 19)}]" for m in game(s, n))
+            (folder / f"g{s}.sgf").write_text(f"(;FF[4]GM[1]SZ[19]{body})")
+
+    write(tmp_path / "first", range(3))
+    write(tmp_path / "second", range(10, 15))
+    (tmp_path / "second" / "short.sgf").write_text("(;FF[4]SZ[19];B[dd];W[pp])")  # too short: not kept
+    out = tmp_path / "c.npz"
+    counts = data.build_cache([tmp_path / "first", tmp_path / "second"], out)
+    assert counts["kept"] == 8 and counts["short_or_illegal"] == 1
+    assert counts["kept_per_source"] == {str(tmp_path / "first"): 3, str(tmp_path / "second"): 5}
+    cache = data.GameCache.load(out)
+    # the first source's games come first, in order: its validation games stay the first ones
+    firsts = sorted(tuple(m.point for m in game(s, 50)) for s in range(3))
+    assert sorted(tuple(m.point for m in cache.game(i).moves) for i in range(3)) == firsts
+    with zipfile.ZipFile(out) as z:
+        assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
 
 
 def test_usable_filters_illegal_and_short():

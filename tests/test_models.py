@@ -41,6 +41,38 @@ def test_shapes_for_every_preset(name, causal):
     assert loss.ndim == 0 and torch.isfinite(loss)
 
 
+def test_whole_board_view_reads_the_board_and_needs_it():
+    cfg = preset("tiny", board_dim=8, board_channels=4)
+    rng = random.Random(2)
+    cache = data.cache_from_games([random_game(rng, 50) for _ in range(2)])
+    exs = [data.make_example(cache.game(i), None, rng, window=cfg.window, history=cfg.history, board=True)
+           for i in range(2)]
+    inputs, targets = data.collate(exs)
+    torch.manual_seed(0)
+    model = BiRNNTagger(cfg)
+    torch.nn.init.normal_(model.board_proj.weight)  # a trained view: the board matters
+    out, loss = model(inputs, targets)
+    assert torch.isfinite(loss)
+    loss.backward()
+    assert model.board_cnn.conv1.weight.grad.abs().sum() > 0
+    moved = dict(inputs, board=torch.roll(inputs["board"], 1, dims=1))
+    assert not torch.allclose(model(moved)[0]["wrong"], out["wrong"])
+    with pytest.raises(ValueError, match="whole board"):
+        model({k: v for k, v in inputs.items() if k != "board"})
+
+
+def test_detector_feeds_the_whole_board_to_a_tagger_that_reads_it(tmp_path):
+    torch.manual_seed(0)
+    cfg = preset("tiny", board_dim=8, board_channels=4)
+    model = BiRNNTagger(cfg)
+    torch.nn.init.normal_(model.board_proj.weight)
+    path = tmp_path / "b.pt"
+    checkpoint.save(path, checkpoint.make(model))
+    rec = GameRecord("x", 0, 19, Node(), moves=random_game(random.Random(3), 60))
+    scores = ModelDetector(path).analyse(rec)
+    assert scores.p_wrong.shape == (60,)
+
+
 def test_causal_model_ignores_the_future():
     torch.manual_seed(0)
     cfg = preset("tiny", causal=True)

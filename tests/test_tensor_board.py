@@ -97,7 +97,7 @@ def check_against_board(games, setups=None, handicaps=None, firsts=None):
                 setup[i, p[0] * SIZE + p[1]] = colour
     hc = torch.tensor(handicaps or [0] * len(games))
     fp = torch.tensor([{"b": 0, "w": 1}.get(f, -1) for f in (firsts or [None] * len(games))])
-    out = replay_batch(mv, co, lengths, setup=setup, first_player=fp, handicap=hc, window=9)
+    out = replay_batch(mv, co, lengths, setup=setup, first_player=fp, handicap=hc, window=9, full_board=True)
     seen = set()
     for i, g in enumerate(games):
         n = len(g)
@@ -115,6 +115,8 @@ def check_against_board(games, setups=None, handicaps=None, firsts=None):
                 final[p] = colour
         assert np.array_equal(out.board[i].numpy(), final), i
         assert np.array_equal(out.windows[i, :n].numpy(), windows_of(g, *setups[i])), i
+        snap = data.snapshots(g, *setups[i]).reshape(n, SIZE * SIZE)
+        assert np.array_equal(out.boards[i, :n].numpy(), snap), i  # the whole board, passes included
         seen.update(classes)
     return seen
 
@@ -178,11 +180,13 @@ def setup_cache(rng: random.Random) -> GameCache:
     return GameCache(arrays)
 
 
-@pytest.mark.parametrize("max_len,chunk,mix", [(400, 128, "default"), (60, 7, "real")])
-def test_tensor_stream_gives_the_tagging_stream_batches(max_len, chunk, mix):
+@pytest.mark.parametrize("max_len,chunk,mix,board", [(400, 128, "default", False), (60, 7, "real", False),
+                                                     (60, 7, "default", True)])
+def test_tensor_stream_gives_the_tagging_stream_batches(max_len, chunk, mix, board):
     cache = setup_cache(random.Random(5))
     games = np.arange(len(cache))
-    kw = dict(seed=9, max_tokens=1500, max_len=max_len, chunk=chunk, max_errors=3, clean_share=0.2, mix=mix)
+    kw = dict(seed=9, max_tokens=1500, max_len=max_len, chunk=chunk, max_errors=3, clean_share=0.2, mix=mix,
+              board=board)
     ref = iter(data.TaggingStream(cache, games, **kw))
     new = iter(TensorTaggingStream(cache, games, device="cpu", **kw))
     n_moves = 0
@@ -194,6 +198,7 @@ def test_tensor_stream_gives_the_tagging_stream_batches(max_len, chunk, mix):
                 assert a[key].dtype == b[key].dtype and a[key].shape == b[key].shape, key
                 assert torch.equal(a[key], b[key].cpu()), key
         n_moves += int(ri["mask"].sum())
+        assert ("board" in ri) == board
     assert n_moves > 2000
 
 

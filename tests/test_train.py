@@ -78,6 +78,30 @@ def test_init_from_fine_tunes_a_checkpoint_with_its_own_config(tmp_path):
         train(cfg(tmp_path / "c", model="seq2seq", init_from=str(src)), cache=cache)
 
 
+def test_init_from_adds_the_whole_board_view_as_a_no_op_that_then_learns(tmp_path):
+    cache = tiny_cache()
+    train(cfg(tmp_path / "a", max_steps=2), cache=cache)
+    src = tmp_path / "a" / "run" / "last.pt"
+    # lr 0: the view's projection stays at zero, so the tagger is the loaded one
+    train(cfg(tmp_path / "b", max_steps=1, lr=0.0, init_from=str(src), overrides={"board_dim": 8}), cache=cache)
+    a = checkpoint.load(src)[0].eval()
+    b = checkpoint.load(tmp_path / "b" / "run" / "last.pt")[0].eval()
+    assert b.cfg.board_dim == 8 and hasattr(b, "board_cnn") and not hasattr(a, "board_cnn")
+    exs = [data.make_example(cache.game(i), None, random.Random(0), window=9, history=5, board=True)
+           for i in range(3)]
+    inputs, _ = data.collate(exs)
+    with torch.no_grad():
+        oa, ob = a(inputs)[0], b(inputs)[0]
+    assert all(torch.equal(oa[k], ob[k]) for k in oa)
+    # trained, the view changes the outputs (the projection left zero)
+    train(cfg(tmp_path / "c", max_steps=3, lr=1e-2, init_from=str(src), overrides={"board_dim": 8}), cache=cache)
+    c = checkpoint.load(tmp_path / "c" / "run" / "last.pt")[0].eval()
+    assert c.board_proj.weight.abs().sum() > 0
+    # other missing weights are still refused
+    with pytest.raises(ValueError, match="do not fit"):
+        train(cfg(tmp_path / "d", max_steps=1, init_from=str(src), overrides={"hidden": 40}), cache=cache)
+
+
 def test_data_worker_process(tmp_path):
     rec = Recorder()
     train(cfg(tmp_path, max_steps=3, workers=1), [rec], cache=tiny_cache())

@@ -12,6 +12,13 @@ bidirectional GRU over the game; three heads read the GRU state:
 
 ``causal=True`` is the left-context ablation: a unidirectional GRU and no
 future-move planes.
+
+``board_dim > 0`` adds a whole-board view: a small strided CNN reads the
+whole 19x19 position before each move (``inputs['board']``, from
+``data.encode_moves(board=True)``) into a vector that a linear map adds to
+the move's vector before the GRU. That map starts at zero, so a tagger
+fine-tuned from one without the view (``train --init-from ... --set
+board_dim=64``) starts as exactly that tagger and learns to use the view.
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ class TaggerConfig(ModelConfig):
     wrong_weight: float = 20.0  # weight of the wrong BCE: ~2% positives, averaged over every move
     edit_weight: float = 5.0  # weight of the edit CE (mostly 'keep')
     point_weight: float = 1.0  # weight of the point CE (averaged over replaced moves only)
+    board_dim: int = 0  # whole-board view: its vector size (0: none, the window alone)
+    board_channels: int = 16  # its CNN width (19x19 -> 10x10 with this many, -> 5x5 with twice as many)
 
     @property
     def in_planes(self) -> int:
@@ -85,6 +94,25 @@ class WindowCNN(nn.Module):
         flat = h.permute(0, 2, 3, 1).reshape(n, w * w * c)
         weight = self.out.weight.view(-1, c, w, w).permute(0, 2, 3, 1).reshape(-1, w * w * c)
         return h, F.linear(flat, weight, self.out.bias).relu_()
+
+
+class BoardCNN(nn.Module):
+    """Whole-board codes ``(N, 361)`` int8 (``data.encode_moves(board=True)``) -> a vector ``(N, board_dim)``:
+    one-hot codes 1..7, two 3x3 stride-2 convolutions (19 -> 10 -> 5 cells), a linear map."""
+
+    def __init__(self, cfg: TaggerConfig):
+        super().__init__()
+        c = cfg.board_channels
+        self.conv1 = nn.Conv2d(7, c, 3, stride=2, padding=1)
+        self.conv2 = nn.Conv2d(c, 2 * c, 3, stride=2, padding=1)
+        self.out = nn.Linear(2 * c * 25, cfg.board_dim)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        n = codes.shape[0]
+        x = codes.long()[:, None, :] == torch.arange(1, 8, device=codes.device)[None, :, None]
+        h = self.conv1(x.float().view(n, 7, 19, 19)).relu_()
+        h = self.conv2(h).relu_()
+        return self.out(h.flatten(1)).relu_()
 
 
 def reverse_padded(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -143,6 +171,11 @@ class BiRNNTagger(nn.Module):
         self.cfg = cfg
         self.cnn = WindowCNN(cfg)
         self.pass_vec = nn.Parameter(torch.zeros(cfg.move_dim))
+        if cfg.board_dim:
+            self.board_cnn = BoardCNN(cfg)
+            self.board_proj = nn.Linear(cfg.board_dim, cfg.move_dim)
+            nn.init.zeros_(self.board_proj.weight)  # starts as the tagger without the view
+            nn.init.zeros_(self.board_proj.bias)
         self.feat = nn.Linear(cfg.n_features, cfg.feature_dim)
         # LayerNorm keeps the GRU out of saturation: unnormalised CNN vectors (std ~3) froze its state
         self.in_norm = nn.LayerNorm(cfg.move_dim + cfg.feature_dim)
@@ -167,6 +200,11 @@ class BiRNNTagger(nn.Module):
         cells, vec = self.cnn(planes)  # (N, C, W, W), (N, D)
         on = inputs["on_board"].unsqueeze(1)
         vec = torch.where(on, vec, self.pass_vec.expand_as(vec))
+        if cfg.board_dim:
+            if "board" not in inputs:
+                raise ValueError("this tagger reads the whole board: its inputs need 'board' "
+                                 "(data.encode_moves(..., board=True))")
+            vec = vec + self.board_proj(self.board_cnn(inputs["board"]))
         seq = vec.new_zeros(B, T, cfg.move_dim)
         seq[mask] = vec
         x = torch.cat([seq, F.relu(self.feat(inputs["features"]))], dim=-1)  # (B, T, D+Fd)
@@ -202,6 +240,11 @@ class BiRNNTagger(nn.Module):
         else:
             l_point = pl.sum() * 0.0
         return cfg.wrong_weight * l_wrong + cfg.edit_weight * l_edit + cfg.point_weight * l_point
+
+
+# parameters a tagger gains with ``board_dim``: absent from a checkpoint without the view, and harmless
+# there (``board_proj`` starts at zero), so ``--init-from`` may leave them as initialised
+NEW_PARTS = ("board_cnn.", "board_proj.")
 
 
 def n_params(model: nn.Module) -> int:
