@@ -73,7 +73,7 @@ def main() -> int:
     result["repair_threshold"], result["validation"]["repair_sweep"] = sweep()
     result["model"] = model_info(args.checkpoint)
     result["history"] = checkpoint.read(args.checkpoint).get("history", [])  # every run behind the weights
-    result["moves_seen_total"] = sum(int(r.get("moves_seen", 0)) for r in result["history"])
+    result["moves_seen_total"] = sum(int(r.get("moves_seen") or 0) for r in result["history"])
     card = args.card or args.checkpoint.with_suffix(".json")
     if card.exists():  # runs measured and not shipped stay on record
         old = json.loads(card.read_text(encoding="utf-8"))

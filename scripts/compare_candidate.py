@@ -17,7 +17,7 @@ shipped card is not touched). Then, for both models, each at its own calibrated 
 
 Every command's output stays in ``--out``; a table of the two columns is printed and written to
 ``--out/summary.json``. The decision (ship or not) is the reader's: the script says which figures
-moved by more than their noise (two binomial standard errors).
+moved by more than their noise (two standard errors of the difference of two shares).
 """
 
 from __future__ import annotations
@@ -72,9 +72,11 @@ def figures(model: Path, out: Path, tag: str, args) -> dict:
     return fig
 
 
-def noise(p: float, n: int) -> float:
-    """Two binomial standard errors of a share ``p`` measured on ``n`` trials."""
-    return 2 * math.sqrt(max(p * (1 - p), 1e-9) / max(n, 1))
+def noise(a: float, b: float, n: int) -> float:
+    """Two standard errors of the difference of two shares ``a``, ``b``, each measured on ``n`` trials
+    (pooled; conservative, since both models see the same games)."""
+    p = (a + b) / 2
+    return 2 * math.sqrt(2 * max(p * (1 - p), 1e-9) / max(n, 1))
 
 
 def main(argv=None) -> int:
@@ -108,7 +110,7 @@ def main(argv=None) -> int:
         bv, cv = b[k], c[k]
         moved = ""
         if k in shares and isinstance(bv, float):
-            n = noise(bv, shares[k])
+            n = noise(bv, cv, shares[k])
             moved = "" if abs(cv - bv) <= n else ("up" if cv > bv else "down")
         fmt = (lambda v: f"{v:10.4f}") if isinstance(bv, float) else (lambda v: f"{v!s:>10s}")
         print(f"{k:28s} {fmt(bv)} {fmt(cv)}  {moved}")

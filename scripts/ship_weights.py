@@ -58,7 +58,7 @@ def main() -> int:
     if args.card is not None:
         card = json.loads(args.card.read_text(encoding="utf-8")) if args.card.exists() else {}
         card["history"] = ck["history"]
-        card["moves_seen_total"] = sum(int(r.get("moves_seen", 0)) for r in ck["history"])
+        card["moves_seen_total"] = sum(int(r.get("moves_seen") or 0) for r in ck["history"])
         args.card.write_text(json.dumps(card, indent=1, default=str) + "\n", encoding="utf-8")
     print(f"{args.dst}: {ck['model_kind']} step {ck['step']}, {args.dst.stat().st_size / 1e6:.1f} MB, "
           f"{len(ck['history'])} run(s) in its history")
