@@ -324,8 +324,9 @@ def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
     inputs: ``planes`` int8 ``(N, P, W, W)`` for the N = sum(lengths) real
     moves in row-major (game, move) order, ``on_board`` bool ``(N,)``,
     ``features`` float ``(B, T, F)``, ``lengths`` int64 ``(B,)``, ``mask`` bool
-    ``(B, T)``; ``board`` int8 ``(N, 361)`` when the examples have it. targets: ``wrong``, ``edit``, ``point`` int64 ``(B, T)``,
-    padding ``IGNORE``; ``corrupted`` bool ``(B,)``.
+    ``(B, T)``; ``board`` int8 ``(N, 361)`` when the examples have it. targets:
+    ``wrong``, ``edit``, ``point`` int64 ``(B, T)``, padding ``IGNORE``;
+    ``corrupted`` bool ``(B,)``.
     """
     lengths = torch.tensor([len(e["features"]) for e in examples], dtype=torch.int64)
     B, T = len(examples), int(lengths.max())
