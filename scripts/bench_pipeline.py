@@ -141,9 +141,9 @@ def tensor_parts(cache, games, device, chunk: int, window: int, history: int, ma
     return out
 
 
-def model_rate(batches, device, preset: str, seconds: float) -> float:
+def model_rate(batches, device, preset: str, seconds: float, **overrides) -> float:
     """Training moves/s of the tagger (wall, per CPU second): forward + backward + AdamW step on ``batches``."""
-    model = birnn.BiRNNTagger(birnn.preset(preset)).to(device)
+    model = birnn.BiRNNTagger(birnn.preset(preset, **overrides)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
     batches = [({k: v.to(device) for k, v in i.items()}, {k: v.to(device) for k, v in t.items()})
                for i, t in batches]
@@ -180,6 +180,8 @@ def main(argv=None) -> None:
     ap.add_argument("--preset", default="default")
     ap.add_argument("--model-tokens", default="",
                     help="comma-separated batch sizes (padded moves) for the model's rate (default: --max-tokens)")
+    ap.add_argument("--board-dim", type=int, default=0,
+                    help="also time the tagger with a whole-board view of this size on the same batches")
     ap.add_argument("--skip-cpu", action="store_true", help="skip today's pipeline (breakdown and rate)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -216,11 +218,13 @@ def main(argv=None) -> None:
     sizes = [int(x) for x in args.model_tokens.split(",") if x.strip()] or [args.max_tokens]
     for size in sizes:
         it = iter(TensorTaggingStream(cache, games, device=device, chunk=max(128, size // 20), window=w,
-                                      history=h, max_tokens=size))
+                                      history=h, max_tokens=size, board=bool(args.board_dim)))
         batches = [next(it) for _ in range(8)]
-        mr, mc = model_rate(batches, device, args.preset, min(args.seconds, 30.0))
-        print(f"model {args.preset} forward+backward+step on {args.device}, batches of {size} padded moves: "
-              f"{mr:,.0f} moves/s wall ({1e6 / mr:.2f} us/move), {mc:,.0f} moves per CPU second of this process")
+        for dim in ([0, args.board_dim] if args.board_dim else [0]):
+            mr, mc = model_rate(batches, device, args.preset, min(args.seconds, 30.0), board_dim=dim)
+            name = args.preset + (f" + board view {dim}" if dim else "")
+            print(f"model {name} forward+backward+step on {args.device}, batches of {size} padded moves: "
+                  f"{mr:,.0f} moves/s wall ({1e6 / mr:.2f} us/move), {mc:,.0f} moves per CPU second of this process")
         del batches, it
         if device.type == "cuda":
             torch.cuda.empty_cache()
