@@ -19,20 +19,21 @@ import math
 import re
 import sys
 
-STEP = re.compile(r"^step (\d+) loss ([\d.]+) .*moves/s (\d+)")
+STEP = re.compile(r"^step (\d+) loss ([\d.]+) lr ([\d.e+-]+) .*moves/s (\d+)")
 
 
-def read(path: str) -> tuple[dict[int, float], list[dict], list[int]]:
-    losses, evals, rates = {}, [], []
+def read(path: str) -> tuple[dict[int, float], list[dict], list[int], dict[int, float]]:
+    losses, evals, rates, lrs = {}, [], [], {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             m = STEP.match(line)
             if m:
                 losses[int(m.group(1))] = float(m.group(2))
-                rates.append(int(m.group(3)))
+                lrs[int(m.group(1))] = float(m.group(3))
+                rates.append(int(m.group(4)))
             elif line.startswith("eval "):
                 evals.append(json.loads(line[5:]))
-    return losses, evals, rates
+    return losses, evals, rates, lrs
 
 
 def main(argv=None) -> int:
@@ -41,7 +42,7 @@ def main(argv=None) -> int:
     ap.add_argument("b")
     ap.add_argument("--from-step", type=int, default=0, help="ignore the steps before this one")
     args = ap.parse_args(argv)
-    (la, ea, ra), (lb, eb, rb) = read(args.a), read(args.b)
+    (la, ea, ra, lra), (lb, eb, rb, lrb) = read(args.a), read(args.b)
     steps = sorted(s for s in set(la) & set(lb) if s >= args.from_step)
     if not steps:
         print("no step logged by both runs", file=sys.stderr)
@@ -54,6 +55,8 @@ def main(argv=None) -> int:
     print(f"  mean loss  A {sum(la[s] for s in steps) / n:.4f}   B {sum(lb[s] for s in steps) / n:.4f}")
     print(f"  B - A      {mean:+.4f} (standard error {sd / math.sqrt(n):.4f}); B lower on {sum(x < 0 for x in d)} of {n}")
     print(f"  moves/s (median of the logged rates)  A {sorted(ra)[len(ra) // 2]}   B {sorted(rb)[len(rb) // 2]}")
+    # the learning rate follows each run's own clock (time budget), so slower runs decay sooner
+    print(f"  learning rate at step {steps[-1]}  A {lra[steps[-1]]:.2e}   B {lrb[steps[-1]]:.2e}")
     keys = ("step", "moves_seen", "loss", "f05", "top_flag", "recall_at_1pct", "point_top1", "clean_flagged")
     for name, evals in (("A", ea), ("B", eb)):
         for e in evals:
