@@ -55,8 +55,9 @@ def figures(model: Path, out: Path, tag: str, args) -> dict:
     rep = json.loads(line)
     fig.update(repair_games=rep["games"], repaired_exactly=rep["repaired_exactly"], changes_right=rep["changes_right"],
                changed_games=rep["changed_games"], clean_untouched=rep["clean_untouched"])
-    gofix = str(Path(py).with_name("gofix"))
-    ev = json.loads(run([gofix, "eval", str(args.corpus), "--split", "val", "--seed", "0", "--limit",
+    entry = Path(py).with_name("gofix")  # the installed command beside this Python, else the same app
+    gofix = [str(entry)] if entry.is_file() else [py, "-c", "from gofix.cli import app; app()"]
+    ev = json.loads(run([*gofix, "eval", str(args.corpus), "--split", "val", "--seed", "0", "--limit",
                          str(args.eval_games), "--mix", "real", "--no-seq2seq", "--model", str(model),
                          "--threshold", str(fig["flag_threshold"]), "--json"], out / f"{tag}-eval-real.log"))
     tagger = next(r for r in ev["results"] if r["system"] != "rules only")
