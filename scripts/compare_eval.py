@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -65,7 +64,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from judge_eval import games_from
+    from judge_eval import kind_trials
 
     from gofix.compare import MIN_CONFIDENCE, compare_records
     from gofix.corrupt import KINDS, Channel
@@ -79,11 +78,8 @@ def main() -> int:
                                 "before": [0, 0, 0], "joint": [0, 0, 0]} for k in kinds}
     failed = []
     t0 = time.time()
-    for n, (gid, g) in enumerate(games_from(args)):
-        if n >= args.games:
-            break
-        for kind in kinds:
-            rng = random.Random(f"{args.seed}:{gid}:{kind}")
+    for n, gid, g, trials in kind_trials(args, kinds):
+        for kind, rng in trials:
             noisy, truths = Channel(weights={kind: 1.0}, errors_per_game=args.errors).corrupt(g.moves, 19, rng)
             if not truths:
                 continue

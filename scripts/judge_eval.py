@@ -91,6 +91,15 @@ def pair_for(rec, kind: str, rng: random.Random):
     return versions, spans, 0
 
 
+def kind_trials(args, kinds):
+    """The first ``--games`` games of ``games_from(args)``, each as ``(n, id, game, [(kind, rng)])``: per
+    error kind the rng that plants it in that game (seeded by ``--seed``, the game and the kind)."""
+    for n, (gid, game) in enumerate(games_from(args)):
+        if n >= args.games:
+            break
+        yield n, gid, game, [(kind, random.Random(f"{args.seed}:{gid}:{kind}")) for kind in kinds]
+
+
 def collect(args, judge) -> list[dict]:
     """One row per region: game, kind, which version is clean, spans, and the judge's ``Evidence``."""
     from gofix.corrupt import KINDS
@@ -98,11 +107,8 @@ def collect(args, judge) -> list[dict]:
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
     rows = []
     t0 = time.time()
-    for n, (gid, rec) in enumerate(games_from(args)):
-        if n >= args.games:
-            break
-        for kind in kinds:
-            rng = random.Random(f"{args.seed}:{gid}:{kind}")
+    for n, gid, rec, trials in kind_trials(args, kinds):
+        for kind, rng in trials:
             pair = pair_for(rec, kind, rng)
             if pair is None:
                 continue
