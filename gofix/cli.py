@@ -35,8 +35,11 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 140)  # files/pipes: no wrapping at 80
-err = Console(stderr=True, highlight=False)
+# Messages are never wrapped (soft_wrap): a piped error or warning stays one line that grep and log
+# parsers see whole, whatever the terminal width or the length of a path in it. Tables still fit the
+# terminal (or 140 columns when stdout is a file or a pipe).
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _version(value: bool) -> None:

@@ -255,3 +255,17 @@ def test_check_says_how_far_to_trust_its_repairs(tmp_path):
     assert "says nothing about how often" in " ".join(res.stdout.split())
     res = runner.invoke(app, ["check", str(demo), "--rules-only", "--no-diagrams"])
     assert "Repairs:" not in res.stdout
+
+
+def test_messages_are_never_wrapped_whatever_the_path_length(tmp_path, monkeypatch):
+    """A piped error or warning stays on one line (grep sees it whole), however long its path is."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    deep = tmp_path.joinpath(*(["a-rather-long-folder-name"] * 6))
+    deep.mkdir(parents=True)
+    broken = deep / "broken.sgf"
+    broken.write_bytes(b"\x00\x01\x02 not sgf at all \xff\xfe")
+    res = runner.invoke(app, ["check", str(broken), "--rules-only"])
+    lines = [line for line in res.output.splitlines() if "broken.sgf" in line or "binary data" in line]
+    assert len(str(broken)) > 160
+    assert len(lines) == 1 and lines[0].startswith("unreadable ") and str(broken) in lines[0], res.output
+    assert lines[0].endswith("binary data, not SGF"), res.output
