@@ -20,7 +20,10 @@ from .coords import MAX_SIZE, MIN_SIZE, to_sgf
 from .errors import GofixError
 from .record import Node, encode_text
 
-__all__ = ["FormatError", "ForeignGame", "build_tree", "tygem_handicap", "result_from_text"]
+__all__ = ["FormatError", "ForeignGame", "build_tree", "tygem_handicap", "result_from_text", "to_int",
+           "MAX_DIGITS"]
+
+MAX_DIGITS = 9  # a number in a game file with more digits (leading zeros aside) is Unreadable
 
 
 class FormatError(GofixError, ValueError):
@@ -44,6 +47,27 @@ def show(text: str, limit: int = 40) -> str:
     """Input text quoted for a message: control characters escaped, cut at ``limit``."""
     cut = len(text) > limit
     return repr(text[:limit])[1:-1] + ("..." if cut else "")
+
+
+_INT = re.compile(r"(-?)0*([0-9]+)")
+
+
+def to_int(text: str, what: str) -> int | None:
+    """``text`` as an int when it is a plain decimal number (ASCII digits, optional ``-``), else None.
+
+    Raises FormatError quoting ``text`` (``what`` names the field) when it has
+    more than MAX_DIGITS digits: no board, handicap, move count or komi needs
+    them, and Python refuses to convert strings over 4,300 digits at all.
+    ``'²'`` and other Unicode digits are not numbers here.
+    """
+    m = _INT.fullmatch(text.strip())
+    if m is None:
+        return None
+    digits = m.group(2)
+    if len(digits) > MAX_DIGITS:
+        raise FormatError(f"{what} '{show(text.strip())}' is too large ({len(digits)} digits, "
+                          f"at most {MAX_DIGITS})")
+    return int(m.group(1) + digits)
 
 
 def tygem_handicap(size: int, count: int) -> list[tuple[int, int]]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 
-from .formats_common import FormatError, ForeignGame, on_board, show, tygem_handicap
+from .formats_common import FormatError, ForeignGame, on_board, show, to_int, tygem_handicap
 
 __all__ = ["NAME", "parse", "declared_charset"]
 
@@ -82,7 +82,7 @@ def _game_line(line: str, number: int, game: ForeignGame) -> None:
         if game.moves:
             game.warnings.append(f"GIB line {number}: handicap '{show(line)}' after the first move ignored")
             return
-        count = _int(fields[3]) if len(fields) > 3 else None
+        count = to_int(fields[3], f"line {number}: handicap") if len(fields) > 3 else None
         if count is None:
             game.warnings.append(f"GIB line {number}: handicap '{show(line)}' is not a number; ignored")
         elif count >= 2:
@@ -91,7 +91,8 @@ def _game_line(line: str, number: int, game: ForeignGame) -> None:
             if not game.setup:
                 game.warnings.append(f"GIB line {number}: no known placement for {count} handicap stones")
     elif kind == "STO":
-        values = [_int(f) for f in fields[3:6]] if len(fields) >= 6 else []
+        what = f"line {number}: move value"
+        values = [to_int(f, what) for f in fields[3:6]] if len(fields) >= 6 else []
         if len(values) != 3 or None in values or values[0] not in (1, 2):
             game.warnings.append(f"GIB line {number}: move '{show(line)}' is not 'STO 0 number colour x y'; "
                                  "skipped")
@@ -106,10 +107,6 @@ def _game_line(line: str, number: int, game: ForeignGame) -> None:
         game.moves.append(("W" if previous == "B" else "B", None))
 
 
-def _int(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"-?\d+", text) else None
-
-
 def _header_info(header: dict[str, str], game: ForeignGame) -> None:
     info = game.info
     for colour, key in (("B", "GAMEBLACKNAME"), ("W", "GAMEWHITENAME")):
@@ -122,14 +119,14 @@ def _header_info(header: dict[str, str], game: ForeignGame) -> None:
             info[colour + "R"] = rank
     fields = dict(_pairs(header.get("GAMEINFOMAIN", "")))
     tag = dict((f[:1], f[1:]) for f in header.get("GAMETAG", "").replace("\t", "").split(",") if f[:1].isupper())
-    kind = _int(fields.get("GRLT", tag.get("W", "")))
+    kind = to_int(fields.get("GRLT", tag.get("W", "")), "result kind GRLT")
     if kind in _RESULTS:
         result = _RESULTS[kind]
-        score = _int(fields.get("ZIPSU", tag.get("Z", "")))
+        score = to_int(fields.get("ZIPSU", tag.get("Z", "")), "score ZIPSU")
         if result.endswith("+") and score:
             result += f"{score / 10:g}"
         info["RE"] = result
-    komi = _int(fields.get("GONGJE", header.get("GAMEGONGJE", tag.get("G", ""))))
+    komi = to_int(fields.get("GONGJE", header.get("GAMEGONGJE", tag.get("G", ""))), "komi GONGJE")
     if komi is not None:
         info["KM"] = f"{komi / 10:g}"
     date = re.match(r"(\d{4}):(\d\d):(\d\d)", tag.get("C", ""))

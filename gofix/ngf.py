@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 
 from .formats_common import (FormatError, ForeignGame, check_size, on_board,
-                             result_from_text, show, tygem_handicap)
+                             result_from_text, show, to_int, tygem_handicap)
 
 __all__ = ["NAME", "parse", "declared_charset"]
 
@@ -70,9 +70,10 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def _number(line: str, what: str, index: int) -> int:
-    if not re.fullmatch(r"\d+", line):
+    value = to_int(line, f"line {index + 1}: {what}")
+    if value is None or value < 0:
         raise FormatError(f"line {index + 1}: {what} '{show(line)}' is not a number")
-    return int(line)
+    return value
 
 
 def _header(lines: list[str], game: ForeignGame) -> int | None:
@@ -93,7 +94,7 @@ def _header(lines: list[str], game: ForeignGame) -> int | None:
     if lines[4]:
         info["PC"] = lines[4]
     _handicap(_number(lines[5], "handicap", 5), game)
-    komi = re.fullmatch(r"-?\d+(?:\.\d+)?", lines[7])
+    komi = re.fullmatch(r"-?[0-9]{1,6}(?:\.[0-9]{1,6})?", lines[7])
     if komi:
         value = float(komi.group()) + (0.5 if game.handicap == 0 and "." not in komi.group() else 0)
         info["KM"] = f"{value:g}"
@@ -101,7 +102,7 @@ def _header(lines: list[str], game: ForeignGame) -> int | None:
     if date and date.group() != "00000000":
         info["DT"] = f"{date.group(1)}-{date.group(2)}-{date.group(3)}"
     _result(lines[10], game)
-    return int(lines[11]) if lines[11].isdigit() else None
+    return _count(to_int(lines[11], "line 12: move count"))
 
 
 def _gi_header(lines: list[str], game: ForeignGame) -> int | None:
@@ -122,7 +123,11 @@ def _gi_header(lines: list[str], game: ForeignGame) -> int | None:
         m = re.match(r"IDB\[\d*\]\s*(.*?)(?:\[EndTxt\])?$", line)
         if m:
             _result(m.group(1), game)
-    return int(gi[10]) if gi[10].isdigit() else None
+    return _count(to_int(gi[10], "GI line 11: move count"))
+
+
+def _count(value: int | None) -> int | None:
+    return value if value is not None and value >= 0 else None
 
 
 def _player(line: str) -> tuple[str, str]:

@@ -500,7 +500,7 @@ def _root_moves(root: Node, moves: list[Move]) -> dict[bytes, tuple[Move, Move]]
     sz = root.props.get("SZ")
     if sz is None:
         size = 19
-    elif len(sz) == 1 and sz[0].isdigit() and 2 <= int(sz[0]) <= 25:
+    elif len(sz) == 1 and len(sz[0]) <= 2 and sz[0].isdigit() and 2 <= int(sz[0]) <= 25:
         size = int(sz[0])
     else:
         return None
@@ -873,12 +873,16 @@ def _board_size(props: dict, tree: _Tree) -> int:
         cols, _, rows = text.partition(b":")
         if not (cols.strip().isdigit() and rows.strip().isdigit()):
             raise _Bad(f"board size {shown} is not a number")
+        if len(cols.strip().lstrip(b"0")) > 9 or len(rows.strip().lstrip(b"0")) > 9:
+            raise _Bad(f"board size {shown} is not supported (2..25)")
         if int(cols) != int(rows):
             raise _Bad(f"rectangular board {shown} is not supported")
         tree.warn(f"{shown} read as {int(cols)}")
         text = cols.strip()
     if not text.isdigit():
         raise _Bad(f"board size {shown} is not a number")
+    if len(text.lstrip(b"0")) > 9:  # int() refuses strings over 4,300 digits
+        raise _Bad(f"board size {shown} is not supported (2..25)")
     size = int(text)
     if not 2 <= size <= 25:
         raise _Bad(f"board size {shown} is not supported (2..25)")
@@ -894,6 +898,9 @@ def _handicap(props: dict, tree: _Tree) -> int:
     text = raw.strip()
     if not text.isdigit():
         tree.warn(f"HA[{_show(raw)}] is not a number; handicap read as 0")
+        return 0
+    if len(text.lstrip(b"0")) > 9:  # int() refuses strings over 4,300 digits
+        tree.warn(f"HA[{_show(raw)}] is too large; handicap read as 0")
         return 0
     return int(text)
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from .formats_common import FormatError, ForeignGame, check_size, on_board, show
+from .formats_common import FormatError, ForeignGame, check_size, on_board, show, to_int
 
 __all__ = ["NAME", "parse", "declared_charset"]
 
@@ -44,7 +44,7 @@ NAME = "UGF"
 
 _LANG = re.compile(rb"^Lang=([A-Za-z0-9_-]+)", re.M)
 _RULES = {"JPN": "Japanese", "CHN": "Chinese", "KOR": "Korean"}
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 _DATA = re.compile(r"([A-Z])([A-Z]),([BW])\d*,(\d+)(?:,.*)?$")
 _PASS = "YA"
 
@@ -92,9 +92,10 @@ def _key_values(lines):
 def _header(h: dict[str, str], game: ForeignGame) -> None:
     info = game.info
     if "Size" in h:
-        if not h["Size"].isdigit():
+        size = to_int(h["Size"], "board size Size")
+        if size is None:
             raise FormatError(f"board size 'Size={show(h['Size'])}' is not a number")
-        game.size = check_size(int(h["Size"]), h["Size"])
+        game.size = check_size(size, h["Size"])
     for colour in "BW":
         name, _, rest = h.get("Player" + colour, "").partition(",")
         rank = rest.split(",")[0].strip()
@@ -103,8 +104,9 @@ def _header(h: dict[str, str], game: ForeignGame) -> None:
         if rank:
             info[colour + "R"] = rank
     handicap, _, komi = h.get("Hdcp", "").partition(",")
-    if handicap.strip().isdigit() and int(handicap) >= 2:
-        game.handicap = int(handicap)
+    count = to_int(handicap, "handicap Hdcp")
+    if count is not None and count >= 2:
+        game.handicap = count
     if _NUMBER.fullmatch(komi.strip()):
         info["KM"] = komi.strip()
     date = re.match(r"(\d{4})/(\d{1,2})/(\d{1,2})", h.get("Date", ""))
@@ -164,9 +166,9 @@ def _comments(lines: list[tuple[int, str]], game: ForeignGame) -> None:
     node = None
     texts: dict[int, list[str]] = {}
     for _, line in lines:
-        m = re.match(r"\.Comment,\s*(\d+)", line)
+        m = re.match(r"\.Comment,\s*([0-9]+)", line)
         if m:
-            node = int(m.group(1))
+            node = to_int(m.group(1), "comment node number .Comment")
             texts.setdefault(node, [])
         elif node is not None:
             texts[node].append(line.strip())

@@ -1,0 +1,88 @@
+"""Hostile and odd input: numbers no record needs, odd encodings, a bad byte, games over the limits.
+
+Every case is made here, tiny; each must give a record or an ``Unreadable`` with a
+clear reason, never "internal error while reading".
+"""
+
+import pytest
+
+from gofix import sgf_io
+from gofix.record import GameRecord
+
+BIG = "9" * 5000  # over Python's 4,300-digit limit for int()
+
+GIB = ("\\HS\n\\[GAMEBLACKNAME=black (3D)\\]\n\\[GAMEWHITENAME=white (4D)\\]\n"
+       "\\[GAMEINFOMAIN=GBKIND:3,GRLT:0,ZIPSU:25,DUM:0,GONGJE:65,TCNT:0,AUSZ:0\\]\n\\HE\n\\GS\n2 1 0\n"
+       "INI 0 1 0 &4\nSTO 0 2 1 3 3\nSTO 0 3 2 15 15\n\\GE\n")
+NGF = ("Rated game\n19\nwhite player 2K*\nblack       5K\nwww.cyberoro.com\n0\n0\n6\n20200102 [10:00]\n5\n"
+       "White wins by 3.5!\n3\nPMABBDDDD\nPMACWAAAA\nPMADBEEEE\n")
+NGF_GI = "GI title\nGIa\nGIb\nGI\nGI\nGI2020-1-1\nGI19\nGI0\nGIx\nGIx\nGI2\nPMABBDDDD\nPMACWEEEE\n"
+UGF = ("[Header]\nDate=2021/05/06,10:00:00\nSize=9\nHdcp=0,6.50\nWinner=W,3.00\n"
+       "PlayerB=kuro,3k,,\nPlayerW=shiro,1d,,\n[Data]\nCG,B1,1,0\nEE,W1,2,0\n"
+       "[ReviewNode]\nNODE,1,0,0,0\n[ReviewComment]\n.Comment,2\n nice\n")
+
+
+def read(text: str, name: str):
+    [item] = sgf_io.parse_items(text.encode("utf-8"), name)
+    return item
+
+
+@pytest.mark.parametrize("name, text", [("g.gib", GIB), ("n.ngf", NGF), ("gi.ngf", NGF_GI), ("u.ugf", UGF)])
+def test_fixtures_read(name, text):
+    assert isinstance(read(text, name), GameRecord)
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    ("n.ngf", NGF.replace("\n19\n", f"\n{BIG}\n"), "line 2: board size '999"),
+    ("n.ngf", NGF.replace("\n0\n0\n6\n", f"\n{BIG}\n0\n6\n"), "line 6: handicap '999"),
+    ("n.ngf", NGF.replace("\n3\nPM", f"\n{BIG}\nPM"), "line 12: move count '999"),
+    ("gi.ngf", NGF_GI.replace("GI2\n", f"GI{BIG}\n"), "GI line 11: move count '999"),
+    ("u.ugf", UGF.replace("Size=9", f"Size={BIG}"), "board size Size '999"),
+    ("u.ugf", UGF.replace("Hdcp=0,", f"Hdcp={BIG},"), "handicap Hdcp '999"),
+    ("u.ugf", UGF.replace(".Comment,2", f".Comment,{BIG}"), "comment node number .Comment '999"),
+    ("g.gib", GIB.replace("STO 0 2 1 3 3", f"STO 0 2 1 {BIG} 3"), "line 9: move value '999"),
+    ("g.gib", GIB.replace("INI 0 1 0", f"INI 0 1 {BIG}"), "line 8: handicap '999"),
+    ("g.gib", GIB.replace("GONGJE:65", f"GONGJE:{BIG}"), "komi GONGJE '999"),
+    ("g.gib", GIB.replace("GONGJE:65", "GONGJE:" + "9" * 400), "komi GONGJE '999"),  # was OverflowError
+    ("g.gib", GIB.replace("ZIPSU:25", "ZIPSU:" + "9" * 400), "score ZIPSU '999"),
+    ("g.gib", GIB.replace("GRLT:0", f"GRLT:{BIG}"), "result kind GRLT '999"),
+])
+def test_huge_digit_strings_are_unreadable_with_the_reason(name, text, reason):
+    item = read(text, name)
+    assert isinstance(item, sgf_io.Unreadable), item
+    assert reason in item.reason and "is too large" in item.reason
+    assert "internal error" not in item.reason
+
+
+@pytest.mark.parametrize("data", [f"(;GM[1]SZ[{BIG}];B[aa])", f"(;GM[1]SZ[{BIG}:{BIG}];B[aa])"])
+def test_sgf_huge_board_size_is_unreadable(data):
+    item = read(data, "s.sgf")
+    assert isinstance(item, sgf_io.Unreadable) and "board size SZ[999" in item.reason
+    assert "not supported" in item.reason
+
+
+def test_sgf_huge_handicap_is_a_warning():
+    item = read(f"(;GM[1]HA[{BIG}];B[aa])", "s.sgf")
+    assert isinstance(item, GameRecord) and item.handicap == 0
+    assert any("HA[999" in w and "too large" in w for w in item.warnings)
+
+
+@pytest.mark.parametrize("name, text, check", [
+    # '²'.isdigit() is True, but int('²') raises: a superscript is not a number, read as any other text
+    ("n.ngf", NGF.replace("\n3\nPM", "\n²\nPM"), lambda g: len(g.moves) == 3),
+    ("gi.ngf", NGF_GI.replace("GI2\n", "GI²\n"), lambda g: len(g.moves) == 2),
+    ("u.ugf", UGF.replace("Hdcp=0,", "Hdcp=²,"), lambda g: g.handicap == 0),
+])
+def test_superscript_digits_are_not_numbers(name, text, check):
+    item = read(text, name)
+    assert isinstance(item, GameRecord), item
+    assert check(item)
+
+
+@pytest.mark.parametrize("name, text, reason", [
+    ("n.ngf", NGF.replace("\n19\n", "\n¹⁹\n"), "line 2: board size '¹⁹' is not a number"),
+    ("u.ugf", UGF.replace("Size=9", "Size=²"), "board size 'Size=²' is not a number"),
+])
+def test_superscript_board_size_is_unreadable(name, text, reason):
+    item = read(text, name)
+    assert isinstance(item, sgf_io.Unreadable) and reason in item.reason
