@@ -35,7 +35,8 @@ SZ not a number, > 25, ``19:13``      Unreadable quoting the value
 HA not a number; PL not B/W           0 / None, warning
 GM other than 1                       Unreadable ("not a Go game: GM[2]")
 UTF-8 BOM                             stripped
-UTF-16 (BOM or NUL pattern)           transcoded to UTF-8 first, warning
+UTF-16/32 (BOM or NUL pattern)        transcoded to UTF-8 first, warning (GIB,
+                                      NGF, UGF alike)
 binary data; no game tree             Unreadable
 GIB, NGF, UGF/UGI content             read by ``gib``, ``ngf``, ``ugf`` into the
                                       same kind of record (see sniff_format)
@@ -303,26 +304,53 @@ class _NotSgf(Exception):
 _GAME_START = re.compile(rb"\(\s*;")  # text with many control bytes is still SGF if it holds a game
 
 
-def _prepare(data: bytes) -> tuple[bytes, bool]:
-    """Strip a BOM, transcode UTF-16, reject binary data.
+def _prepare(data: bytes) -> tuple[bytes, str]:
+    """Strip a BOM, transcode UTF-16/32, reject binary data.
 
-    Returns ``(data, transcoded from UTF-16)``; raises _NotSgf with the reason.
+    Returns ``(data, 'UTF-16' or 'UTF-32' when transcoded, else '')``; raises
+    _NotSgf with the reason.
     """
     if data.startswith(_UTF8_BOM):
         data = data[3:]
-    utf16 = _utf16_codec(data)
-    if utf16:
-        try:
-            data = data.decode(utf16).encode("utf-8")
-        except UnicodeDecodeError:
-            raise _NotSgf("binary data, not SGF (looks like UTF-16 but does not decode)") from None
+    wide = _wide_codec(data)
+    if wide:
+        data = _transcode(data, wide)
+        if data is None:
+            raise _NotSgf(f"binary data, not SGF (looks like {_WIDE_NAME[wide]} but does not decode)")
     if not data.strip():
         raise _NotSgf(f"no SGF game tree found (the file is {'blank' if data else 'empty'})")
     head = data[:4096].rstrip(b"\0")  # zero padding after a game is junk, not binary
     control = len(head.translate(None, _NOT_CONTROL))  # bytes no text holds
     if b"\0" in head or (control * 50 > len(head) and not _GAME_START.search(data, 0, 1 << 16)):
         raise _NotSgf("binary data, not SGF")
-    return data, bool(utf16)
+    return data, _WIDE_NAME[wide] if wide else ""
+
+
+_WIDE_NAME = {"utf-32": "UTF-32", "utf-32-le": "UTF-32", "utf-32-be": "UTF-32",
+              "utf-16": "UTF-16", "utf-16-le": "UTF-16", "utf-16-be": "UTF-16"}
+
+
+def _transcode(data: bytes, codec: str) -> bytes | None:
+    """``data`` decoded with ``codec`` and encoded as UTF-8, or None when it does not decode."""
+    try:
+        return data.decode(codec).encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _wide_codec(data: bytes) -> str | None:
+    """``'utf-32…'`` or ``'utf-16…'`` when the bytes look like one (a BOM, or the NUL pattern
+    that mostly-ASCII text has in it), else None."""
+    if data.startswith((b"\xff\xfe\0\0", b"\0\0\xfe\xff")):
+        return "utf-32"
+    head = data[:4000]
+    if len(head) >= 8 and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        zeros = [head[k::4].count(0) / len(head[k::4]) for k in range(4)]
+        if min(zeros[1:]) > 0.9 and zeros[0] < 0.05:
+            return "utf-32-le"
+        if min(zeros[:3]) > 0.9 and zeros[3] < 0.05:
+            return "utf-32-be"
+    return _utf16_codec(data)
 
 
 def _utf16_codec(data: bytes) -> str | None:
@@ -703,9 +731,12 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
     GIB, NGF and UGF/UGI data (see sniff_format) is read by its own reader
     into the same kind of record (``strict`` refuses it: not SGF).
     """
-    fmt = sniff_format(data, source)
+    data = bytes(data)
+    wide = _wide_codec(data)
+    text = _transcode(data, wide) if wide else None  # UTF-16/32: recognise the format in the text
+    fmt = sniff_format(data if text is None else text, source)
     if fmt != "sgf":
-        return _parse_foreign(fmt, bytes(data), source, strict)
+        return _parse_foreign(fmt, data, source, strict, None if text is None else (_WIDE_NAME[wide], text))
     try:
         data, transcoded = _prepare(bytes(data))
     except _NotSgf as exc:
@@ -723,6 +754,7 @@ def parse_collection(data: bytes, source: str, *, strict: bool = False) -> list[
 # ---------------------------------------------------------------- other formats
 
 _SGF_FIRST = re.compile(rb"\s*\(")
+_SGF_TREE = re.compile(rb"\(\s*;")
 _GIB_SIGN = re.compile(rb"\A\s*\\HS\s|\\\[GAME(?:BLACK|WHITE)NAME=")
 _UGF_SIGN = re.compile(rb"\A\s*\[Header\]\s")
 _NGF_SIGN = re.compile(rb"^(?:PM[A-Z]{2}[BW][A-Z]{4}|GI.*)\r?$", re.M)
@@ -735,7 +767,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
 
     From the content: data that starts with ``(`` is SGF; ``\\HS`` or a
     ``\\[GAMEBLACKNAME=`` line is GIB; a ``[Header]`` first line is UGF; lines
-    like ``PMABBREER`` (and no ``(;``) are NGF. Content that looks like none of
+    like ``PMABBREER`` (and no ``(;``) are NGF; else a ``(;`` anywhere in the
+    head (after a mail header, a junk line) is SGF. Content that looks like none of
     them goes by ``name``'s extension (``.gib``, ``.ngf``, ``.ugf``, ``.ugi``),
     else is SGF.
     """
@@ -750,6 +783,8 @@ def sniff_format(data: bytes, name: str = "") -> str:
         return "ugf"
     if b"(;" not in head and _NGF_MOVE.search(data, 0, 1 << 16) and _NGF_SIGN.search(head):
         return "ngf"
+    if _SGF_TREE.search(head):  # a junk line before '(;' in a file named .gib: still SGF
+        return "sgf"
     low = name.lower()
     return next((fmt for suffix, fmt in _BY_SUFFIX.items() if low.endswith(suffix)), "sgf")
 
@@ -757,16 +792,20 @@ def sniff_format(data: bytes, name: str = "") -> str:
 _MARKUP = re.compile(rb"[\\\[\]=,:]+")  # GIB's \[KEY=...\], commas: they mislead charset detection
 
 
-def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool) -> list[GameRecord | Unreadable]:
+def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool,
+                   wide: tuple[str, bytes] | None = None) -> list[GameRecord | Unreadable]:
     """Read a GIB/NGF/UGF file with its reader (see formats_common): decode the text with the
-    charset chosen as for SGF, build the SGF tree, read that back; ``raw`` is the file's bytes."""
+    charset chosen as for SGF, build the SGF tree, read that back; ``raw`` is the file's bytes.
+    ``wide``: ``('UTF-16' or 'UTF-32', the text as UTF-8)`` for a file in one of those."""
     from . import gib, ngf, ugf
     from .formats_common import FormatError, build_tree
 
     reader = {"gib": gib, "ngf": ngf, "ugf": ugf}[fmt]
     if strict:
         return [Unreadable(source, 0, f"{reader.NAME} file, not SGF (strict mode reads SGF only)")]
-    body = data[3:] if data.startswith(_UTF8_BOM) else data
+    body = wide[1] if wide else data[3:] if data.startswith(_UTF8_BOM) else data
+    if body.startswith(_UTF8_BOM):
+        body = body[3:]
     if b"\0" in body[:4096] or not body.strip():
         why = "binary data" if body.strip() else "the file is empty"
         return [Unreadable(source, 0, f"{reader.NAME} file: {why}")]
@@ -778,6 +817,8 @@ def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool) -> list[Gam
     except FormatError as exc:
         return [Unreadable(source, 0, f"{reader.NAME} file: {exc.args[0]}")]
     notes = [f"{reader.NAME} text {note}" for note in notes]
+    if wide:
+        notes.insert(0, f"file is {wide[0]}; transcoded to UTF-8")
     items = parse_collection(dump_tree(build_tree(game, reader.NAME, source)), source)
     return [dataclasses.replace(item, raw=data, warnings=[*notes, *game.warnings, *item.warnings])
             if isinstance(item, GameRecord) else item for item in items]
@@ -812,7 +853,7 @@ def _make_record(
     index: int,
     *,
     strict: bool,
-    transcoded: bool,
+    transcoded: str,
 ) -> GameRecord | Unreadable:
     """Interpret a tree read from ``data``: size, charset, setup, moves, checks."""
     root = tree.root
@@ -820,8 +861,8 @@ def _make_record(
     props = root.props
     raw = data[tree.start : tree.end]
     if transcoded:
-        tree.warnings.insert(0, "file is UTF-16; transcoded to UTF-8")
-        tree.deviations.insert(0, "file is UTF-16; transcoded to UTF-8")
+        tree.warnings.insert(0, f"file is {transcoded}; transcoded to UTF-8")
+        tree.deviations.insert(0, f"file is {transcoded}; transcoded to UTF-8")
     try:
         _check_game_type(props)
         size = _board_size(props, tree)

@@ -86,3 +86,30 @@ def test_superscript_digits_are_not_numbers(name, text, check):
 def test_superscript_board_size_is_unreadable(name, text, reason):
     item = read(text, name)
     assert isinstance(item, sgf_io.Unreadable) and reason in item.reason
+
+
+# ------------------------------------------------------------------ UTF-16/32 files, a junk line before '(;'
+
+GIB_KR = GIB.replace("black (3D)", "흑돌 (3D)")
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"])
+@pytest.mark.parametrize("name, text", [("g.gib", GIB_KR), ("n.ngf", NGF.replace("black ", "黒 ")),
+                                        ("u.ugf", UGF.replace("kuro", "黒")), ("s.sgf", "(;GM[1]PB[黒];B[aa])")])
+def test_utf16_and_utf32_files_are_decoded_not_binary(codec, name, text):
+    plain = read(text, name)
+    [item] = sgf_io.parse_items(text.encode(codec), name)
+    assert isinstance(item, GameRecord), item
+    assert item.moves == plain.moves and item.text("PB") == plain.text("PB")
+    assert item.text("PB") in ("흑돌", "黒")
+    wide = "UTF-32" if "32" in codec else "UTF-16"
+    assert f"file is {wide}; transcoded to UTF-8" in item.warnings
+    assert item.raw == text.encode(codec) or name.endswith(".sgf")
+
+
+def test_gib_name_with_a_junk_line_before_the_game_is_read_as_sgf():
+    item = read("saved from the web\n(;GM[1]SZ[9]PB[kuro];B[ee];W[cc])\n", "game.gib")
+    assert isinstance(item, GameRecord), item
+    assert [m.sgf for m in item.moves] == ["ee", "cc"] and item.text("PB") == "kuro"
+    assert sgf_io.sniff_format(b"junk\n(;GM[1];B[aa])", "x.gib") == "sgf"
+    assert sgf_io.sniff_format(b"junk\nno tree", "x.gib") == "gib"  # else by the name, as before
