@@ -178,9 +178,17 @@ def decode_text(raw: bytes, encoding: str) -> str:
     return out.decode(encoding, errors="replace")
 
 
+# C0 controls but tab and newlines, DEL and the C1 controls (what Latin-1 mojibake is full of)
+CONTROLS = {c: "\ufffd" for c in [*range(0x20), *range(0x7F, 0xA0)] if c not in (0x09, 0x0A, 0x0D)}
+
+
 def encode_text(text: str) -> bytes:
-    """Encode a text value as UTF-8 with ``]`` and ``\\`` escaped (the inverse of decode_text)."""
-    return text.replace("\\", "\\\\").replace("]", "\\]").encode("utf-8")
+    """Encode a text value as UTF-8 with ``]`` and ``\\`` escaped (the inverse of decode_text).
+
+    Control characters (C0 but tab and newlines, DEL, C1) become U+FFFD: gofix
+    never writes them into a record.
+    """
+    return text.translate(CONTROLS).replace("\\", "\\\\").replace("]", "\\]").encode("utf-8")
 
 
 @dataclass

@@ -61,7 +61,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from .errors import SgfError
-from .record import GameRecord, Move, Node, iter_nodes, main_line
+from .record import CONTROLS, GameRecord, Move, Node, iter_nodes, main_line
 
 __all__ = [
     "Unreadable",
@@ -810,8 +810,13 @@ def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool,
         why = "binary data" if body.strip() else "the file is empty"
         return [Unreadable(source, 0, f"{reader.NAME} file: {why}")]
     pieces = (p for line in body.splitlines() if not line.isascii() for p in _MARKUP.split(line))
-    encoding, notes = text_encoding(b"\n".join(p.strip() for p in pieces if not p.isascii()),
-                                    reader.declared_charset(body))
+    declared = reader.declared_charset(body)
+    wanted = _CHARSETS.get(re.sub(r"[^a-z0-9]", "", declared.lower())) if declared else None
+    bad = utf8_misfits(body)  # UTF-8 but for a damaged character or two: UTF-8 (as for SGF)
+    if bad is not None and not (wanted and _decodes(body, wanted)):
+        encoding, notes = "utf-8", [_misfit_note(bad)]
+    else:
+        encoding, notes = text_encoding(b"\n".join(p.strip() for p in pieces if not p.isascii()), declared)
     try:
         game = reader.parse(body.decode(encoding, errors="replace"))
     except FormatError as exc:
@@ -1108,6 +1113,38 @@ _DETECT = ["gb18030", "shift_jis", "euc_kr", "big5", "latin_1"]
 _DETECTED_NAME = {"latin_1": "latin-1"}
 
 
+# One valid UTF-8 multi-byte sequence (group 1), or one byte >= 0x80 that is in none (group 2).
+_UTF8_SEQ = re.compile(rb"([\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                       rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+                       rb"|\xf4[\x80-\x8f][\x80-\xbf]{2})|([\x80-\xff])")
+NEAR_UTF8 = 0.75  # text is UTF-8 with a few bad bytes when its UTF-8 sequences hold this share of its bytes >= 0x80
+_MIN_UTF8_BYTES = 6  # ... and at least this many bytes (two CJK characters): one stray byte is no evidence
+
+
+def utf8_misfits(raw: bytes) -> list[int] | None:
+    """When ``raw`` is UTF-8 except a few bytes (a damaged character or two): the offsets of those bytes.
+
+    None when ``raw`` is valid UTF-8, or when too few of its bytes >= 0x80 are
+    in valid UTF-8 sequences (``NEAR_UTF8``) for it to be UTF-8 (text in
+    Latin-1, GBK, Shift-JIS, ... has almost none). One pass, O(len(raw)).
+    """
+    good, bad = 0, []
+    for m in _UTF8_SEQ.finditer(raw):
+        if m.group(1) is not None:
+            good += len(m.group(1))
+        else:
+            bad.append(m.start())
+    if not bad or good < _MIN_UTF8_BYTES or good < NEAR_UTF8 * (good + len(bad)):
+        return None
+    return bad
+
+
+def _misfit_note(bad: list[int], base: int = 0) -> str:
+    shown = ", ".join(str(base + k) for k in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    what = "1 byte that is" if len(bad) == 1 else f"{len(bad)} bytes that are"
+    return f"text is UTF-8 but for {what} not (at byte offset {shown}); read as U+FFFD"
+
+
 def _decodes(raw: bytes, encoding: str) -> bool:
     try:
         raw.decode(encoding)
@@ -1121,8 +1158,9 @@ def _choose_encoding(root: Node, raw: bytes, tree: _Tree, strict: bool) -> str:
 
     ASCII text: CA (if known) or UTF-8. Text that is valid UTF-8: UTF-8 (a
     warning when CA says otherwise). Else CA if the text decodes with it.
-    Else detected among GB18030, Shift-JIS, EUC-KR, Big5 and Latin-1, with a
-    warning. Strict mode: CA (or FF[4]'s default, Latin-1) must decode it.
+    Else UTF-8 when it fits all but a few bytes (``utf8_misfits``: those read
+    as U+FFFD, a warning gives their offsets). Else detected among GB18030,
+    Shift-JIS, EUC-KR, Big5 and Latin-1, with a warning. Strict mode: CA (or FF[4]'s default, Latin-1) must decode it.
     """
     ca_raw = _first_value(root.props, "CA")
     ca = ca_raw.decode("latin-1").strip() if ca_raw is not None else None
@@ -1142,6 +1180,10 @@ def _choose_encoding(root: Node, raw: bytes, tree: _Tree, strict: bool) -> str:
         return "utf-8"
     if declared and declared != "utf-8" and _decodes(raw, declared):
         return declared
+    bad = utf8_misfits(raw)
+    if bad is not None:  # one damaged character must not turn the whole record into Latin-1 mojibake
+        tree.warn(_misfit_note(bad, tree.start) + (f" (CA[{ca}] does not decode it)" if declared else ""))
+        return "utf-8"
     detected = _detect(root)
     if detected is None:
         tree.warn("text does not decode as any known charset; read as latin-1")
@@ -1334,7 +1376,8 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     """One game as SGF bytes.
 
     ``utf8=True`` (gofix's output): every non-ASCII value is re-encoded from
-    ``record.encoding`` to UTF-8 (undecodable bytes become U+FFFD), the root
+    ``record.encoding`` to UTF-8 (undecodable bytes and control characters
+    become U+FFFD), the root
     gets ``FF[4]`` and ``CA[UTF-8]``, and B/W values lose surrounding
     whitespace (``B[  ]`` is written ``B[]``, which other programs accept).
     ``utf8=False``: the tree exactly as stored. For the original bytes of an
@@ -1350,8 +1393,8 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     except LookupError:
         raise SgfError(f"unknown encoding {record.encoding!r}", source=record.game_id) from None
 
-    def recode(v: bytes) -> bytes:
-        return v.decode(encoding, errors="replace").encode("utf-8")
+    def recode(v: bytes) -> bytes:  # control characters (C1 in Latin-1 mojibake) are never written
+        return v.decode(encoding, errors="replace").translate(CONTROLS).encode("utf-8")
 
     return _write(root, props, recode)
 

@@ -113,3 +113,57 @@ def test_gib_name_with_a_junk_line_before_the_game_is_read_as_sgf():
     assert [m.sgf for m in item.moves] == ["ee", "cc"] and item.text("PB") == "kuro"
     assert sgf_io.sniff_format(b"junk\n(;GM[1];B[aa])", "x.gib") == "sgf"
     assert sgf_io.sniff_format(b"junk\nno tree", "x.gib") == "gib"  # else by the name, as before
+
+
+# ------------------------------------------------------------------ one bad byte in a UTF-8 record (issue 20.8)
+
+from gofix.record import encode_text  # noqa: E402
+
+NAMES = "PB[檀啸]PW[박영훈]GN[第11届春兰杯决赛第2局]"
+
+
+def damaged(text: str) -> tuple[bytes, int]:
+    """``text`` in UTF-8 with the second byte of '春' replaced by '?', as Fox's files have it; its offset."""
+    data = text.encode("utf-8")
+    at = data.index("春".encode("utf-8")) + 1
+    return data[:at] + b"?" + data[at + 1:], at
+
+
+def test_one_bad_byte_in_a_utf8_record_is_utf8_with_a_replacement_and_the_offset():
+    data, at = damaged(f"(;GM[1]FF[4]{NAMES};B[qd];W[dd])")
+    [g] = sgf_io.parse_items(data, "fox.sgf")
+    assert isinstance(g, GameRecord) and g.encoding == "utf-8"  # was latin-1: mojibake everywhere
+    assert (g.text("PB"), g.text("PW")) == ("檀啸", "박영훈")
+    assert g.text("GN").startswith("第11届") and "\ufffd" in g.text("GN") and g.text("GN").endswith("决赛第2局")
+    assert any("text is UTF-8 but for" in w and f"at byte offset {at - 1}" in w for w in g.warnings), g.warnings
+    out = sgf_io.dump_game(g)
+    assert out.decode("utf-8")  # valid UTF-8 out
+    assert not any(0x80 <= ord(c) < 0xA0 or (ord(c) < 0x20 and c not in "\t\n\r") for c in out.decode("utf-8"))
+
+
+def test_one_bad_byte_in_a_utf8_gib_is_utf8_too():
+    gib = GIB.replace("black (3D)", "檀啸春兰 (3D)")
+    data, at = damaged(gib)
+    [g] = sgf_io.parse_items(data, "fox.gib")
+    assert isinstance(g, GameRecord) and g.text("PB").startswith("檀啸") and "\ufffd" in g.text("PB")
+    assert any(f"at byte offset {at - 1}" in w for w in g.warnings), g.warnings
+
+
+@pytest.mark.parametrize("text, encoding", [
+    ("(;GM[1]PB[Müller]PW[Ærø]C[café crème];B[aa])", "latin-1"),  # real Latin-1 stays Latin-1
+    ("(;GM[1]PB[檀啸]PW[春兰杯决赛];B[aa])", "gb18030"),  # real GBK is not taken for damaged UTF-8
+])
+def test_text_in_another_charset_is_not_taken_for_damaged_utf8(text, encoding):
+    [g] = sgf_io.parse_items(text.encode(encoding), "x.sgf")
+    assert g.encoding != "utf-8" and (encoding != "latin-1" or g.encoding == "latin-1")
+    assert not any("text is UTF-8 but" in w for w in g.warnings)
+    assert sgf_io.utf8_misfits(text.encode(encoding)) is None
+    assert sgf_io.utf8_misfits(text.encode("utf-8")) is None  # valid UTF-8: nothing to report
+
+
+def test_control_characters_are_never_written():
+    assert encode_text("a\x01b\x85c\td\ne\x7f") == "a\ufffdb\ufffdc\td\ne\ufffd".encode("utf-8")
+    [g] = sgf_io.parse_items(b"(;GM[1]CA[ISO-8859-1]PB[x\x85\x9by]C[\x01 caf\xe9];B[aa])", "c.sgf")
+    assert g.encoding == "latin-1"
+    out = sgf_io.dump_game(g).decode("utf-8")
+    assert "PB[x\ufffd\ufffdy]" in out and "caf\u00e9" in out
