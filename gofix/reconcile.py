@@ -55,6 +55,7 @@ from typing import Callable, Sequence
 
 from .errors import GofixError
 from .group import GroupConfig, GroupStats, Grouping, Ref, group_path
+from .komi import normalise_komi
 from .record import GameRecord, Move, Node, decode_text, encode_text, recolour
 from .rewrite import _move_nodes, move_value
 
@@ -191,11 +192,10 @@ def _merge_info(records: Sequence[GameRecord], names: Sequence[str]) -> tuple[di
 
 def _normal(key: str, texts: tuple[str, ...]) -> tuple:
     """What must differ for two values to conflict: KM as a number, RE without spelling variants."""
-    if key == "KM" and len(texts) == 1:
-        try:
-            return (float(texts[0]),)
-        except ValueError:
-            pass
+    if key == "KM" and len(texts) == 1:  # in points: Fox's KM[750] is KM[7.5] (see komi)
+        komi, _ = normalise_komi(texts[0])
+        if komi is not None:
+            return (komi,)
     if key == "RE" and len(texts) == 1:
         t = texts[0].upper().replace(" ", "")
         for long_, short in (("RESIGN", "R"), ("TIME", "T"), ("FORFEIT", "F")):

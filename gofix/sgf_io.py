@@ -61,7 +61,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 from .errors import SgfError
-from .record import CONTROLS, GameRecord, Move, Node, iter_nodes, main_line
+from .komi import normalise_komi
+from .record import CONTROLS, GameRecord, Move, Node, encode_text, iter_nodes, main_line
 
 __all__ = [
     "Unreadable",
@@ -1378,7 +1379,8 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
     ``utf8=True`` (gofix's output): every non-ASCII value is re-encoded from
     ``record.encoding`` to UTF-8 (undecodable bytes and control characters
     become U+FFFD), the root
-    gets ``FF[4]`` and ``CA[UTF-8]``, and B/W values lose surrounding
+    gets ``FF[4]`` and ``CA[UTF-8]``, ``KM`` is written in points (Fox's
+    ``KM[750]`` as ``KM[7.5]``, said in the root comment; see komi), and B/W values lose surrounding
     whitespace (``B[  ]`` is written ``B[]``, which other programs accept).
     ``utf8=False``: the tree exactly as stored. For the original bytes of an
     unchanged record see original_bytes.
@@ -1392,11 +1394,25 @@ def dump_game(record: GameRecord, *, utf8: bool = True) -> bytes:
         encoding = codecs.lookup(record.encoding).name
     except LookupError:
         raise SgfError(f"unknown encoding {record.encoding!r}", source=record.game_id) from None
+    _komi_in_points(props)
 
     def recode(v: bytes) -> bytes:  # control characters (C1 in Latin-1 mojibake) are never written
         return v.decode(encoding, errors="replace").translate(CONTROLS).encode("utf-8")
 
     return _write(root, props, recode)
+
+
+def _komi_in_points(props: dict[str, list[bytes]]) -> None:
+    """KM in points when a server wrote it in its own way (Fox's ``KM[750]``, see komi), said in the root C."""
+    km = props.get("KM")
+    if not km or not km[0].isascii():
+        return
+    komi, note = normalise_komi(km[0].decode("ascii"))
+    if komi is None or note is None:
+        return
+    props["KM"] = [f"{komi:g}".encode("ascii")]
+    note_bytes = encode_text(f"gofix: {note}")
+    props["C"] = [props["C"][0] + b"\n\n" + note_bytes, *props["C"][1:]] if props.get("C") else [note_bytes]
 
 
 def _utf8_root_props(old: dict[str, list[bytes]]) -> dict[str, list[bytes]]:
