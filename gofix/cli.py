@@ -657,7 +657,7 @@ def train(
     Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
     gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
     """
-    from .errors import CheckpointError
+    from .errors import CheckpointError, NoGamesError
     from .train import TrainConfig, train as run_training
 
     if model not in ("birnn", "seq2seq", "all"):
@@ -716,6 +716,10 @@ def train(
             task = progress.add_task(f"training {cfg.model}", total=budget)
             try:
                 metrics = run_training(cfg, [Report(progress, task)])
+            except NoGamesError:  # as eval says it
+                err.print(f"[red]error:[/red] no usable games in {escape(str(data))} "
+                          "(19x19, legal, 30+ moves, split train)")
+                raise typer.Exit(2) from None
             except (CheckpointError, ValueError) as exc:  # a bad --init-from file, or one for another model
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None

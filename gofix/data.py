@@ -49,6 +49,7 @@ from .cache import (PASS, SIZE, SPLIT_CODES, Game, GameCache, build_cache,  # no
                     cache_from_games, save_cache, usable)
 from .coords import on_board, transform
 from .corrupt import Channel, Truth, mix_channel
+from .errors import NoGamesError
 from .record import Move
 from .tokens import N_FEATURES, move_features
 
@@ -418,6 +419,8 @@ class TaggingStream(torch.utils.data.IterableDataset):
         epoch = 0
         while True:
             order = np.random.default_rng([self.seed, epoch]).permutation(self.games)[shard::shards]
+            if len(order) == 0:  # nothing to yield, ever: say so rather than spin
+                raise NoGamesError(f"no games for shard {shard} of {shards} ({len(self.games)} games in all)")
             rng = random.Random(f"{self.seed}/{epoch}/{shard}")
             for s in range(0, len(order), self.chunk):
                 yield order[s : s + self.chunk], rng

@@ -39,3 +39,7 @@ class IllegalMoveError(GofixError, ValueError):
 
 class CheckpointError(GofixError):
     """A model checkpoint that cannot be loaded."""
+
+
+class NoGamesError(GofixError, ValueError):
+    """No usable game to train or evaluate on (an empty folder, or none that is 19x19, legal, 30+ moves)."""

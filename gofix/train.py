@@ -28,6 +28,7 @@ import torch.distributed as dist
 
 from . import checkpoint
 from .data import IGNORE, GameCache, TaggingStream, fixed_batches
+from .errors import NoGamesError
 from .models import TRAINABLE
 
 
@@ -308,6 +309,8 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
     train_games = cache.indices("train")
     if cfg.train_limit:
         train_games = train_games[: cfg.train_limit]
+    if len(train_games) == 0:  # the stream would wait forever for a first batch
+        raise NoGamesError(f"no usable games in {cfg.cache} (19x19, legal, 30+ moves, split train)")
     if cfg.pipeline not in ("cpu", "tensor"):
         raise ValueError(f"unknown pipeline {cfg.pipeline!r}; known: cpu, tensor")
     board = bool(getattr(mcfg, "board_dim", 0))  # a tagger with the whole-board view reads the whole board

@@ -198,3 +198,68 @@ def test_a_shipped_checkpoint_takes_the_history_of_its_model_card(tmp_path):
     assert past_runs(ck, str(shipped)) == card_runs
     (tmp_path / "tagger.json").write_text("{not json")
     assert past_runs(ck, str(shipped))[0]["rebuilt"]
+
+
+# ---------------------------------------------------------------- no usable game; the budget (issue 20.4)
+
+
+class _Deadline:
+    """Fail (instead of hanging the suite) if the block runs past ``seconds``."""
+
+    def __init__(self, seconds: int):
+        self.seconds = seconds
+
+    def _fire(self, *_):
+        raise TimeoutError(f"still running after {self.seconds} s")
+
+    def __enter__(self):
+        self.old = signal.signal(signal.SIGALRM, self._fire)
+        signal.alarm(self.seconds)
+
+    def __exit__(self, *exc):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self.old)
+
+
+def test_no_training_game_fails_at_once_instead_of_spinning(tmp_path):
+    from gofix.errors import NoGamesError
+
+    with _Deadline(60), pytest.raises(NoGamesError, match="no usable games in .* split train"):
+        train(cfg(tmp_path, max_steps=0, time_budget_s=5), cache=tiny_cache(n_train=0))
+
+
+def test_a_stream_with_an_empty_shard_says_so():
+    from gofix.errors import NoGamesError
+
+    stream = data.TaggingStream(tiny_cache(n_train=1), [0], rank=1, world=2)
+    with _Deadline(30), pytest.raises(NoGamesError, match="no games for shard 1 of 2"):
+        next(iter(stream))
+
+
+def test_train_cli_on_a_folder_without_games_says_what_eval_says(tmp_path):
+    from typer.testing import CliRunner
+
+    from gofix.cli import app
+
+    (tmp_path / "empty").mkdir()
+    runner = CliRunner()
+    with _Deadline(120):
+        res = runner.invoke(app, ["train", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
+                                  "--time-budget", "10s"])
+        ev = runner.invoke(app, ["eval", str(tmp_path / "empty")])
+    assert res.exit_code == 2 == ev.exit_code, res.output
+    said = " ".join(res.stderr.split())
+    assert f"error: no usable games in {tmp_path / 'empty'} (19x19, legal, 30+ moves, split train)" in said
+    assert said.split("(")[0].split("error:")[1] == " ".join(ev.stderr.split()).split("(")[0].split("error:")[1]
+    assert "Traceback" not in res.output
+
+
+def test_training_stops_at_its_time_budget(tmp_path):
+    import time
+
+    start = time.monotonic()
+    rec = Recorder()
+    with _Deadline(120):
+        train(cfg(tmp_path, max_steps=0, time_budget_s=2.0), [rec], cache=tiny_cache())
+    took = time.monotonic() - start
+    assert rec.steps and rec.steps[-1]["elapsed_s"] < 2.0 and took < 2.0 + 20  # start-up and one last validation
