@@ -33,6 +33,11 @@ How (the steps, in order):
    in another order, is the same handicap written another way, not a difference.
 3. Diff: ``difflib.SequenceMatcher`` on the points alone (colours ignored, so a
    missing move followed by flipped colours is one gap, not a whole game).
+   Its cost grows with the pairs of equal points (quadratic on a long record
+   that repeats a few points); past ``DIFFLIB_COST`` such pairs (no game of
+   under ~1,400 moves gets there) the diff is bounded instead: the common
+   head and tail are matched, then a Myers O((n+m)·d) diff of what lies
+   between, given up after ``MAX_EDITS`` edits (the rest is one replaced block).
 4. Grouping: neighbouring edits whose moves together are the same moves in
    another order (within ``PERMUTATION_SPAN`` moves) are one region (a swap,
    a reorder, a moved block); then edits at most ``MERGE_GAP`` equal moves
@@ -68,6 +73,8 @@ PERMUTATION_SPAN = 40  # the most moves a swap / reorder / moved block may span
 MERGE_GAP = 2  # edits with at most this many equal moves between them are one region
 FLIP_MAX_RUN = 8  # colours flipped by an extra move and flipped back within this many moves: one block
 MIN_SHARED_CHECK = 20  # records shorter than this are never called different games
+DIFFLIB_COST = 2_000_000  # pairs of equal points past which difflib's diff is replaced by the bounded one
+MAX_EDITS = 400  # the bounded diff gives up after this many inserted / deleted moves
 
 
 class DifferentGamesError(GofixError, ValueError):
@@ -147,7 +154,7 @@ def align(a: Sequence[Move], b: Sequence[Move], size: int, *, setup_a: Sequence[
         bt = in_orientation(b, sym, size)
         sb = [transform(p, sym, size) for p in setup_b]
         skip_a, skip_b = _handicap_prefix(a, bt, setup_a, sb)
-        ops = difflib.SequenceMatcher(None, _points(a[skip_a:]), _points(bt[skip_b:]), autojunk=False).get_opcodes()
+        ops = _opcodes(_points(a[skip_a:]), _points(bt[skip_b:]))
         ops = [(op, i1 + skip_a, i2 + skip_a, j1 + skip_b, j2 + skip_b) for op, i1, i2, j1, j2 in ops]
         matched = skip_a if skip_a == skip_b else 0
         matched += sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal" and i2 - i1 >= 2)
@@ -176,6 +183,105 @@ def align(a: Sequence[Move], b: Sequence[Move], size: int, *, setup_a: Sequence[
 
 def _points(moves: Sequence[Move]) -> list:
     return [m.point for m in moves]
+
+
+def _opcodes(pa: list, pb: list) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes of two point lists; bounded on long repetitive ones (step 3)."""
+    ca, cb = Counter(pa), Counter(pb)
+    if sum(n * cb[p] for p, n in ca.items()) <= DIFFLIB_COST:
+        return difflib.SequenceMatcher(None, pa, pb, autojunk=False).get_opcodes()
+    return _bounded_opcodes(pa, pb, MAX_EDITS)
+
+
+def _run(a: list, b: list, i: int, j: int) -> int:
+    """How many elements from ``a[i]`` and ``b[j]`` on are equal (compared in slices: C speed)."""
+    start, step = i, 64
+    while step:
+        while i + step <= len(a) and j + step <= len(b) and a[i:i + step] == b[j:j + step]:
+            i, j = i + step, j + step
+        step //= 8
+    return i - start
+
+
+def _bounded_opcodes(a: list, b: list, max_edits: int) -> list[tuple[str, int, int, int, int]]:
+    """Opcodes like difflib's: the common head and tail, then a Myers diff of the middle.
+
+    When the middle needs more than ``max_edits`` inserted / deleted elements
+    it is one ``replace`` (or ``delete`` / ``insert``): the time is bounded,
+    O(n + m + max_edits · (max_edits + n / 64)), whatever the input repeats.
+    """
+    n, m = len(a), len(b)
+    head = _run(a, b, 0, 0)
+    tail = 0
+    if head < min(n, m):
+        ra, rb = a[head:][::-1], b[head:][::-1]
+        tail = _run(ra, rb, 0, 0)
+    steps = _myers(a[head:n - tail], b[head:m - tail], max_edits)
+    if steps is None:
+        la, lb = n - tail - head, m - tail - head
+        steps = [("replace" if la and lb else "delete" if la else "insert", 0, la, 0, lb)] if la or lb else []
+    ops = [("equal", 0, head, 0, head)] if head else []
+    ops += [(tag, i1 + head, i2 + head, j1 + head, j2 + head) for tag, i1, i2, j1, j2 in steps]
+    if tail:
+        ops.append(("equal", n - tail, n, m - tail, m))
+    return ops
+
+
+def _myers(a: list, b: list, max_edits: int) -> list[tuple[str, int, int, int, int]] | None:
+    """Myers' shortest edit script as opcodes; None when it needs more than ``max_edits`` edits."""
+    n, m = len(a), len(b)
+    if not n or not m:
+        return [("delete", 0, n, 0, 0)] if n else [("insert", 0, 0, 0, m)] if m else []
+    v = {1: 0}  # diagonal k = x - y -> furthest x reached
+    trace = []
+    for d in range(max_edits + 1):
+        trace.append(dict(v))
+        for k in range(-d, d + 1, 2):
+            down = k == -d or (k != d and v[k - 1] < v[k + 1])
+            x = v[k + 1] if down else v[k - 1] + 1
+            y = x - k
+            if x <= n and y <= m:
+                x += _run(a, b, x, y)
+            v[k] = x
+            if x >= n and x - k >= m:
+                return _script(trace, n, m, d)
+    return None
+
+
+def _script(trace: list[dict], n: int, m: int, depth: int) -> list[tuple[str, int, int, int, int]]:
+    """The opcodes of the path Myers found (``trace[d]``: the furthest x per diagonal before round d)."""
+    edits = []  # (x, y, 'delete' | 'insert'), last first
+    equal = []  # (x0, x1, y0) diagonal runs, last first
+    x, y = n, m
+    for d in range(depth, 0, -1):
+        v = trace[d]
+        k = x - y
+        down = k == -d or (k != d and v[k - 1] < v[k + 1])
+        pk = k + 1 if down else k - 1
+        px = v[pk]
+        py = px - pk
+        mx, my = (px, py + 1) if down else (px + 1, py)  # after the edit, before the run
+        if x > mx:
+            equal.append((mx, x, my))
+        edits.append((px, py, "insert" if down else "delete"))
+        x, y = px, py
+    if x > 0:
+        equal.append((0, x, 0))
+    items = sorted([(x0, y0, "equal", x1 - x0) for x0, x1, y0 in equal] + [(px, py, tag, 1) for px, py, tag in edits],
+                   key=lambda t: (t[0] + t[1], t[2] != "equal"))
+    ops: list[list] = []
+    for x0, y0, tag, length in items:
+        if tag == "equal":
+            ops.append(["equal", x0, x0 + length, y0, y0 + length])
+            continue
+        x1, y1 = (x0 + 1, y0) if tag == "delete" else (x0, y0 + 1)
+        if ops and ops[-1][0] != "equal":
+            last = ops[-1]
+            last[2], last[4] = x1, y1
+            last[0] = "replace" if last[2] > last[1] and last[4] > last[3] else last[0]
+        else:
+            ops.append([tag, x0, x1, y0, y1])
+    return [tuple(op) for op in ops]
 
 
 def _show(moves: Sequence[Move], i: int) -> str:

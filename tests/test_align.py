@@ -201,3 +201,74 @@ def test_real_dev_pairs_align_as_labelled():
         assert al.regions and al.regions[0].a[0] + 1 == int(row["first_diff_move"]), row["pair_id"]
         kinds_ok += Counter(r.kind for r in al.regions) == Counter(row["region_kinds"].split(","))
     assert kinds_ok >= len(rows) - 2
+
+
+# ---------------------------------------------------------------- long repetitive records: bounded (issue 21.8)
+
+
+def _repetitive(n):
+    return [_move("bw"[k % 2], (18, 0) if k % 2 == 0 else (17, 1)) for k in range(n)]  # ;B[aa];W[bb] ...
+
+
+def test_long_repetitive_record_aligns_in_bounded_time():
+    import time
+
+    a = _repetitive(10_000)
+    start = time.monotonic()
+    assert align(a, list(a), SIZE).agree  # difflib took ~20 s on this
+    b = a[:100] + a[101:5000] + [_move(a[5000].colour, (9, 9))] + a[5001:]
+    b.insert(9000, _move("b", (3, 3)))
+    al = align(a, b, SIZE)
+    assert time.monotonic() - start < 8
+    assert [(r.kind, r.a, r.b) for r in al.regions] == [
+        ("extra_in_A", (100, 101), (100, 100)), ("substitution", (5000, 5001), (4999, 5000)),
+        ("extra_in_B", (9001, 9001), (9000, 9001))]
+
+
+def test_bounded_diff_gives_up_into_one_block_and_stays_fast():
+    import time
+
+    a = _repetitive(6_000)
+    b = [_move("bw"[k % 2], (18, 0) if k % 3 else (17, 1)) for k in range(6_000)]  # differs all along
+    start = time.monotonic()
+    try:
+        al = align(a, b, SIZE)
+    except DifferentGamesError:
+        al = None
+    assert time.monotonic() - start < 10
+    if al is not None:
+        for r in al.regions:
+            assert 0 <= r.a[0] <= r.a[1] <= len(a) and 0 <= r.b[0] <= r.b[1] <= len(b)
+
+
+def test_normal_records_keep_difflibs_alignment():
+    import difflib
+
+    from gofix import align as align_mod
+
+    b = GAME[:30] + GAME[31:90] + [GAME[95]] + GAME[90:95] + GAME[96:]
+    pa, pb = [m.point for m in GAME], [m.point for m in b]
+    assert align_mod._opcodes(pa, pb) == difflib.SequenceMatcher(None, pa, pb, autojunk=False).get_opcodes()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bounded_diff_is_a_shortest_edit_script(seed):
+    from gofix.align import _bounded_opcodes
+
+    rng = random.Random(seed)
+    a = [rng.randrange(3) for _ in range(rng.randrange(0, 30))]
+    b = list(a)
+    for _ in range(rng.randrange(0, 6)):
+        k = rng.randrange(len(b) + 1)
+        b[k:k + rng.randrange(2)] = [rng.randrange(3)] * rng.randrange(2)
+    ops = _bounded_opcodes(a, b, 400)
+    i = j = 0
+    for tag, i1, i2, j1, j2 in ops:  # the opcodes tile both lists, equal means equal
+        assert (i1, j1) == (i, j) and (tag != "equal" or a[i1:i2] == b[j1:j2])
+        i, j = i2, j2
+    assert (i, j) == (len(a), len(b))
+    lcs = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for x in range(len(a) - 1, -1, -1):
+        for y in range(len(b) - 1, -1, -1):
+            lcs[x][y] = lcs[x + 1][y + 1] + 1 if a[x] == b[y] else max(lcs[x + 1][y], lcs[x][y + 1])
+    assert sum(i2 - i1 for tag, i1, i2, *_ in ops if tag == "equal") == lcs[0][0]
