@@ -51,6 +51,10 @@ class MoveScores:
         return self.edit_classes[1 + int(np.argmax(self.edit_probs[i, 1:]))]
 
 
+CHUNK = 1024  # moves the tagger sees at once; a longer record is run in pieces (memory stays bounded)
+OVERLAP = 128  # moves of context either side of a piece
+
+
 class ModelDetector:
     """A trained tagger behind the ``check.Detector`` protocol.
 
@@ -67,16 +71,22 @@ class ModelDetector:
 
     @torch.no_grad()
     def analyse_many(self, records: Sequence) -> list[MoveScores | None]:
-        """``analyse`` for several records with one batched forward (per symmetry)."""
+        """``analyse`` for several records with one batched forward (per symmetry).
+
+        A record longer than ``CHUNK`` moves is run on its own, in pieces of
+        ``CHUNK`` moves with ``OVERLAP`` moves of context on each side, so that
+        memory stays bounded whatever its length; shorter records are
+        unchanged by this.
+        """
         cfg = self.model.cfg
         idx = [k for k, r in enumerate(records) if r.size == SIZE and r.moves]
         out: list[MoveScores | None] = [None] * len(records)
         if not idx:
             return out
-        acc = None
+        acc: dict[int, tuple] = {}
         board = bool(getattr(cfg, "board_dim", 0))  # a tagger with the whole-board view
         for sym in self.syms:
-            exs = []
+            exs = {}
             for k in idx:
                 r = records[k]
                 moves = [(m[0], _sym(m[1], sym)) for m in r.moves]
@@ -84,22 +94,23 @@ class ModelDetector:
                                    setup_white=[_sym(p, sym) for p in r.setup_white], handicap=r.handicap,
                                    first_player=r.first_player, window=cfg.window, history=cfg.history,
                                    board=board)
-                exs.append({"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
-                            "board": enc.board})
-            inputs, _ = collate(exs)
-            o, _ = self.model(inputs)
-            pw = torch.sigmoid(o["wrong"]).numpy()
-            ep = torch.softmax(o["edit"], -1).numpy()
-            pp = torch.softmax(o["point"], -1).numpy()
-            pp = _unsym_cells(pp, sym, cfg.window)
-            acc = (pw, ep, pp) if acc is None else (acc[0] + pw, acc[1] + ep, acc[2] + pp)
+                exs[k] = {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
+                          "board": enc.board}
+            short = [k for k in idx if len(records[k].moves) <= CHUNK]
+            got = dict(zip(short, self._forward([exs[k] for k in short], sym))) if short else {}
+            for k in idx:
+                if k not in got:
+                    got[k] = self._chunked(exs[k], sym)
+            for k, (pw, ep, pp) in got.items():
+                a = acc.get(k)
+                acc[k] = (pw, ep, pp) if a is None else (a[0] + pw, a[1] + ep, a[2] + pp)
         n = len(self.syms)
-        pw, ep, pp = acc[0] / n, acc[1] / n, acc[2] / n
         w, half = cfg.window, cfg.window // 2
-        for b, k in enumerate(idx):
+        for k in idx:
             r = records[k]
             T = len(r.moves)
-            cells = pp[b, :T, :-1]
+            pw, ep, pp = (x / n for x in acc[k])
+            cells = pp[:, :-1]
             # the window cells as board points, vectorised: (T, 1 + top_k) candidate cells per move
             top = np.argsort(-cells, axis=-1)[:, : self.top_k]
             best = cells.argmax(-1)
@@ -115,8 +126,33 @@ class ModelDetector:
             prob = np.where(ok[:, 0], p[:, 0], 0.0)
             tops = [[(rows_l[t][j], cols_l[t][j]) for j in range(1, cand.shape[1]) if ok_l[t][j]] for t in range(T)]
             probs = [[p_l[t][j] for j in range(1, cand.shape[1]) if ok_l[t][j]] for t in range(T)]
-            out[k] = MoveScores(pw[b, :T], ep[b, :T], pts, prob, top_points=tops, top_probs=probs)
+            out[k] = MoveScores(pw, ep, pts, prob, top_points=tops, top_probs=probs)
         return out
+
+    def _forward(self, exs: list[dict], sym: int) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """One batched forward: per example ``(p_wrong (T,), edit probs (T, E), point probs (T, W*W+1))``
+        in the record's frame."""
+        inputs, _ = collate(exs)
+        o, _ = self.model(inputs)
+        pw = torch.sigmoid(o["wrong"]).numpy()
+        ep = torch.softmax(o["edit"], -1).numpy()
+        pp = _unsym_cells(torch.softmax(o["point"], -1).numpy(), sym, self.model.cfg.window)
+        sizes = [len(e["features"]) for e in exs]
+        return [(pw[b, :t], ep[b, :t], pp[b, :t]) for b, t in enumerate(sizes)]
+
+    def _chunked(self, ex: dict, sym: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``_forward`` of one long example in pieces of ``CHUNK`` moves, each with ``OVERLAP`` moves
+        of context either side (inputs are encoded from the whole game, so only the sequence
+        model's context is cut); one piece at a time: memory bounded by the piece."""
+        T = len(ex["features"])
+        parts = []
+        for lo in range(0, T, CHUNK):
+            hi = min(T, lo + CHUNK)
+            a, b = max(0, lo - OVERLAP), min(T, hi + OVERLAP)
+            piece = {key: (v[a:b] if v is not None else None) for key, v in ex.items()}
+            [(pw, ep, pp)] = self._forward([piece], sym)
+            parts.append((pw[lo - a: hi - a], ep[lo - a: hi - a], pp[lo - a: hi - a]))
+        return tuple(np.concatenate([p[j] for p in parts]) for j in range(3))
 
     def analyse(self, record) -> MoveScores | None:
         """Per-move scores of one record, or None if it is not 19x19 (or has no moves)."""

@@ -83,9 +83,15 @@ __all__ = [
     "atomic_write",
     "ARCHIVE_SUFFIXES",
     "MAX_FILE_BYTES",
+    "MAX_MOVES",
+    "MAX_NODES",
+    "MAX_LINES",
 ]
 
 MAX_FILE_BYTES = 64 << 20  # larger files and members are Unreadable, not loaded
+MAX_MOVES = 10_000  # moves in one game's main line (real games: under 1,000); more: Unreadable
+MAX_NODES = 50_000  # nodes in one game tree, variations included; past it the tree is not built further
+MAX_LINES = 200_000  # lines of a GIB/NGF/UGF file (one game each); more: Unreadable, not parsed
 GAME_SUFFIXES = (".sgf", ".gib", ".ngf", ".ugf", ".ugi")  # what directory and archive walks read
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 _LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -388,7 +394,7 @@ _KEYS: dict[bytes, str] = {}  # upper-case identifier bytes -> str (bounded cach
 class _Tree:
     """Internal: one game tree as read, before it becomes a GameRecord."""
 
-    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated", "moves")
+    __slots__ = ("root", "start", "end", "warnings", "deviations", "idents", "truncated", "moves", "nodes")
 
     def __init__(self, start: int):
         self.root: Node | None = None
@@ -399,6 +405,7 @@ class _Tree:
         self.idents: set[bytes] = set()  # non-canonical identifiers already warned about
         self.truncated = False
         self.moves: list[Move] | None = None  # the main line's moves, when already read
+        self.nodes = 0  # nodes read; past MAX_NODES they are not kept (memory stays flat)
 
     def warn(self, message: str) -> None:
         """Read with recovery: a warning, and a deviation from FF[4]."""
@@ -423,7 +430,7 @@ def _show(raw: bytes, limit: int = 40) -> str:
 
 
 # _FAST: as _TOKEN, plus 1: a run of plain move nodes (;B[pd];W[dd]...) and 7: any other byte
-_FAST = re.compile(rb"\s*+(?:((?:;[BW]\[(?:[a-zA-Z]{2})?\]\s*+)+)|" + _TOKENS + rb"|(.))", re.S)
+_FAST = re.compile(rb"\s*+(?:((?:;[BW]\[(?:[a-zA-Z]{2})?\]\s*+)++)|" + _TOKENS + rb"|(.))", re.S)
 _RUN_ITEM = re.compile(rb";([BW]\[[a-zA-Z]*)\]")  # b"B[pd" per node of a run
 _VALUES = re.compile(rb"\[(" + _BODY + rb")\]", re.S)
 
@@ -445,6 +452,7 @@ def _fast_tree(data: bytes) -> _Tree | None:
     moves: list[Move] = []
     on_main = tail_main = at_root = False  # the current node / tail is on the main line; is the root
     opened = closed = after_variation = False
+    count = 0  # nodes
     for m in _FAST.finditer(data):
         run, semi, ident, value, more, punct, junk = m.groups()
         if closed or junk:
@@ -459,6 +467,9 @@ def _fast_tree(data: bytes) -> _Tree | None:
         if run:  # ';B[pd];W[dd]...': a chain of one-move nodes
             if tail is None:
                 return None
+            count += run.count(b";")
+            if count > MAX_NODES:  # _read_trees refuses it without building the nodes past the limit
+                return None
             items = _RUN_ITEM.findall(run)
             nodes = [Node({"B" if s[0] == 0x42 else "W": [s[2:]]}) for s in items]
             on_main = tail_main and not tail.children
@@ -470,6 +481,9 @@ def _fast_tree(data: bytes) -> _Tree | None:
             tail, tail_main, props, opened, at_root = nodes[-1], on_main, nodes[-1].props, False, False
             continue
         if semi or punct == b";":
+            count += 1
+            if count > MAX_NODES:
+                return None
             node = Node()
             if tail is None:
                 root, on_main, at_root = node, True, True
@@ -610,8 +624,12 @@ def _read_tree(data: bytes, pos: int, tree: _Tree, tail: Node | None) -> int:
             if semi is None and punct is None:
                 tree.warn(f"property {_show(ident)}[{_show(value)}] without ';' before it: node added")
             node = Node()
+            tree.nodes += 1
             if tail is None:
                 tree.root = node
+            elif tree.nodes > MAX_NODES:  # skip to the end of this game: nothing more is built
+                pos = tree.end = _skip_game(data, pos, len(stack))
+                return pos
             else:
                 if after_variation:
                     tree.warn("node after the variations of its parent read as one more variation")
@@ -645,6 +663,22 @@ def _read_tree(data: bytes, pos: int, tree: _Tree, tail: Node | None) -> int:
             cur, after_variation, just_opened = None, True, False
     if stack and not tree.truncated:
         tree.warn(f"missing ')' at the end of the file ({len(stack)} unclosed)")
+    return pos
+
+
+_SKIP = re.compile(rb"(?:[^\[()]++|\[(?:[^\]\\]++|\\.)*+\]?)*+", re.S)  # up to the next '(' or ')' outside values
+
+
+def _skip_game(data: bytes, pos: int, depth: int) -> int:
+    """The position after the ``depth`` closing parentheses that end the game tree being read
+    (or the end of data): one regex step per parenthesis, whatever the game holds."""
+    n = len(data)
+    while depth and pos < n:
+        pos = _SKIP.match(data, pos).end()
+        if pos >= n:
+            break
+        depth += 1 if data[pos] == 0x28 else -1
+        pos += 1
     return pos
 
 
@@ -807,6 +841,10 @@ def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool,
     body = wide[1] if wide else data[3:] if data.startswith(_UTF8_BOM) else data
     if body.startswith(_UTF8_BOM):
         body = body[3:]
+    lines = body.count(b"\n") + 1
+    if lines > MAX_LINES:  # one game a file: no real one is this long; not parsed (memory stays flat)
+        return [Unreadable(source, 0, f"{reader.NAME} file: {lines:,} lines, over gofix's limit of "
+                                      f"{MAX_LINES:,} (MAX_LINES); a game has at most {MAX_MOVES:,} moves")]
     if b"\0" in body[:4096] or not body.strip():
         why = "binary data" if body.strip() else "the file is empty"
         return [Unreadable(source, 0, f"{reader.NAME} file: {why}")]
@@ -822,6 +860,9 @@ def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool,
         game = reader.parse(body.decode(encoding, errors="replace"))
     except FormatError as exc:
         return [Unreadable(source, 0, f"{reader.NAME} file: {exc.args[0]}")]
+    if len(game.moves) > MAX_MOVES:
+        return [Unreadable(source, 0, f"{reader.NAME} file: game has {len(game.moves):,} moves, over gofix's limit "
+                                      f"of {MAX_MOVES:,} per game (MAX_MOVES)")]
     notes = [f"{reader.NAME} text {note}" for note in notes]
     if wide:
         notes.insert(0, f"file is {wide[0]}; transcoded to UTF-8")
@@ -869,6 +910,9 @@ def _make_record(
     if transcoded:
         tree.warnings.insert(0, f"file is {transcoded}; transcoded to UTF-8")
         tree.deviations.insert(0, f"file is {transcoded}; transcoded to UTF-8")
+    if tree.nodes > MAX_NODES:
+        return Unreadable(source, index, f"game tree has more than {MAX_NODES:,} nodes, gofix's limit "
+                                         "per game (MAX_NODES)")
     try:
         _check_game_type(props)
         size = _board_size(props, tree)
@@ -890,6 +934,9 @@ def _make_record(
         warnings=tree.warnings,
         raw=raw,
     )
+    if len(record.moves) > MAX_MOVES:
+        return Unreadable(source, index, f"game has {len(record.moves):,} moves, over gofix's limit of "
+                                         f"{MAX_MOVES:,} per game (MAX_MOVES)")
     if strict:
         _check_strict(root, size, tree)
         if tree.deviations:

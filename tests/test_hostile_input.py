@@ -167,3 +167,85 @@ def test_control_characters_are_never_written():
     assert g.encoding == "latin-1"
     out = sgf_io.dump_game(g).decode("utf-8")
     assert "PB[x\ufffd\ufffdy]" in out and "caf\u00e9" in out
+
+
+# ------------------------------------------------------------------ games over the limits (issue 21.2)
+
+import json  # noqa: E402
+import random  # noqa: E402
+
+from typer.testing import CliRunner  # noqa: E402
+
+from gofix.synth import random_game  # noqa: E402
+
+
+def _sgf(n: int, seed: int = 0) -> str:
+    return "(;GM[1]FF[4]SZ[19]" + "".join(f";{m.colour.upper()}[{m.sgf}]"
+                                         for m in random_game(random.Random(seed), n)) + ")"
+
+
+def test_a_game_tree_over_max_nodes_is_unreadable_and_the_collection_goes_on(monkeypatch):
+    monkeypatch.setattr(sgf_io, "MAX_NODES", 300)
+    data = "\n".join([_sgf(40, 1), _sgf(400, 2).replace(";B[", "(;B[", 1) + ")", _sgf(50, 3)]).encode()
+    items = sgf_io.parse_items(data, "c.sgf")
+    assert [type(i).__name__ for i in items] == ["GameRecord", "Unreadable", "GameRecord"]
+    assert items[1].index == 1 and "more than 300 nodes" in items[1].reason and "MAX_NODES" in items[1].reason
+    assert [len(items[0].moves), len(items[2].moves)] == [40, 50]
+    [one] = sgf_io.parse_items(_sgf(400, 2).encode(), "one.sgf")  # the fast reader gives up on it too
+    assert isinstance(one, sgf_io.Unreadable) and "MAX_NODES" in one.reason
+
+
+def test_a_game_over_max_moves_is_unreadable(monkeypatch):
+    monkeypatch.setattr(sgf_io, "MAX_MOVES", 60)
+    [item] = sgf_io.parse_items(_sgf(61).encode(), "long.sgf")
+    assert isinstance(item, sgf_io.Unreadable)
+    assert item.reason == "game has 61 moves, over gofix's limit of 60 per game (MAX_MOVES)"
+    assert isinstance(sgf_io.parse_items(_sgf(60).encode(), "ok.sgf")[0], GameRecord)
+    ngf = NGF.replace("\n3\nPM", "\n3\nPM")
+    [item] = sgf_io.parse_items(ngf.encode(), "n.ngf")
+    assert isinstance(item, GameRecord)
+    monkeypatch.setattr(sgf_io, "MAX_MOVES", 2)
+    [item] = sgf_io.parse_items(ngf.encode(), "n.ngf")
+    assert isinstance(item, sgf_io.Unreadable) and "game has 3 moves" in item.reason
+
+
+def test_a_foreign_file_over_max_lines_is_not_parsed(monkeypatch):
+    monkeypatch.setattr(sgf_io, "MAX_LINES", 10)
+    [item] = sgf_io.parse_items(NGF.encode(), "n.ngf")
+    assert isinstance(item, sgf_io.Unreadable) and "lines, over gofix's limit of 10 (MAX_LINES)" in item.reason
+
+
+def test_check_goes_on_past_a_record_over_the_limits(tmp_path, monkeypatch):
+    from gofix.cli import app
+
+    monkeypatch.setattr(sgf_io, "MAX_MOVES", 100)
+    (tmp_path / "a_long.sgf").write_text(_sgf(150, 4))
+    (tmp_path / "b_fine.sgf").write_text(_sgf(60, 5))
+    res = CliRunner().invoke(app, ["check", str(tmp_path), "--json", "--rules-only"])
+    assert res.exit_code == 1 and "Traceback" not in res.output  # an unreadable record is exit 1, not a crash
+    lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert [(line["path"].rsplit("/", 1)[-1], line["status"]) for line in lines][:2] == [
+        ("a_long.sgf", "unreadable"), ("b_fine.sgf", lines[1]["status"])]
+    assert "MAX_MOVES" in lines[0]["error"] and lines[1]["status"] in ("clean", "flagged")
+
+
+def test_the_tagger_runs_a_long_record_in_bounded_pieces(monkeypatch):
+    from gofix import detect
+    from gofix.models.birnn import BiRNNTagger, preset
+
+    import torch
+
+    torch.manual_seed(0)
+    det = detect.ModelDetector(BiRNNTagger(preset("tiny")).eval(), threshold=0.0)
+    [rec] = sgf_io.parse_items(_sgf(300, 6).encode(), "r.sgf")
+    whole = det.analyse(rec)
+    seen = []
+    forward = det._forward
+    monkeypatch.setattr(det, "_forward", lambda exs, sym: seen.append(sum(len(e["features"]) for e in exs))
+                        or forward(exs, sym))
+    monkeypatch.setattr(detect, "CHUNK", 64)
+    monkeypatch.setattr(detect, "OVERLAP", 32)
+    pieces = det.analyse(rec)
+    assert max(seen) <= 64 + 2 * 32 and len(seen) == 5  # never the whole record at once
+    assert pieces.p_wrong.shape == whole.p_wrong.shape == (300,) and len(pieces.best_point) == 300
+    assert abs(pieces.p_wrong - whole.p_wrong).max() < 0.05  # only the sequence context is cut
