@@ -7,17 +7,22 @@ files are read too and written as SGF under their name with ``.sgf`` added
 (``game.gib`` -> ``game.gib.sgf``, ``batch.sgf_name``; ``game.gib~.sgf`` when
 a real ``game.gib.sgf`` is beside it, ``batch.output_names``). Guarantees:
 
-* SRC is only read: a DST that is SRC or inside it is refused
-  (UnsafePathError), and so is a file whose output would be the input file
-  itself (``gofix clean g.sgf --out .``): a ``refused`` line in the report,
-  like a member whose name would escape DST. Every output file is written
-  atomically.
+* SRC is only read: a DST that is SRC, inside it or around it is refused
+  (UnsafePathError, ``batch.check_output``), and so is a file whose output
+  would be an input file itself (a hard link), or would be written through a
+  symbolic link inside DST: a ``refused`` line in the report, like a member
+  whose name would escape DST. Every output file is written atomically.
+* What DST holds already follows ``batch.output_run``, the rule of every
+  command that writes: an output there before the run is kept (an ``exists``
+  line) unless ``force``; a finished run, or one with other options, is
+  refused (OutputExistsError); one run at a time (OutputLockedError).
 * A file in which no game changed is copied byte for byte. A file with an
   unreadable game is copied unchanged too (its readable games are still
   reported), since the broken game cannot be written back.
 * Interrupted runs resume: each finished chunk of files leaves a marker with
   their report lines in ``DST/.gofix-clean/`` (written after the outputs are
-  synced to disk); a rerun skips files whose output and marker exist, and the final ``report.jsonl`` is assembled from the markers
+  synced to disk); a rerun skips files whose output and marker exist and whose input is unchanged
+  (``batch.input_stamp``), and the final ``report.jsonl`` is assembled from the markers
   in input order, so a resumed run ends with the same output as an
   uninterrupted one. The marker folder is removed when the run completes.
 * Each game has a time limit; a game over it is copied unchanged and reported.
@@ -33,14 +38,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import shutil
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .batch import UnsafePathError, check_output, input_file, named, output_names, prepare_output
+from .batch import (OutputRun, UnsafePathError, check_output, describe, input_file, input_stamp, named,
+                    output_names, output_run, path_error, safe_target)
 from .check import GameReport, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
 from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
@@ -87,6 +92,7 @@ class CleanStats:
     unreadable: int = 0
     timed_out: int = 0
     resumed_files: int = 0  # finished by an earlier run
+    existing: int = 0  # files not written: their output was in DST before the run (kept)
     refused: list[str] = field(default_factory=list)  # sources not written (unsafe names)
 
 
@@ -169,14 +175,18 @@ def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[byte
 # ------------------------------------------------------------------ driver
 
 
-def _load_markers(state: str) -> dict[str, list[dict]]:
-    """Report lines of every file an earlier run finished, by output path."""
+def _load_markers(state: str) -> tuple[dict[str, list[dict]], dict[str, list | None]]:
+    """Report lines of every file an earlier run finished, by output path, and the stamp
+    (``batch.input_stamp``) its input had then."""
     done: dict[str, list[dict]] = {}
+    stamps: dict[str, list | None] = {}
     for name in sorted(os.listdir(state)):
         if name.startswith("chunk-") and name.endswith(".json"):
             with open(os.path.join(state, name), encoding="utf-8") as f:
-                done.update({rel: lines for rel, lines in json.load(f)})
-    return done
+                for rel, lines, *stamp in json.load(f):
+                    done[rel] = lines
+                    stamps[rel] = stamp[0] if stamp else None
+    return done, stamps
 
 
 def _refused(source: str, rel: str | None, exc: UnsafePathError) -> dict:
@@ -185,22 +195,36 @@ def _refused(source: str, rel: str | None, exc: UnsafePathError) -> dict:
             "changed": False, "edits": []}
 
 
-def _tasks(src, dst: str, done: dict, stats: CleanStats) -> Iterator[tuple]:
-    """('done', rel) for files an earlier run finished, ('refused', source, report line) for files
-    not written, else ('todo', source, rel, data or error)."""
+def _existed(source: str, rel: str) -> dict:
+    """The report line of a file not written because its output was in DST before the run."""
+    return {**GameReport(source, 0, "exists", error=f"the output {rel!r} was there before this run: kept "
+                                                     "(--force overwrites it)").to_dict(),
+            "game": None, "output": rel, "changed": False, "edits": []}
+
+
+def _tasks(src, run: OutputRun, done: dict, stamps: dict, stats: CleanStats) -> Iterator[tuple]:
+    """('done', rel) for files an earlier run finished (their input unchanged since), ('refused',
+    source, report line) for files not written, ('exists', source, report line) for outputs kept,
+    else ('todo', source, rel, data or error)."""
     root = os.fspath(src)
     names = output_names(root)
     for source, load in iter_sources(root):
         rel = None
         try:
             rel = named(names, source, root)
-            check_output(input_file(source), os.path.join(dst, *rel.split("/")))
+            target = run.target(rel)
+            check_output(input_file(source), target)
         except UnsafePathError as exc:
             stats.refused.append(f"{source}: {exc}")
             yield ("refused", source, _refused(source, rel, exc))
             continue
-        if rel in done and (not done[rel] or os.path.exists(os.path.join(dst, *rel.split("/")))):
+        if (rel in done and stamps.get(rel) == input_stamp(source)
+                and (not done[rel] or os.path.exists(target))):
             yield ("done", rel)
+            continue
+        if run.existed(rel):
+            stats.existing += 1
+            yield ("exists", source, _existed(source, rel))
             continue
         try:
             data = load()
@@ -220,19 +244,33 @@ def clean_tree(
     chunk: int = 32,
     batch_files: int = 16,
     progress: Callable[[int], None] | None = None,
+    force: bool = False,
+    options: dict | None = None,
 ) -> CleanStats:
     """Repair everything under ``src`` into ``dst`` (see the module doc); return the counts.
 
     ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
     it must be picklable then, e.g. a top-level function or class).
-    ``report_path`` defaults to ``dst/report.jsonl``. Raises UnsafePathError when ``dst`` or the
-    report is ``src`` or inside it.
+    ``report_path`` defaults to ``dst/report.jsonl``. What DST holds already is handled by
+    ``batch.output_run`` (kept unless ``force``; a finished run or one with other options is
+    refused: OutputExistsError); the run's options are ``game_seconds`` and ``options`` (default:
+    ``batch.describe(repairer_factory)``). Raises UnsafePathError when ``dst`` or the report is
+    ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
     """
     dst = os.fspath(dst)
-    report_path = report_path or os.path.join(dst, "report.jsonl")
-    state = prepare_output(src, dst, report_path, STATE_DIR)
+    report_path = os.fspath(report_path) if report_path else safe_target(dst, "report.jsonl")
+    described = {"repairer": describe(repairer_factory) if options is None else options,
+                 "game_seconds": game_seconds}
+    with output_run("clean", src, dst, state_dir=STATE_DIR, options=described, force=force,
+                    reports=[report_path]) as run:
+        return _clean(src, run, report_path, repairer_factory, jobs, game_seconds, chunk, batch_files, progress)
+
+
+def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, game_seconds, chunk: int,
+           batch_files: int, progress) -> CleanStats:
+    state = run.state
     stats = CleanStats()
-    done = _load_markers(state)
+    done, stamps = _load_markers(state)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
     order: list[str] = []
     pool = (
@@ -256,19 +294,17 @@ def clean_tree(
         finished = []
         for source, rel, data in pending:
             if isinstance(data, GameReport):  # could not even be loaded: nothing to copy
-                finished.append((rel, [{**data.to_dict(), "changed": False, "edits": []}]))
+                finished.append((rel, [{**data.to_dict(), "changed": False, "edits": []}], input_stamp(source)))
                 continue
             out, lines = next(results)
             if out is not None:  # None: a file in another format that could not be read
-                target = os.path.join(dst, *rel.split("/"))
-                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-                atomic_write(target, out, fsync=False)
-            finished.append((rel, lines))
+                run.write(rel, out)
+            finished.append((rel, lines, input_stamp(source)))
         if hasattr(os, "sync"):
             os.sync()  # the outputs are on disk before the marker says they are done
         atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(finished).encode("utf-8"))
         n_chunks += 1
-        for rel, lines in finished:
+        for rel, lines, _ in finished:
             done[rel] = lines
             _count(stats, lines)
             stats.files += 1
@@ -277,9 +313,9 @@ def clean_tree(
         pending.clear()
 
     try:
-        for task in _tasks(src, dst, done, stats):
-            if task[0] == "refused":  # listed in the report, in input order; not a marker (redone each run)
-                key = "\0refused\0" + task[1]
+        for task in _tasks(src, run, done, stamps, stats):
+            if task[0] in ("refused", "exists"):  # in the report, in input order; not a marker (redone each run)
+                key = f"\0{task[0]}\0" + task[1]
                 order.append(key)
                 done[key] = [task[2]]
                 continue
@@ -300,8 +336,10 @@ def clean_tree(
         if pool:
             pool.shutdown(cancel_futures=True)
     report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for rel in order for line in done[rel])
-    atomic_write(report_path, report.encode("utf-8"))
-    shutil.rmtree(state, ignore_errors=True)
+    try:
+        atomic_write(report_path, report.encode("utf-8"))
+    except OSError as exc:
+        raise path_error(report_path, exc) from None
     return stats
 
 

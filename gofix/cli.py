@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import List, Optional
 
@@ -244,6 +245,26 @@ def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> No
         raise typer.Exit(2) from None
 
 
+@contextmanager
+def _writing():
+    """Around a library call that writes: a typed error (or the system's, e.g. an --out under
+    /proc or under a regular file, a full disk) becomes one line on stderr and exit code 2."""
+    try:
+        yield
+    except GofixError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        err.print(f"[red]error:[/red] cannot write{escape(where)}: {escape(exc.strerror or str(exc))}")
+        raise typer.Exit(2) from None
+
+
+def _force_option(what: str = "outputs"):
+    return typer.Option(False, "--force", help=f"Overwrite {what} that exist and redo a finished run, or one "
+                                               "with other options, into the same --out (default: refuse).")
+
+
 def _cores() -> int:
     """CPU cores this process may use."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -338,14 +359,15 @@ def fix(
         for line in lines:
             err.print(f"[red]unreadable[/red] {escape(line['path'])} game {line['game']}: {escape(line['error'])}")
         raise typer.Exit(2)
-    if in_place:
-        backup = src.with_name(src.name + ".bak")
-        k = 1
-        while backup.exists():
-            backup = src.with_name(f"{src.name}.bak{k}")
-            k += 1
-        atomic_write(backup, data)
-    atomic_write(target, out_bytes)
+    with _writing():
+        if in_place:
+            backup = src.with_name(src.name + ".bak")
+            k = 1
+            while backup.exists():
+                backup = src.with_name(f"{src.name}.bak{k}")
+                k += 1
+            atomic_write(backup, data)
+        atomic_write(target, out_bytes)
     n_edits = sum(len(line["edits"]) for line in lines)
     for line in lines:
         for e in line["edits"]:
@@ -375,6 +397,7 @@ def clean(
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
+    force: bool = _force_option(),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
 
@@ -395,11 +418,15 @@ def clean(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
-                           game_seconds=game_seconds, progress=tick)
+        with _writing():
+            stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
+                               game_seconds=game_seconds, progress=tick, force=force)
     elapsed = time.perf_counter() - start
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
+    if stats.existing:
+        err.print(f"[yellow]kept[/yellow] {stats.existing} file(s) whose output was in {escape(str(dst))} before "
+                  "this run, not written (--force overwrites them; listed as \"exists\" in the report)")
     t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
     for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
         t.add_column(col, justify="right")
@@ -410,7 +437,7 @@ def clean(
               + (f" ({stats.resumed_files} files finished by an earlier run)" if stats.resumed_files else ""))
     if stats.repaired and not rules_only:
         out.print(_trust_note(model))
-    if stats.games == 0 or stats.unreadable == stats.games:
+    if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
 
@@ -420,8 +447,8 @@ def convert(
     src: Path = typer.Argument(..., exists=True, readable=True,
                                help="File, directory or archive: SGF, GIB, NGF, UGF/UGI, recognised by content."),
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's paths with .sgf added."),
-    force: bool = typer.Option(False, "--force", help="Overwrite outputs that exist (default: skip them, so a "
-                                                      "rerun goes on where it stopped)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite outputs that exist (default: keep them, listed as "
+                                                      "'exists') and redo a finished run into the same --out."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/convert-report.jsonl)."),
 ) -> None:
     """Convert game records of any readable format to SGF (FF[4], UTF-8), without repairing anything.
@@ -440,7 +467,8 @@ def convert(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        stats = convert_tree(src, dst, overwrite=force, report_path=report, progress=tick)
+        with _writing():
+            stats = convert_tree(src, dst, overwrite=force, report_path=report, progress=tick)
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
     t = Table(title=f"gofix convert {escape(str(src))} -> {escape(str(dst))}", title_justify="left")
@@ -450,8 +478,9 @@ def convert(
         t.add_row(fmt.upper(), str(stats.by_format[fmt, "converted"]), str(stats.by_format[fmt, "unreadable"]))
     out.print(t)
     out.print(f"{stats.games} games in {stats.files} files written to {escape(str(dst))}"
-              + (f"; {stats.existing} files skipped, their output exists (--force overwrites)" if stats.existing
-                 else "")
+              + (f"; {stats.existing} files skipped, their output was there before this run (--force "
+                 "overwrites)" if stats.existing else "")
+              + (f"; {stats.resumed} converted by the interrupted run resumed" if stats.resumed else "")
               + f"; report: {escape(str(report or dst / REPORT))}")
     if stats.games == 0 and not stats.existing:
         raise typer.Exit(2)
@@ -476,6 +505,7 @@ def corrupt(
     clean_share: float = typer.Option(0.5, min=0.0, max=1.0, help="Share of games left clean."),
     mix: str = typer.Option("default", help="Error mix: default, or real (order errors and late errors "
                             "up-weighted, like the real differences of real-dev)."),
+    force: bool = _force_option(),
 ) -> None:
     """Write corrupted copies of clean records (same relative paths) plus truth.jsonl.
 
@@ -495,14 +525,18 @@ def corrupt(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        stats = corrupt_tree(src, out_dir, channel=channel, seed=seed, progress=tick)
+        with _writing():
+            stats = corrupt_tree(src, out_dir, channel=channel, seed=seed, progress=tick, force=force)
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
+    if stats.existing:
+        err.print(f"[yellow]kept[/yellow] {stats.existing} file(s) whose output was in {escape(str(out_dir))} "
+                  "before this run, not written nor listed in truth.jsonl (--force overwrites them)")
     out.print(
         f"{stats.games} games in {stats.files} files written to {out_dir}: {stats.corrupted} corrupted, "
         f"{stats.clean} left clean, {stats.skipped} skipped (see {out_dir / 'truth.jsonl'})"
     )
-    if stats.games == 0:
+    if stats.games == 0 and not stats.existing:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.refused else 0)
 
@@ -675,7 +709,10 @@ def train(
         raise typer.BadParameter(f"pipeline must be cpu or tensor, not {pipeline!r}")
     if pipeline == "tensor" and model != "birnn":
         raise typer.BadParameter("--pipeline tensor feeds the tagger: use it with --model birnn")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with _writing():
+        from .batch import make_folder
+
+        make_folder(out_dir)
     cache = data
     if data.suffix != ".npz":
         from .data import build_cache
@@ -855,6 +892,7 @@ def reconcile(
     model: Optional[Path] = _judge_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Judge ties with the rules only, no model."),
     min_confidence: float = _min_confidence_option("('both plausible', the first record's version kept and marked)"),
+    force: bool = _force_option(),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 
@@ -889,13 +927,15 @@ def reconcile(
             progress.update(task, description=stage, completed=n, total=total,
                             rate=n / max(time.perf_counter() - start, 1e-9))
 
-        try:
+        with _writing():
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
-                                   singletons=singletons, progress=tick, min_confidence=min_confidence)
-        except GofixError as exc:
-            err.print(f"[red]error:[/red] {escape(str(exc))}")
-            raise typer.Exit(2) from None
+                                   singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
     elapsed = time.perf_counter() - start
+    for line in stats.refused:
+        err.print(f"[yellow]refused[/yellow] {escape(line)}")
+    if stats.existing:
+        err.print(f"[yellow]kept[/yellow] {stats.existing} output(s) that were in {escape(str(dst))} before this "
+                  "run, not written (--force overwrites them)")
     t = Table(title=f"gofix reconcile {src} -> {dst}", title_justify="left")
     cols = ("groups", "records", "agree", "regions", "majority", "judge", "rules", "undecided", "failed",
             "grouping s", "judging s", "total s")
@@ -913,7 +953,7 @@ def reconcile(
               + (f" ({stats.resumed} groups finished by an earlier run)" if stats.resumed else ""))
     if g.records == 0:
         raise typer.Exit(2)
-    raise typer.Exit(1 if stats.undecided or stats.failed else 0)
+    raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -410,7 +410,8 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
                   chunk: int = 256) -> Iterable[Compact | tuple[str, int, str]]:
     """Every game under ``src`` (file, directory, archive) reduced by ``compact``, in input order.
 
-    ``jobs`` > 1 parses in that many processes (files go to them in chunks of ``chunk``).
+    ``jobs`` > 1 parses in that many processes (files go to them in chunks of ``chunk``); an input
+    of one chunk is parsed here, without starting them.
     """
     from .sgf_io import iter_sources, load_reason
 
@@ -431,16 +432,24 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
         if batch:
             yield batch, config
 
+    tasks = chunks()
     if jobs <= 1:
-        for task in chunks():
+        for task in tasks:
             yield from _compact_files(task)
         return
+    first = next(tasks, None)
+    second = next(tasks, None)
+    if second is None:  # all in one chunk: worker processes would only add their start-up
+        if first is not None:
+            yield from _compact_files(first)
+        return
+    import itertools
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         pending = []
-        for task in chunks():
+        for task in itertools.chain([first, second], tasks):
             pending.append(pool.submit(_compact_files, task))
             if len(pending) >= 2 * jobs:
                 yield from pending.pop(0).result()

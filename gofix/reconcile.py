@@ -34,9 +34,14 @@ directories, zip/tar, as ``gofix clean`` reads them):
    as read (a GIB/NGF/UGF game as SGF), to its relative path.
 
 Every output is SGF under an SGF name (``g.gib`` -> ``g.gib.sgf``, ``batch.sgf_name``).
-SRC is only read: a DST that is SRC or inside it is refused (``batch.UnsafePathError``),
-and so is a group whose output would be one of its own input files
-(``gofix reconcile coll.sgf --out .``): an ``error`` line in the report.
+SRC is only read: a DST that is SRC, inside it or around it is refused
+(``batch.UnsafePathError``), and so is a group whose output would be one of its own input
+files (a hard link) or be written through a symbolic link inside DST: an ``error`` line in
+the report. A record whose name would be written outside DST (an archive member ``../x.sgf``)
+is refused on its own (a ``refused`` line) and the rest reconciled without it. What DST holds
+already follows ``batch.output_run`` (outputs there before the run kept; a finished run or
+one with other options refused; one run at a time), and a resumed run reuses a group's
+output only when its records and their files are unchanged.
 Only gofix's own stale temp files are removed from DST (``sgf_io.is_gofix_temp``).
 """
 
@@ -60,6 +65,9 @@ from .record import GameRecord, Move, Node, decode_text, encode_text, recolour
 from .rewrite import _move_nodes, move_value
 
 STATE_DIR = ".gofix-reconcile"
+# fewer groups to do than this: done in this process whatever ``jobs`` (starting workers that each
+# load torch and the judge costs more than they save: ~4.5 s on 2 cores against ~0.1 s a group)
+POOL_MIN_UNITS = 64
 SUMMARY_PREFIX = "gofix reconcile"
 # root properties that are not game information: never merged, never reported as conflicts
 _NOT_INFO = frozenset({"FF", "CA", "GM", "SZ", "AP", "ST", "AB", "AW", "AE", "PL", "C", "GC"})
@@ -80,6 +88,8 @@ class ReconcileStats:
     singletons: int = 0  # games in no group (copied with singletons=True)
     unreadable: int = 0
     resumed: int = 0  # groups finished by an earlier run
+    existing: int = 0  # groups and singletons not written: their output was in DST before the run (kept)
+    refused: list[str] = field(default_factory=list)  # records not used: unsafe names (archive members)
     group_seconds: float = 0.0  # grouping (0 when an earlier run's grouping was reused)
     judge_seconds: float = 0.0  # comparing and judging, summed over the groups (all workers, earlier runs too)
     reconcile_seconds: float = 0.0  # step 2 of this run, wall clock: loading, comparing, judging, writing
@@ -407,8 +417,15 @@ _JUDGE = None
 _MIN_CONFIDENCE: float | None = None
 
 
-def _init_worker(factory, min_confidence: float | None = None) -> None:
+def _init_worker(factory, min_confidence: float | None = None, threads: int | None = None) -> None:
+    """Build the judge of this process. ``threads``: torch threads for it (a worker of several: 1, or
+    GOFIX_THREADS), so that N workers on N cores do not each start a thread per core: oversubscribed,
+    the judge's many small forwards ran ~10x slower (``reconcile --jobs 2`` on real-dev: 66 s vs 5.7 s)."""
     global _JUDGE, _MIN_CONFIDENCE
+    if threads is not None and factory is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     _JUDGE = factory() if factory is not None else None
     _MIN_CONFIDENCE = min_confidence
 
@@ -441,17 +458,26 @@ def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
     return name, dump_game(out), line, secs
 
 
-def _load_markers(state: str) -> tuple[dict[str, dict], dict[str, float]]:
-    """Report lines and judging seconds of every unit an earlier run finished, by output name."""
+def _load_markers(state: str) -> tuple[dict[str, dict], dict[str, float], dict[str, list]]:
+    """Report lines, judging seconds and inputs (``_inputs``) of every unit an earlier run
+    finished, by output name."""
     done: dict[str, dict] = {}
     seconds: dict[str, float] = {}
+    inputs: dict[str, list] = {}
     for name in sorted(os.listdir(state)):
         if name.startswith("chunk-") and name.endswith(".json"):
             with open(os.path.join(state, name), encoding="utf-8") as f:
-                for key, line, secs in json.load(f):
+                for key, line, secs, *used in json.load(f):
                     done[key] = line
                     seconds[key] = secs
-    return done, seconds
+                    inputs[key] = used[0] if used else None
+    return done, seconds, inputs
+
+
+def _inputs(refs: Sequence[Ref], members: Sequence[int], stamps: dict[str, list | None]) -> list:
+    """What a unit's output depends on: each member (source, game) with its file's stamp
+    (``batch.input_stamp``). A resumed run reuses a unit's output only when this is unchanged."""
+    return [[refs[i].source, refs[i].index, stamps.get(refs[i].source)] for i in members]
 
 
 def reconcile_tree(
@@ -466,6 +492,7 @@ def reconcile_tree(
     chunk: int = 64,
     progress: Callable[[str, int, int | None], None] | None = None,
     min_confidence: float | None = None,
+    force: bool = False,
 ) -> ReconcileStats:
     """Reconcile every group of records of one game under ``src`` into ``dst`` (see the module doc).
 
@@ -473,15 +500,37 @@ def reconcile_tree(
     a class or ``functools.partial``); None: ties stay undecided. ``report_path`` defaults to
     ``dst/reconcile.jsonl``. ``progress(stage, done, total)``: stage 'grouping' (records read)
     then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
-    on a tie (None: ``compare.MIN_CONFIDENCE``); a resumed run keeps the groups an earlier run
-    finished as they were. Raises UnsafePathError when ``dst`` or the report is ``src`` or inside it.
+    on a tie (None: ``compare.MIN_CONFIDENCE``). What DST holds already is handled by
+    ``batch.output_run`` (kept unless ``force``; a finished run or one with other options refused:
+    OutputExistsError); a resumed run reuses a group an earlier run finished only when its
+    records and their files are unchanged. Raises UnsafePathError when ``dst`` or the report is
+    ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
     """
-    from .batch import UnsafePathError, check_output, input_file, prepare_output
-    from .sgf_io import atomic_write, iter_sources
+    from .batch import describe, output_run, path_error, safe_target
+    from .sgf_io import atomic_write
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
-    report_path = report_path or os.path.join(dst_s, "reconcile.jsonl")
-    state = prepare_output(src_s, dst_s, report_path, STATE_DIR)
+    report_path = os.fspath(report_path) if report_path else safe_target(dst_s, "reconcile.jsonl")
+    options = {"judge": describe(judge_factory), "singletons": singletons, "config": asdict(config),
+               "min_confidence": min_confidence}
+    with output_run("reconcile", src_s, dst_s, state_dir=STATE_DIR, options=options, force=force,
+                    reports=[report_path]) as run:
+        stats, report_lines = _reconcile(src_s, run, judge_factory, jobs, singletons, config, chunk, progress,
+                                         min_confidence)
+        report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in report_lines)
+        try:
+            atomic_write(report_path, report.encode("utf-8"))
+        except OSError as exc:
+            raise path_error(report_path, exc) from None
+    return stats
+
+
+def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, config: GroupConfig, chunk: int,
+               progress, min_confidence) -> tuple[ReconcileStats, list[dict]]:
+    from .batch import UnsafePathError, check_output, input_file, input_stamp, relative_output
+    from .sgf_io import atomic_write, iter_sources
+
+    dst_s, state = run.dst, run.state
     stats = ReconcileStats()
 
     fp = fingerprint(src_s)
@@ -497,6 +546,24 @@ def reconcile_tree(
     stats.unreadable = len(grouping.unreadable)
     refs = grouping.refs
 
+    # a record whose name would be written outside DST (an archive member '../x.sgf'): refused
+    # on its own, like clean and convert refuse it; the rest is reconciled without it
+    unsafe: dict[str, UnsafePathError | None] = {}
+    for ref in refs:
+        if ref.source not in unsafe:
+            try:
+                relative_output(ref.source, src_s)
+                unsafe[ref.source] = None
+            except UnsafePathError as exc:
+                unsafe[ref.source] = exc
+    refused = [i for i, ref in enumerate(refs) if unsafe[ref.source] is not None]
+    groups = grouping.groups
+    if refused:
+        out_ = set(refused)
+        kept = [[i for i in g if i not in out_] for g in groups]
+        groups = [g for g in kept if len(g) >= 2]
+        grouping = Grouping(refs, groups, grouping.unreadable, grouping.stats)
+
     # units: groups, then (with singletons) games in no group; each named by its output path
     units: list[tuple[str, list[int]]] = []
     taken: set[str] = set()
@@ -509,36 +576,63 @@ def reconcile_tree(
         taken.add(name)
         return name
 
-    for g in grouping.groups:
+    for g in groups:
         units.append((name_of(g[0]), g))
     n_groups = len(units)
-    lonely = grouping.singletons()
+    lonely = [i for i in grouping.singletons() if unsafe[refs[i].source] is None]
     stats.singletons = len(lonely)
     if singletons:
         units.extend((name_of(i), [i]) for i in lonely)
+    names = {name for name, _ in units}
 
-    done, seconds = _load_markers(state)
+    stamps = {source: input_stamp(source) for source in {refs[i].source for _, members in units for i in members}}
+    done, seconds, inputs = _load_markers(state)
+    members_by_name = dict(units)
+    for name in list(done):  # work of an earlier run that no longer holds: its inputs changed since
+        if name not in names or inputs.get(name) != _inputs(refs, members_by_name[name], stamps):
+            line = done.pop(name)
+            seconds.pop(name, None)
+            if line.get("output") and not run.existed(name):
+                try:  # the interrupted run's output: rewritten below if this run writes it, else gone
+                    os.unlink(run.target(name))
+                except (OSError, UnsafePathError):
+                    pass
+    from_markers = set(done)
     for name, members in units:  # an output that would be one of its own inputs: refused, reported
-        target = os.path.join(dst_s, *name.split("/"))
         try:
+            target = run.target(name)
             for source in sorted({refs[i].source for i in members}):
                 check_output(input_file(source), target)
         except UnsafePathError as exc:
             done[name] = {"output": None, "sources": [refs[i].game_id for i in members], "error": str(exc)}
             seconds[name] = 0.0
+            continue
+        if name not in from_markers and run.existed(name):  # there before this run: kept
+            done[name] = {"output": None, "sources": [refs[i].game_id for i in members], "exists": name,
+                          "error": f"the output {name!r} was there before this run: kept (--force overwrites it)"}
+            seconds[name] = 0.0
+            stats.existing += 1
+    for i in refused:
+        key = f"\0refused\0{refs[i].game_id}"
+        exc = unsafe[refs[i].source]
+        stats.refused.append(f"{refs[i].game_id}: {exc}")
+        done[key] = {"output": None, "sources": [refs[i].game_id], "refused": True, "error": str(exc)}
+        seconds[key] = 0.0
+        units.append((key, [i]))
     todo = [u for u in units
             if not (u[0] in done and ("error" in done[u[0]] or os.path.exists(os.path.join(dst_s, *u[0].split("/")))))]
     todo_names = {u[0] for u in todo}
-    stats.resumed = sum(1 for u in units[:n_groups] if u[0] not in todo_names)
+    stats.resumed = sum(1 for u in units[:n_groups] if u[0] not in todo_names and u[0] in from_markers)
     need: dict[str, int] = {}
     for _, members in todo:
         for i in members:
             need[refs[i].source] = need.get(refs[i].source, 0) + 1
 
     t_write = time.perf_counter()
+    threads = max(1, int(os.environ.get("GOFIX_THREADS", "1")))
     pool = (ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_init_worker, initargs=(judge_factory, min_confidence))
-            if jobs > 1 else None)
+                                initializer=_init_worker, initargs=(judge_factory, min_confidence, threads))
+            if jobs > 1 and len(todo) > POOL_MIN_UNITS else None)
     if pool is None:
         _init_worker(judge_factory, min_confidence)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
@@ -561,16 +655,14 @@ def reconcile_tree(
             lines = []
             for name, data, line, secs in results:
                 if data is not None:
-                    target = os.path.join(dst_s, *name.split("/"))
-                    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
-                    atomic_write(target, data, fsync=False)
+                    run.write(name, data)
                 line = {"output": name if data is not None else None, **line}
-                lines.append((name, line, round(secs, 4)))
+                lines.append((name, line, round(secs, 4), _inputs(refs, members_of[name], stamps)))
             if hasattr(os, "sync"):
                 os.sync()
             atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(lines).encode("utf-8"))
             n_chunks += 1
-            for name, line, secs in lines:
+            for name, line, secs, _ in lines:
                 done[name] = line
                 seconds[name] = secs
                 for s in {refs[i].source for i in members_of[name]}:
@@ -615,10 +707,12 @@ def reconcile_tree(
             continue
         stats.judge_seconds += seconds.get(name, 0.0)
         report_lines.append(line)
-        if line.get("singleton"):
+        if line.get("singleton") or line.get("refused") or (line.get("exists") and len(members) < 2):
             continue
         stats.groups += 1
         stats.records += len(line["sources"])
+        if "exists" in line:
+            continue
         if "error" in line:
             stats.failed += 1
             continue
@@ -627,7 +721,4 @@ def reconcile_tree(
             stats.regions += 1
             key = r["decided_by"] if r["decided_by"] in ("majority", "judge", "illegal") else "undecided"
             setattr(stats, key, getattr(stats, key) + 1)
-    report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in report_lines)
-    atomic_write(report_path, report.encode("utf-8"))
-    shutil.rmtree(state, ignore_errors=True)
-    return stats
+    return stats, report_lines

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from gofix.batch import UnsafePathError
 from gofix.clean import STATE_DIR, clean_tree
 from gofix.cli import app
 from gofix.repair import RulesRepairer
@@ -90,15 +91,18 @@ class _Interrupting(RulesRepairer):
         return super().repair(record)
 
 
+RULES = {"repairer": "rules"}  # the runs' options: _Interrupting repairs as the rules do
+
+
 def test_interrupted_clean_resumes_to_the_same_output(archive, tmp_path):
-    clean_tree(archive, tmp_path / "ref")
+    clean_tree(archive, tmp_path / "ref", options=RULES)
     dst = tmp_path / "out"
     _Interrupting.calls = 0
     with pytest.raises(KeyboardInterrupt):
-        clean_tree(archive, dst, repairer_factory=_Interrupting, chunk=2)
+        clean_tree(archive, dst, repairer_factory=_Interrupting, chunk=2, options=RULES)
     assert (dst / STATE_DIR).exists()  # markers of the finished chunks
     assert not [p for p in dst.rglob("*.tmp")]
-    stats = clean_tree(archive, dst, chunk=2)
+    stats = clean_tree(archive, dst, chunk=2, options=RULES)
     assert stats.resumed_files >= 2
     assert _tree_hashes(dst) == _tree_hashes(tmp_path / "ref")
 
@@ -111,7 +115,7 @@ class Slow(RulesRepairer):
     def repair(self, record, first=None):
         time.sleep(0.05)
         return super().repair(record)
-clean_tree(sys.argv[1], sys.argv[2], repairer_factory=Slow, chunk=1)
+clean_tree(sys.argv[1], sys.argv[2], repairer_factory=Slow, chunk=1, options={"repairer": "rules"})
 """
 
 
@@ -134,8 +138,8 @@ def test_killed_clean_leaves_no_partial_files_and_resumes(tmp_path):
     assert 0 < len(written) < 40
     for p in written:  # every visible output file is complete
         assert p.read_bytes() == (src / p.name).read_bytes()
-    clean_tree(src, dst)
-    clean_tree(src, tmp_path / "ref")
+    clean_tree(src, dst, options=RULES)
+    clean_tree(src, tmp_path / "ref", options=RULES)
     assert _tree_hashes(dst) == _tree_hashes(tmp_path / "ref")
     assert not [p for p in dst.rglob("*.tmp")]
 
@@ -251,17 +255,19 @@ def test_clean_never_writes_over_its_input_file(tmp_path):
     src = tmp_path / "g.sgf"
     src.write_text(_sgf(moves))
     before = src.read_bytes()
-    stats = clean_tree(src, tmp_path)
-    assert src.read_bytes() == before
-    assert len(stats.refused) == 1 and "would overwrite the input" in stats.refused[0]
-    [line] = [json.loads(x) for x in (tmp_path / "report.jsonl").read_text().splitlines()]
-    assert line["status"] == "refused" and str(src) in line["error"]
+    with pytest.raises(UnsafePathError, match="must not contain the input"):  # its folder holds the input
+        clean_tree(src, tmp_path)
+    assert src.read_bytes() == before and not (tmp_path / "report.jsonl").exists()
     res = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path), "--rules-only", "--jobs", "1"])
-    assert res.exit_code != 0 and src.read_bytes() == before
-    # a hard link to the input is the input too
+    assert res.exit_code == 2 and src.read_bytes() == before
+    # a hard link to the input where its output goes is the input too: refused per write
     (tmp_path / "o").mkdir()
     os.link(src, tmp_path / "o" / "g.sgf")
-    assert clean_tree(src, tmp_path / "o").refused and src.read_bytes() == before
+    stats = clean_tree(src, tmp_path / "o")
+    assert len(stats.refused) == 1 and "would overwrite the input" in stats.refused[0]
+    assert src.read_bytes() == before
+    [line] = [json.loads(x) for x in (tmp_path / "o" / "report.jsonl").read_text().splitlines()]
+    assert line["status"] == "refused" and str(src) in line["error"]
     res = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path / "p"), "--report", str(src), "--rules-only"])
     assert res.exit_code == 2 and src.read_bytes() == before
 

@@ -126,6 +126,11 @@ def test_corrupt_never_writes_over_its_input_file(tmp_path):
     src.write_text(_sgf(random_game(random.Random(0), 40)))
     before = src.read_bytes()
     res = runner.invoke(app, ["corrupt", str(src), "--out", str(tmp_path), "--clean-share", "0"])
+    assert res.exit_code == 2 and src.read_bytes() == before  # the output folder holds the input
+    assert "must not contain the input" in res.output
+    (tmp_path / "o").mkdir()
+    os.link(src, tmp_path / "o" / "a.sgf")  # where its output goes is the input itself: refused per write
+    res = runner.invoke(app, ["corrupt", str(src), "--out", str(tmp_path / "o"), "--clean-share", "0"])
     assert res.exit_code != 0 and src.read_bytes() == before
     assert "would overwrite the input" in res.output
 

@@ -312,8 +312,9 @@ def test_convert_mixed_directory_with_a_zip(mixed, tmp_path):
     assert "GIB" in res.output and "4 games in 4 files" in res.output
     assert {p: p.read_bytes() for p in mixed.rglob("*") if p.is_file()} == before  # SRC never written
     (out / "c.sgf").write_bytes(b"mine")
-    res = runner.invoke(app, ["convert", str(mixed), "--out", str(out)])
-    assert (out / "c.sgf").read_bytes() == b"mine" and "4 files skipped" in res.output
+    res = runner.invoke(app, ["convert", str(mixed), "--out", str(out)])  # a finished run is not redone
+    assert res.exit_code == 2 and "finished run" in res.output and "--force" in res.output
+    assert (out / "c.sgf").read_bytes() == b"mine"
     runner.invoke(app, ["convert", str(mixed), "--out", str(out), "--force"])
     assert (out / "c.sgf").read_bytes().startswith(b"(;GM[1]FF[4]CA[UTF-8]")
 
@@ -331,22 +332,30 @@ def test_format_error_is_a_gofix_error():
 
 
 def test_convert_never_writes_over_its_input_file(tmp_path):
-    """'gofix convert cv/g.sgf --out cv --force' would rewrite g.sgf; a GIB beside it is still converted."""
+    """'gofix convert cv/g.sgf --out cv --force' would rewrite g.sgf: an --out holding the input is
+    refused; a hard link to the input where its output goes is refused per write, the rest converted."""
+    import os
+
     folder = tmp_path / "cv"
     folder.mkdir()
     g = folder / "g.sgf"
     g.write_bytes(b"(;GM[1]SZ[9];B[ee];W[cc])\n")
     before = g.read_bytes()
     res = runner.invoke(app, ["convert", str(g), "--out", str(folder), "--force"])
-    assert res.exit_code != 0 and g.read_bytes() == before
-    assert "would overwrite the input" in res.output
-    [line] = [json.loads(x) for x in (folder / "convert-report.jsonl").read_text().splitlines()]
-    assert line["status"] == "refused" and str(g) in line["reason"]
+    assert res.exit_code == 2 and g.read_bytes() == before
+    assert "must not contain the input" in res.output and not (folder / "convert-report.jsonl").exists()
+    out = tmp_path / "o"
+    out.mkdir()
+    os.link(g, out / "g.sgf")
     gib = folder / "a.gib"
     gib.write_bytes((GIB_HEAD + "STO 0 2 1 3 3\n\\GE\n").encode())
-    res = runner.invoke(app, ["convert", str(gib), "--out", str(folder)])
-    assert res.exit_code == 0, res.output
-    assert (folder / "a.gib.sgf").is_file() and gib.read_bytes().startswith(b"\\HS")
+    res = runner.invoke(app, ["convert", str(folder), "--out", str(out), "--force"])
+    assert res.exit_code == 1 and g.read_bytes() == before
+    assert "would overwrite the input" in res.output
+    lines = {x["path"]: x for x in map(json.loads, (out / "convert-report.jsonl").read_text().splitlines())}
+    assert lines["g.sgf"]["status"] == "refused" and str(g) in lines["g.sgf"]["reason"]
+    assert lines["a.gib.sgf"]["status"] == "converted" and (out / "a.gib.sgf").is_file()
+    assert gib.read_bytes().startswith(b"\\HS")
 
 
 def test_convert_keeps_a_real_sgf_name_and_a_refusal_is_exit_1(tmp_path):

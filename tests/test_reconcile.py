@@ -84,7 +84,7 @@ def test_reconcile_tree_writes_one_record_per_group(archive, tmp_path):
     assert stats.groups == 2 and stats.records == 6
     assert stats.unreadable == 2 and stats.singletons == 2  # lone.sgf and small.sgf: groups of one, left out
     files = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file())
-    assert files == ["a.sgf", "e.sgf", "reconcile.jsonl"]
+    assert files == [".gofix-run.json", "a.sgf", "e.sgf", "reconcile.jsonl"]  # the record of the finished run
     lines = _lines(dst / "reconcile.jsonl")
     assert [len(x["sources"]) for x in lines] == [4, 2]
 
@@ -182,7 +182,8 @@ def test_resumes_after_an_interruption(archive, tmp_path, monkeypatch):
     assert _tree_hashes(dst) == _tree_hashes(full)
 
 
-def test_jobs_give_the_same_output(archive, tmp_path):
+def test_jobs_give_the_same_output(archive, tmp_path, monkeypatch):
+    monkeypatch.setattr(rc, "POOL_MIN_UNITS", 0)  # worker processes even for these few groups
     one, two = tmp_path / "one", tmp_path / "two"
     rc.reconcile_tree(archive, one, judge_factory=PickFirst)
     rc.reconcile_tree(archive, two, judge_factory=PickFirst, jobs=2)
@@ -275,21 +276,28 @@ def test_min_confidence_leaves_a_weak_verdict_undecided(tmp_path):
 
 
 def test_a_collection_is_never_overwritten_by_its_own_reconciled_game(tmp_path):
-    """'cat g.sgf g2.sgf > cv2/coll.sgf; gofix reconcile cv2/coll.sgf --out cv2': the output would be the input."""
+    """'cat g.sgf g2.sgf > cv2/coll.sgf; gofix reconcile cv2/coll.sgf --out cv2': the output folder holds
+    the input, refused as a whole; a hard link to the input where its output goes is refused per write."""
     folder = tmp_path / "cv2"
     folder.mkdir()
     coll = folder / "coll.sgf"
     coll.write_text(_sgf(GAME) + _sgf(WRONG))
     before = coll.read_bytes()
-    stats = rc.reconcile_tree(coll, folder)
-    assert coll.read_bytes() == before
-    assert stats.failed == 1
-    (line,) = _lines(folder / "reconcile.jsonl")
-    assert line["output"] is None and "would overwrite the input" in line["error"] and str(coll) in line["error"]
+    with pytest.raises(UnsafePathError, match="must not contain the input"):
+        rc.reconcile_tree(coll, folder)
     res = runner.invoke(app, ["reconcile", str(coll), "--out", str(folder), "--rules-only"])
-    assert res.exit_code == 1 and coll.read_bytes() == before
+    assert res.exit_code == 2 and coll.read_bytes() == before
+    assert "must not contain the input" in res.output
+    assert not (folder / "reconcile.jsonl").exists()
+    # the output file would be the input (a hard link to it): that group is refused, reported
+    (tmp_path / "o").mkdir()
+    os.link(coll, tmp_path / "o" / "coll.sgf")
+    stats = rc.reconcile_tree(coll, tmp_path / "o", force=True)
+    assert coll.read_bytes() == before and stats.failed == 1
+    (line,) = _lines(tmp_path / "o" / "reconcile.jsonl")
+    assert line["output"] is None and "would overwrite the input" in line["error"] and str(coll) in line["error"]
     # the report file may not be the input either
-    res = runner.invoke(app, ["reconcile", str(coll), "--out", str(tmp_path / "o"), "--report", str(coll),
+    res = runner.invoke(app, ["reconcile", str(coll), "--out", str(tmp_path / "p"), "--report", str(coll),
                               "--rules-only"])
     assert res.exit_code == 2 and coll.read_bytes() == before
     assert "would overwrite the input" in res.output
@@ -325,7 +333,7 @@ def test_a_group_based_on_a_gib_is_written_as_sgf_under_an_sgf_name(tmp_path):
     stats = rc.reconcile_tree(src, dst, singletons=True)
     assert stats.groups == 1
     files = sorted(str(p.relative_to(dst)) for p in dst.rglob("*") if p.is_file())
-    assert files == ["g.gib.sgf", "lone.gib.sgf", "reconcile.jsonl"]
+    assert files == [".gofix-run.json", "g.gib.sgf", "lone.gib.sgf", "reconcile.jsonl"]
     for name in ("g.gib.sgf", "lone.gib.sgf"):  # SGF inside too, the singleton as well
         (g,) = read_file(dst / name, strict=True)
         assert isinstance(g, GameRecord) and len(g.moves) in (len(GAME), len(OTHER))
