@@ -956,5 +956,64 @@ def reconcile(
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)
 
 
+engine_app = typer.Typer(help="The KataGo network gofix uses as its board sense: where it is, how fast it runs.",
+                         no_args_is_help=True)
+app.add_typer(engine_app, name="engine")
+
+
+@engine_app.command("info")
+def engine_info(
+    katago_model: Optional[Path] = typer.Option(None, "--katago-model", help="A KataGo network file (.bin.gz)."),
+    positions: int = typer.Option(32, help="Positions to time (0: don't time)."),
+) -> None:
+    """Say which KataGo network would be used, from where, and how many positions/s it runs here.
+
+    Example: [bold]gofix engine info[/bold]
+    """
+    from .engine import locate
+    from .engine.modelfile import ModelFileError
+
+    try:
+        found = locate.find_network(katago_model)
+    except locate.NetworkFetchError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2)
+    if found is None:
+        out.print("no KataGo network found (looked at --katago-model, $GOFIX_KATAGO_MODEL, "
+                  f"{escape(str(locate.cache_dir()))} and KaTrain's models); `gofix engine fetch` downloads one")
+        raise typer.Exit(1)
+    from .engine.engine import Engine, time_positions
+
+    try:
+        engine = Engine.load(found.path)
+    except ModelFileError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2)
+    d = engine.desc
+    out.print(f"network {escape(str(found.path))} (from {found.origin}): {d.name}, format version {d.version}, "
+              f"{d.n_params() / 1e6:.1f}M parameters, sha256 {d.sha256[:12]}")
+    if positions > 0:
+        for dtype in ("float32", "bfloat16"):
+            rate = time_positions(Engine(d, dtype=dtype), positions)
+            out.print(f"{dtype}: {rate:.1f} positions/s ({Engine.threads()} threads)")
+
+
+@engine_app.command("fetch")
+def engine_fetch() -> None:
+    """Download the KataGo network the katrain wheel on PyPI ships into gofix's cache folder.
+
+    Only the wheel is downloaded (nothing is installed); the network's sha256 is checked and
+    KataGo's licence notice is written beside it. Example: [bold]gofix engine fetch[/bold]
+    """
+    from .engine import locate
+
+    try:
+        path = locate.fetch()
+    except locate.NetworkFetchError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2)
+    out.print(f"network ready: {escape(str(path))} (licence beside it)")
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
