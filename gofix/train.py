@@ -23,6 +23,7 @@ import random
 import time
 from dataclasses import asdict, dataclass, field, fields
 
+import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -186,6 +187,50 @@ def _lr(cfg: TrainConfig, step: int, elapsed: float) -> float:
     return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
 
 
+def _as(x, fn):
+    if isinstance(x, (list, tuple)):
+        return type(x)(_as(v, fn) for v in x)
+    if isinstance(x, dict):
+        return {k: _as(v, fn) for k, v in x.items()}
+    return fn(x)
+
+
+def _to_numpy(x):
+    return x.numpy() if isinstance(x, torch.Tensor) else x
+
+
+def _to_tensor(x):
+    return torch.from_numpy(x) if isinstance(x, np.ndarray) else x
+
+
+class _NumpyStream(torch.utils.data.IterableDataset):
+    """The stream's batches as numpy arrays, so that they cross to the trainer pickled in the pipe."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __iter__(self):
+        for batch in self.stream:
+            yield _as(batch, _to_numpy)
+
+
+def _identity(batch):
+    return batch
+
+
+def _worker_stream(stream, workers: int):
+    """Batches made by ``workers`` DataLoader processes.
+
+    torch would send a worker's tensors as file descriptors over a Unix socket that multiprocessing
+    makes under the temp folder; a socket path is limited to 107 bytes, so under a long $TMPDIR the
+    worker's send fails in a background thread and training waits forever. The batches cross as
+    numpy arrays in the pipe instead (small batches: the copy costs little) and become tensors here.
+    """
+    loader = torch.utils.data.DataLoader(_NumpyStream(stream), batch_size=None, num_workers=workers,
+                                         prefetch_factor=4, worker_init_fn=_one_thread, collate_fn=_identity)
+    return (_as(batch, _to_tensor) for batch in loader)
+
+
 def _one_thread(_worker_id: int) -> None:
     torch.set_num_threads(1)
 
@@ -327,8 +372,7 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
                                           max_tokens=cfg.max_tokens, max_errors=cfg.max_errors,
                                           clean_share=cfg.clean_share, mix=cfg.mix, board=board))
     elif cfg.workers:
-        stream = iter(torch.utils.data.DataLoader(stream, batch_size=None, num_workers=cfg.workers,
-                                                  prefetch_factor=4, worker_init_fn=_one_thread))
+        stream = _worker_stream(stream, cfg.workers)
     else:
         stream = iter(stream)
     val = []
