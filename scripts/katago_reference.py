@@ -32,7 +32,7 @@ from pathlib import Path
 from gofix import sgf_io
 from gofix.coords import to_gtp
 from gofix.corrupt import Channel
-from gofix.engine.features import BLACK, GameFeatures, KBoard, _to_loc
+from gofix.engine.features import BLACK, GameFeatures, KBoard, to_loc
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord
 
@@ -50,7 +50,7 @@ def _usable(record: GameRecord):
     board = KBoard(19)
     for pts, c in ((record.setup_black, BLACK), (record.setup_white, 3 - BLACK)):
         for p in pts:
-            board.colors[_to_loc(board, p)] = c
+            board.colors[to_loc(board, p)] = c
     board._cache = {}
     out, last = [], None
     for m in record.moves:
@@ -59,7 +59,7 @@ def _usable(record: GameRecord):
         c = 1 if m.colour == "b" else 2
         if c == last:
             break
-        loc = _to_loc(board, m.point)
+        loc = to_loc(board, m.point)
         if loc is not None and not board.is_legal(loc, c):
             break
         board.play(loc, c)
@@ -96,7 +96,7 @@ def _categories(gf: GameFeatures, t: int) -> list[str]:
 
 
 def _ladder_kind(gf: GameFeatures, t: int) -> str | None:
-    laddered, working = gf._ladders(t)
+    laddered, working = gf.ladders(t)
     if working[1] or working[2] or laddered:
         return "ladder"
     board = gf.board(t)

@@ -452,7 +452,7 @@ def rules_for(ru: str | None) -> Rules:
 
 # --- the inputs -----------------------------------------------------------------------------------
 
-def _to_loc(board: KBoard, point) -> Optional[int]:
+def to_loc(board: KBoard, point) -> Optional[int]:
     if point is None:
         return None
     row, col = point
@@ -494,9 +494,9 @@ class GameFeatures:
         setup_black_l, setup_white_l = list(setup_black), list(setup_white)
         for pts, c in ((setup_black_l, BLACK), (setup_white_l, WHITE)):
             for p in pts:
-                board.colors[_to_loc(board, p)] = c
+                board.colors[to_loc(board, p)] = c
         board._cache = {}
-        self.moves = [(_COLOUR[c], _to_loc(board, p)) for c, p in moves]
+        self.moves = [(_COLOUR[c], to_loc(board, p)) for c, p in moves]
         self._boards = [board.copy()]
         # +1 for every Black stone placed (setup stones and moves, passes not), -1 for every White one
         chill = float(sum(1 for _ in setup_black_l) - sum(1 for _ in setup_white_l))
@@ -515,7 +515,8 @@ class GameFeatures:
     def board(self, t: int) -> KBoard:
         return self._boards[t]
 
-    def _ladders(self, t: int):
+    def ladders(self, t: int):
+        """(laddered stones, {colour: working moves}) of the board before move ``t`` (computed once)."""
         got = self._ladder_cache.get(t)
         if got is None:
             got = self._ladder_cache[t] = self._boards[t].ladders()
@@ -567,16 +568,16 @@ class GameFeatures:
                 x, y = board.xy(loc)
                 sp[8 + k, y, x] = 1.0
             want = _opp(want)
-        laddered, _ = self._ladders(t)
+        laddered, _ = self.ladders(t)
         for loc in laddered:
             x, y = board.xy(loc)
             sp[14, y, x] = 1.0
-        for m in self._ladders(t)[1][opp]:  # moves that ladder-capture an opponent chain of 2 liberties
+        for m in self.ladders(t)[1][opp]:  # moves that ladder-capture an opponent chain of 2 liberties
             x, y = board.xy(m)
             sp[17, y, x] = 1.0
         for plane, back in ((15, 1), (16, 2)):
             tt = t - min(back, included)
-            for loc in self._ladders(tt)[0]:
+            for loc in self.ladders(tt)[0]:
                 x, y = board.xy(loc)
                 sp[plane, y, x] = 1.0
         white_komi = self.komi
