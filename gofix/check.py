@@ -74,8 +74,10 @@ class GameReport:
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     record: GameRecord | None = field(default=None, repr=False)  # for diagrams; not serialised
+    engine: str | None = None  # the KataGo network that judged the repairs, by name (None: no engine)
 
     def to_dict(self) -> dict:
+        extra = {"engine": self.engine} if self.engine else {}
         return {
             "path": self.path,
             "game": self.game,
@@ -84,6 +86,7 @@ class GameReport:
             "moves": self.moves,
             "findings": [f.to_dict() for f in self.findings],
             "error": self.error,
+            **extra,
         }
 
 
@@ -136,6 +139,7 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
         findings=findings,
         warnings=list(record.warnings),
         record=record,
+        engine=getattr(result, "engine", None) if repairer is not None else None,
     )
 
 

@@ -150,7 +150,10 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
             changed_any = True
         else:
             out_records.append(g)
-        lines.append({**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]})
+        line = {**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]}
+        if getattr(result, "engine", None):
+            line["engine"] = result.engine  # the network that judged the repairs
+        lines.append(line)
     if sniff_format(data, source) != "sgf":
         return (dump_collection(out_records) if out_records and not any_unreadable else None), lines
     if not changed_any:

@@ -113,6 +113,18 @@ def _seq2seq_option():
                              "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
 
 
+def _engine_option():
+    return typer.Option("auto", "--engine", case_sensitive=False,
+                        help="The KataGo network as judge of every repair and second look at every suspect: "
+                             "auto (when a network is found), katago (required), none.")
+
+
+def _katago_model_option():
+    return typer.Option(None, "--katago-model", dir_okay=False,
+                        help="A KataGo network file (.bin.gz); default: $GOFIX_KATAGO_MODEL, gofix's cache "
+                             "(`gofix engine fetch`), KaTrain's models.")
+
+
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(
@@ -130,6 +142,8 @@ def check(
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0,
                              help="Worker processes for many files (0: all cores); reports keep the input order."),
 ) -> None:
@@ -142,7 +156,8 @@ def check(
     from .check import check_path, check_paths_parallel
 
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq)
+    factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq,
+                                engine_path=None if rules_only else _engine_path(engine, katago_model))
     factory.flag_threshold = threshold
     if n_jobs > 1:
         reports = check_paths_parallel(paths, factory, n_jobs)
@@ -294,16 +309,56 @@ def _detector(model: Optional[Path], threshold: Optional[float]):
     return det
 
 
+_ENGINE_NOTE_SAID = False
+
+
+def _engine_path(engine: str, katago_model: Optional[Path]) -> Optional[Path]:
+    """The network the judge runs, or None (no engine): from ``--engine`` and ``--katago-model``."""
+    global _ENGINE_NOTE_SAID
+    from .engine import locate
+    from .engine.modelfile import ModelFileError, read_model
+
+    choice = engine.lower()
+    if choice not in ("auto", "katago", "none"):
+        err.print(f"[red]error:[/red] --engine {escape(engine)}: choose auto, katago or none")
+        raise typer.Exit(2)
+    if choice == "none":
+        return None
+    try:
+        found = locate.find_network(katago_model)
+    except locate.NetworkFetchError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    if found is None:
+        if choice == "katago":
+            err.print("[red]error:[/red] --engine katago: no KataGo network found; `gofix engine fetch` downloads "
+                      "one, or pass --katago-model PATH")
+            raise typer.Exit(2)
+        if not _ENGINE_NOTE_SAID:
+            _ENGINE_NOTE_SAID = True
+            err.print("[yellow]note:[/yellow] no KataGo network found, so no engine judges the repairs; "
+                      "`gofix engine fetch` downloads one")
+        return None
+    try:
+        read_model(found.path)  # a bad file is an error before any work starts
+    except ModelFileError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    return found.path
+
+
 def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Optional[float],
-                      threads: Optional[int] = None, seq2seq: Optional[Path] = None):
-    """What repairs games: the tagger, the encoder-decoder and the repair engine, or the rules only."""
+                      threads: Optional[int] = None, seq2seq: Optional[Path] = None,
+                      engine_path: Optional[Path] = None):
+    """What repairs games: the tagger, the encoder-decoder and the repair engine (judged by the
+    KataGo network at ``engine_path`` when given), or the rules only."""
     from .errors import CheckpointError
     from .pretrained import RepairerFactory, load_scorer
 
     if not rules_only and _detector(model, None) is None:  # fails early, here, on a bad checkpoint
         rules_only = True
     factory = RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads,
-                              seq2seq_path=seq2seq)
+                              seq2seq_path=seq2seq, engine_path=None if rules_only else engine_path)
     spath = factory.scorer_path()
     if spath is not None:
         try:
@@ -328,6 +383,8 @@ def fix(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
 ) -> None:
     """Write a repaired record: repaired main line, the original kept as a variation.
@@ -353,7 +410,8 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq)()
+    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq,
+                                 engine_path=None if rules_only else _engine_path(engine, katago_model))()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -396,6 +454,8 @@ def clean(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
     force: bool = _force_option(),
 ) -> None:
@@ -410,7 +470,8 @@ def clean(
 
     _refuse_overwrite(src, dst, report)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq)  # 1 thread per worker
+    factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
+                                engine_path=None if rules_only else _engine_path(engine, katago_model))
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -571,11 +632,14 @@ def evaluate_cmd(
                                                 "(default: the bundled one, with the bundled tagger)."),
     no_seq2seq: bool = typer.Option(False, "--no-seq2seq", help="Leave the 'tagger + seq2seq' row out."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Evaluate the rules only."),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
 ) -> None:
     """Measure detection and repair on corrupted games with known truth.
 
     Systems compared on the same games: the rules alone (what SGFC-style
-    checkers see), and the models when they are installed.
+    checkers see), and the models when they are installed; with a KataGo network
+    (--engine), the tagger with and without the network as judge, side by side.
 
     Example: [bold]gofix eval ../shared/corpus/pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
     """
@@ -606,7 +670,8 @@ def evaluate_cmd(
         load_start = time.perf_counter()
         try:
             systems = [ev.RulesOnly()] if rules_only else ev.available_systems(
-                model, ablation, threshold=repair_threshold, seq2seq=seq2seq, use_seq2seq=not no_seq2seq)
+                model, ablation, threshold=repair_threshold, seq2seq=seq2seq, use_seq2seq=not no_seq2seq,
+                engine_path=_engine_path(engine, katago_model))
         except GofixError as exc:
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
@@ -993,9 +1058,10 @@ def engine_info(
     out.print(f"network {escape(str(found.path))} (from {found.origin}): {d.name}, format version {d.version}, "
               f"{d.n_params() / 1e6:.1f}M parameters, sha256 {d.sha256[:12]}")
     if positions > 0:
-        for dtype in ("float32", "bfloat16"):
-            rate = time_positions(Engine(d, dtype=dtype), positions)
-            out.print(f"{dtype}: {rate:.1f} positions/s ({Engine.threads()} threads)")
+        # bfloat16 on a few positions only: on CPUs without bfloat16 instructions it is ~30x slower
+        for dtype, n in (("float32", positions), ("bfloat16", min(positions, 4))):
+            rate = time_positions(Engine(d, dtype=dtype), n)
+            out.print(f"{dtype}: {rate:.1f} positions/s ({Engine.threads()} threads, {n} positions)")
 
 
 @engine_app.command("fetch")

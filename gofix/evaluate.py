@@ -80,14 +80,22 @@ class ModelSystem:
     repaired record is the repair engine's.
     """
 
-    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None):
-        """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``."""
+    def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None,
+                 engine=None, engine_settings: dict | None = None):
+        """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``;
+        ``engine``: an ``engine.judge.EngineJudge`` (with its ``engine_settings``) that judges the repairs."""
         from .repair import ModelRepairer
 
         self.name = name
         self.detector = detector
         self.threshold = detector.threshold  # the flag threshold detection is scored at
-        self.repairer = ModelRepairer(detector, threshold=threshold, scorer=scorer) if repair else None
+        self.engine = engine
+        knobs = dict(engine_settings or {}) if engine is not None else {}
+        if engine is not None:
+            knobs.pop("window", None)
+            self.threshold = knobs.get("engine_flag", 0.5)
+        self.repairer = ModelRepairer(detector, threshold=threshold, scorer=scorer, engine=engine,
+                                      **knobs) if repair else None
 
     def run(self, case: Case) -> Output:
         rec = _as_record(case)
@@ -97,6 +105,13 @@ class ModelSystem:
         else:
             result = self.repairer.repair(rec)
             scores, repaired = result.scores, result.moves
+        if self.engine is not None and self.repairer is not None:
+            # what gofix reports: the network's judged suspects, and every rule finding not caused by
+            # a repaired move (a later stone on the point a mistyped move took is that move's fault)
+            flags = [(i, float(c)) for i, c in result.judged.items()]
+            caused = set(result.caused)
+            flags += [(f.move - 1, 1.0) for f in result.findings if f.kind != "suspect" and f.move not in caused]
+            return Output(flags, repaired)
         flags = [] if scores is None else [(i, float(p)) for i, p in enumerate(scores.p_wrong)]
         return Output(flags, repaired)
 
@@ -109,11 +124,12 @@ def _as_record(case: Case) -> GameRecord:
 
 
 def available_systems(model=None, ablation=None, *, threshold: float | None = None, seq2seq=None,
-                      use_seq2seq: bool = True) -> list[System]:
+                      use_seq2seq: bool = True, engine_path=None) -> list[System]:
     """The systems ``gofix eval`` compares: the rules always; the tagger (``model`` or the
     bundled one) repairing alone; the tagger with the encoder-decoder (``seq2seq`` or the
     bundled one) judging its repairs; the tagger's left-context ablation (``ablation`` or the
-    bundled one). Each only when its weights are there.
+    bundled one); with ``engine_path`` (a KataGo network) the tagger with the network judging every
+    repair and taking a second look at every suspect. Each only when its weights are there.
     ``threshold``: the repair engine's (None: each model card's calibrated one)."""
     from .pretrained import (calibrated_threshold, causal_checkpoint, default_checkpoint, load_detector,
                              load_scorer, seq2seq_checkpoint)
@@ -132,6 +148,16 @@ def available_systems(model=None, ablation=None, *, threshold: float | None = No
         rt = threshold if threshold is not None else calibrated_threshold(card, "repair_threshold")
         scorer = load_scorer(spath) if spath is not None else None
         systems.append(ModelSystem(name, load_detector(path), threshold=rt, scorer=scorer))
+    if engine_path is not None and tagger is not None:
+        from .engine.judge import load_judge, settings
+
+        knobs = settings()
+        if threshold is not None:
+            knobs["engine_threshold"] = threshold
+        judge = load_judge(engine_path)
+        systems.append(ModelSystem(f"tagger + KataGo judge ({judge.name})", load_detector(tagger),
+                                   threshold=calibrated_threshold(tagger, "repair_threshold"),
+                                   engine=judge, engine_settings=knobs))
     return systems
 
 

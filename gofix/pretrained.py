@@ -109,13 +109,15 @@ class RepairerFactory:
     """
 
     def __init__(self, model_path=None, *, rules_only: bool = False, threshold: float | None = None,
-                 flag_threshold: float | None = None, threads: int | None = 1, seq2seq_path=None):
+                 flag_threshold: float | None = None, threads: int | None = 1, seq2seq_path=None,
+                 engine_path=None):
         self.model_path = None if model_path is None else str(model_path)
         self.seq2seq_path = None if seq2seq_path is None else str(seq2seq_path)
         self.threads = threads
         self.rules_only = rules_only
         self.threshold = threshold
         self.flag_threshold = flag_threshold
+        self.engine_path = None if engine_path is None else str(engine_path)  # a KataGo network: the judge
 
     def scorer_path(self):
         """The encoder-decoder checkpoint this factory's repairer uses, or None."""
@@ -140,4 +142,12 @@ class RepairerFactory:
             card = self.model_path or DEFAULT
             threshold = calibrated_threshold(spath if scorer is not None else card, "repair_threshold",
                                              calibrated_threshold(card, "repair_threshold"))
-        return ModelRepairer(detector, threshold=threshold, scorer=scorer)
+        if self.engine_path is None:
+            return ModelRepairer(detector, threshold=threshold, scorer=scorer)
+        from .engine.judge import load_judge, settings
+
+        judge = load_judge(self.engine_path, threads=self.threads)
+        knobs = {k: v for k, v in settings().items() if k != "window"}
+        if self.threshold is not None:
+            knobs["engine_threshold"] = self.threshold  # the user's --threshold holds for the engine's verdicts too
+        return ModelRepairer(detector, threshold=threshold, scorer=scorer, engine=judge, **knobs)

@@ -44,6 +44,12 @@ class RepairResult:
     edits: list[AppliedEdit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # on the record as read
     scores: object = None  # the tagger's MoveScores of the record as read, when a model looked at it
+    # with an engine: per move (0-based, record as read) the judge's confidence that an edit there is
+    # right, for every move it looked at (the second look); None without an engine
+    judged: dict | None = None
+    engine: str | None = None  # the network that judged, by name
+    # 1-based moves of rule findings (record as read) that the edits make legal: caused by an edited move
+    caused: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -75,6 +81,7 @@ class _Candidate:
     edit: Edit  # splice on the current moves
     touched: tuple[int, ...]  # 0-based indices in the current moves
     words: str
+    by_engine: bool = False  # proposed by the network (``_engine_candidates``)
 
 
 def _size(edit: Edit) -> int:
@@ -125,7 +132,10 @@ class ModelRepairer:
                  points_per_flag: int = 3, legal_bonus: float = 1.0, edit_cost: float = 0.5,
                  point_weight: float = 0.5,
                  low_flag: float | None = 0.4, low_threshold: float = 0.98, gap_radius: int | None = 2,
-                 rule_threshold: float | None = None):
+                 rule_threshold: float | None = None, engine=None, engine_flags: int = 3,
+                 engine_surprise: float = -6.0, engine_keep: int = 3, engine_proposals: int = 2,
+                 engine_scale: float = 1.0, engine_offset: float = -5.0, engine_threshold: float = 0.9,
+                 engine_flag: float = 0.5):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -150,6 +160,19 @@ class ModelRepairer:
         self.gap_radius = gap_radius  # a missing move is looked for this far from the moves around the gap (None: not)
         # confidence needed for an edit at a move only the rules point at (None: ``threshold``)
         self.rule_threshold = rule_threshold
+        # the network as judge (``engine.judge.EngineJudge``), or None: the tagger judges
+        self.engine = engine
+        self.engine_flags = engine_flags  # the network's most surprising moves added to the suspects
+        self.engine_surprise = engine_surprise  # ... when the recorded move's log P is below this
+        self.engine_keep = engine_keep  # candidates per suspect the network judges, best by the tagger first
+        self.engine_proposals = engine_proposals  # the network's likeliest points within a typo's reach, tried too
+        # confidence of an edit = sigmoid(engine_scale * gain + engine_offset), gain in nats
+        self.engine_scale = engine_scale
+        self.engine_offset = engine_offset
+        self.engine_threshold = engine_threshold  # confidence an edit the network judged needs
+        self.engine_flag = engine_flag  # ... to be reported as a suspect (not repaired below engine_threshold)
+        self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
+        self._judged: dict | None = None
 
     # -------------------------------------------------------------- public
 
@@ -186,8 +209,17 @@ class ModelRepairer:
         src = self.scorer.source(record) if self.scorer is not None else None
         self._origin = list(range(len(moves)))  # current index -> index in the record as read (None: inserted)
         self._n_read = len(moves)
-        for _ in range(self.max_passes):
-            best = self._best_edit(record, moves, scores, src)
+        judged: dict | None = None
+        surprising: list[int] = []  # indices in the record as read
+        if self.engine is not None:
+            judged = {}
+            lp = self.engine.pass_logp(record, moves)
+            order = [int(i) for i in np.argsort(lp) if lp[i] < self.engine_surprise]
+            surprising = order[: self.engine_flags]
+        self._judged = judged
+        for self._pass in range(self.max_passes):
+            extra = [self._origin.index(i) for i in surprising if i in self._origin]
+            best = self._best_edit(record, moves, scores, src, extra)
             if best is None:
                 break
             cand, conf = best
@@ -201,11 +233,42 @@ class ModelRepairer:
             moves = apply_edit(moves, cand.edit)
             scores = self.detector.analyse(RecordView(record.size, moves, record.setup_black, record.setup_white,
                                                 record.handicap, record.first_player))
-        return RepairResult(moves, edits, findings, first)
+        resolved: set[int] = set()
+        if edits:  # rule findings of the record as read that the repairs make legal: caused by the edited moves
+            after = self._classes(record, moves)
+            resolved = {self._origin[j] + 1 for j, c in enumerate(after)
+                        if c == "ok" and j < len(self._origin) and self._origin[j] is not None}
+            by = ", ".join(str(n) for e in edits for n in e.moves[:1])
+            for f in findings:
+                if f.kind != "suspect" and f.move in resolved:
+                    f.note += f" (made legal by the repair at move {by}: caused by it)"
+        if judged is not None:  # the network's second look replaces the tagger's suspicions
+            findings = self._engine_findings(record, findings, judged)
+        return RepairResult(moves, edits, findings, first, judged,
+                            None if self.engine is None else self.engine.name,
+                            sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved))
+
+    def _engine_findings(self, record, findings, judged) -> list[Finding]:
+        """The rules' findings, and a ``suspect`` finding at every move where the network found an
+        edit at least ``engine_flag`` likely (the tagger's own suspicions, which the network looked
+        at and did not confirm, are dropped)."""
+        from .coords import on_board, to_gtp
+
+        out = [f for f in findings if f.kind != "suspect"]
+        ruled = {f.move for f in out}
+        for i, conf in sorted(judged.items()):
+            if conf < self.engine_flag or i + 1 in ruled or i >= len(record.moves):
+                continue
+            colour, point, sgf = record.moves[i]
+            gtp = to_gtp(point, record.size) if point is None or on_board(point, record.size) else ""
+            out.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(conf), None, gtp,
+                               "the KataGo network finds a likelier record here"))
+        out.sort(key=lambda f: f.move)
+        return out
 
     # -------------------------------------------------------------- internals
 
-    def _best_edit(self, record, moves, scores, src=None):
+    def _best_edit(self, record, moves, scores, src=None, extra=()):
         """The best edit of ``moves`` and its confidence, or None when no candidate is sure enough.
 
         Candidates per flagged move: the tagger's edit heads expanded, plus the
@@ -232,6 +295,12 @@ class ModelRepairer:
             elif i not in order and len(order) < self.max_flags + 2:
                 order.append(i)
                 ruled.add(i)
+        engine = self.engine
+        for i in extra:  # the network's most surprising moves
+            if i in low:
+                low.discard(i)
+            elif i not in order:
+                order.append(i)
         if not order:
             return None
         base_bad = len(self._ruled_moves(classes))
@@ -242,6 +311,8 @@ class ModelRepairer:
         seen = set()
         for i in order:
             pool = self._candidates(record, moves, i, scores)
+            if engine is not None:
+                pool = self._engine_candidates(record, moves, i) + pool
             if src is not None and self.proposals:
                 pool += self._proposed(src, moves, i, scores)
             kept = []
@@ -290,6 +361,8 @@ class ModelRepairer:
             for g, (i, kept) in enumerate(groups):
                 base, cand = self.scorer.compare(src, moves, [c.edit for c, _ in kept])
                 gains[g] += cand - base
+        if engine is not None:
+            return self._engine_verdict(record, moves, groups, fixed, gains)
         best = None
         for g, (i, kept) in enumerate(groups):
             k = int(np.argmax(gains[g]))
@@ -300,6 +373,67 @@ class ModelRepairer:
                 need = self.rule_threshold
             if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
+        return None if best is None else (best[0], best[1])
+
+    def _engine_candidates(self, record, moves, i) -> list[_Candidate]:
+        """The network's likeliest points for move ``i`` among those a typo reaches from the recorded
+        one (one point off, two lines off, x and y swapped, read from the wrong edge, a digit slip)."""
+        from .coords import on_board, to_gtp
+
+        m = moves[i]
+        if not self.engine_proposals or m.point is None or not on_board(m.point, record.size):
+            return []
+        size = record.size
+        r, c = m.point
+        reach = {(r + dr, c + dc): ("one point off" if max(abs(dr), abs(dc)) == 1 else "two lines off")
+                 for dr in range(-2, 3) for dc in range(-2, 3) if (dr, dc) != (0, 0)}
+        reach.setdefault((size - 1 - c, size - 1 - r), "x and y swapped")
+        reach.setdefault((size - 1 - r, c), "read from the wrong edge")
+        reach.setdefault((r, size - 1 - c), "read from the wrong edge")
+        for dr, dc in ((10, 0), (-10, 0), (0, 10), (0, -10)):
+            reach.setdefault((r + dr, c + dc), "digit slip")
+        best = [(p, lp) for p, lp in self.engine.best_moves(record, moves, i, k=size * size + 1)
+                if p is not None and p in reach and p != m.point]
+        where = to_gtp(m.point, size)
+        return [_Candidate("replace", Edit(i, 1, (Move(m.colour, p, ""),)), (i,),
+                           f"{m.colour.upper()} {self._num(i)} at {where} -> {to_gtp(p, size)} ({reach[p]})",
+                           by_engine=True)
+                for p, _ in best[: self.engine_proposals]]
+
+    def _engine_verdict(self, record, moves, groups, fixed, gains):
+        """The network judges: per suspect, the ``engine_keep`` candidates the tagger likes best and
+        the network's own proposals; an edit's gain is its margin (``EngineJudge.margins``) plus
+        ``legal_bonus`` per illegal move it makes legal, minus ``edit_cost`` per move removed or
+        added; its confidence ``sigmoid(engine_scale * gain + engine_offset)``."""
+        picks = []  # (group, index in kept)
+        for g, (i, kept) in enumerate(groups):
+            order = np.argsort(-gains[g], kind="stable")
+            own = [k for k, (c, _) in enumerate(kept) if c.by_engine]
+            chosen = list(dict.fromkeys(own + [int(k) for k in order[: self.engine_keep]]))
+            picks += [(g, k) for k in chosen]
+        if not picks:
+            return None
+        found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
+                                    [groups[g][1][k][1] for g, k in picks])
+        best = None
+        for (g, k), m in zip(picks, found):
+            c = groups[g][1][k][0]
+            gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
+            z = self.engine_scale * gain + self.engine_offset
+            conf = 1.0 / (1.0 + math.exp(-z)) if math.isfinite(z) else 0.0
+            if self.trace is not None:
+                self.trace.append({"pass": getattr(self, "_pass", 0), "suspect": groups[g][0], "kind": c.kind, "words": c.words,
+                                   "edit": c.edit, "margin": m.margin, "follow": m.follow,
+                                   "edited": m.edited.tolist(), "recorded": m.recorded.tolist(),
+                                   "head": [m.head_edited, m.head_recorded], "fixed": float(fixed[g][k]),
+                                   "size": _size(c.edit), "tagger_gain": float(gains[g][k]), "confidence": conf})
+            if self._judged is not None:  # the suspect the candidate was made for
+                t = groups[g][0]
+                o = self._origin[t] if t < len(self._origin) else None
+                if o is not None:
+                    self._judged[o] = max(self._judged.get(o, 0.0), conf)
+            if conf >= self.engine_threshold and (best is None or gain > best[2]):
+                best = (c, conf, gain)
         return None if best is None else (best[0], best[1])
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:

@@ -70,6 +70,28 @@ class Engine:
         return Evaluation(np.concatenate(pols), np.concatenate(wins), np.concatenate(leads))
 
 
+    def log_policy(self, items: Sequence[tuple[GameFeatures, int]]) -> np.ndarray:
+        """log P(move) over ``size*size + 1`` moves (-inf where illegal) before move ``t`` of each
+        ``(features, t)``; positions of many games share a batch. All of one board size."""
+        if not items:
+            return np.zeros((0, 0), np.float32)
+        rows = []
+        for i in range(0, len(items), self.batch_size):
+            chunk = [f.position(t) for f, t in items[i:i + self.batch_size]]
+            sp = torch.from_numpy(np.stack([c[0] for c in chunk])).to(self.device)
+            gl = torch.from_numpy(np.stack([c[1] for c in chunk])).to(self.device)
+            legal = torch.from_numpy(np.stack([c[2] for c in chunk])).to(self.device)
+            with torch.inference_mode():
+                logits = self.net(sp, gl).policy[:, 0].float().masked_fill(~legal, -float("inf"))
+            rows.append(torch.log_softmax(logits, -1).cpu().numpy())
+        return np.concatenate(rows)
+
+    @property
+    def name(self) -> str:
+        """The network's own name (as its file says)."""
+        return self.desc.name
+
+
 def time_positions(engine: Engine, n: int = 32, size: int = 19) -> float:
     """Positions per second of ``engine`` on ``n`` positions of a seeded random game (features included)."""
     import random

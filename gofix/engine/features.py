@@ -485,7 +485,7 @@ class GameFeatures:
     """
 
     def __init__(self, size: int, moves: Sequence, *, setup_black: Iterable = (), setup_white: Iterable = (),
-                 komi: float = 6.5, rules: Rules = JAPANESE, first_player: str = "b"):
+                 komi: float = 6.5, rules: Rules = JAPANESE, first_player: str = "b", strict: bool = True):
         if rules.scoring != "territory":
             raise ValueError(f"rules {rules.name!r}: area scoring is not supported for the network inputs yet")
         self.size, self.komi, self.rules = size, float(komi), rules
@@ -501,8 +501,11 @@ class GameFeatures:
         # +1 for every Black stone placed (setup stones and moves, passes not), -1 for every White one
         chill = float(sum(1 for _ in setup_black_l) - sum(1 for _ in setup_white_l))
         self._chill = [chill]
-        for c, loc in self.moves:
+        for k, (c, loc) in enumerate(self.moves):
             if loc is not None and not board.is_legal(loc, c):
+                if not strict:
+                    self.moves = self.moves[:k]
+                    break
                 x, y = board.xy(loc)
                 raise ValueError(f"move {len(self._boards)} ({'BW'[c - 1]} at x={x}, y={y}) is illegal for KataGo")
             board.play(loc, c)
@@ -511,6 +514,11 @@ class GameFeatures:
                 chill += 1.0 if c == BLACK else -1.0
             self._chill.append(chill)
         self._ladder_cache: dict[int, tuple[list[int], list[int]]] = {}
+
+    @property
+    def legal_moves(self) -> int:
+        """How many of the moves were kept: all of them, or (``strict=False``) those before the first illegal one."""
+        return len(self.moves)
 
     def board(self, t: int) -> KBoard:
         return self._boards[t]

@@ -1,0 +1,131 @@
+"""The network as judge of repairs: log-likelihoods of move sequences, margins of edits, and the
+repair engine with a judge. A tiny network written in KataGo's format, and an oracle engine that
+knows the clean game, stand in for the real one (tests/test_engine_reference.py has that)."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from gofix.corrupt import Edit, apply_edit
+from gofix.engine import modelfile as mf
+from gofix.engine.engine import Engine
+from gofix.engine.features import GameFeatures, KBoard, to_loc
+from gofix.engine.judge import ILLEGAL_LOGP, EngineJudge
+from gofix.record import GameRecord, Move, Node
+from gofix.synth import random_game
+
+from test_engine import tiny_desc
+
+
+def _record(moves, size=9):
+    return GameRecord("t.sgf", 0, size, Node({}), list(moves))
+
+
+@pytest.fixture(scope="module")
+def tiny_engine(tmp_path_factory):
+    path = tmp_path_factory.mktemp("net") / "t.bin.gz"
+    mf.write_model(tiny_desc(), path)
+    return Engine.load(path)
+
+
+def _game(n=30, size=9, seed=1):
+    return random_game(random.Random(seed), n, size)
+
+
+def test_sequence_log_probabilities_are_the_policy_of_each_position_and_are_cached(tiny_engine):
+    moves = _game()
+    judge = EngineJudge(tiny_engine)
+    lp = judge.pass_logp(_record(moves), moves)
+    assert lp.shape == (len(moves),) and (lp < 0).all()
+    gf = GameFeatures(9, [(m.colour, m.point) for m in moves])
+    pol = tiny_engine.evaluate(gf, range(len(moves))).policy
+    idx = [(8 - m.point[0]) * 9 + m.point[1] if m.point is not None else 81 for m in moves]
+    assert np.allclose(lp, np.log(pol[np.arange(len(moves)), idx]), atol=1e-4)
+    n = judge.evaluated
+    assert n == len(moves)
+    judge.pass_logp(_record(moves), moves)  # every position is cached now
+    assert judge.evaluated == n
+    other = moves[:10] + [Move(moves[10].colour, None, "")] + moves[11:]
+    judge.pass_logp(_record(other), other)  # shares the first 11 positions with the first list
+    assert judge.evaluated == n + len(moves) - 11
+
+
+def test_a_sequence_ends_at_a_move_the_network_cannot_play(tiny_engine):
+    moves = _game()
+    bad = moves[:12] + [Move(moves[12].colour, moves[3].point, "")] + moves[13:]  # on an occupied point
+    lp = EngineJudge(tiny_engine).pass_logp(_record(bad), bad)
+    assert len(lp) == 13 and lp[-1] == ILLEGAL_LOGP
+    off = moves[:5] + [Move(moves[5].colour, (12, 12), "")] + moves[6:]  # off a 9x9 board
+    lp = EngineJudge(tiny_engine).pass_logp(_record(off), off)
+    assert len(lp) == 6 and lp[-1] == ILLEGAL_LOGP
+
+
+def test_margins_compare_the_edit_and_the_window_after_it(tiny_engine):
+    moves = _game()
+    rec = _record(moves)
+    judge = EngineJudge(tiny_engine, window=5)
+    same = Edit(10, 1, (moves[10],))
+    free = sorted({(r, c) for r in range(9) for c in range(9)} - {m.point for m in moves[:25]})
+    move = Edit(10, 1, (Move(moves[10].colour, free[0], ""),))
+    occupied = Edit(10, 1, (Move(moves[10].colour, moves[2].point, ""),))
+    edits = [same, move, occupied]
+    got = judge.margins(rec, moves, edits, [apply_edit(moves, e) for e in edits])
+    assert got[0].margin == 0.0 and got[0].follow == 5
+    m = got[1]
+    assert m.follow == 5 and len(m.edited) == len(m.recorded) == 6
+    assert math.isclose(m.margin, m.edited.sum() - m.recorded.sum())
+    whole = judge.pass_logp(rec, moves)
+    assert np.allclose(m.recorded, whole[10:16])  # the record's side is the record's own pass
+    assert got[2].margin == -math.inf  # the edit puts a stone on a stone
+
+
+class _Oracle:
+    """An engine that knows the clean game: its next move gets all the probability wherever the
+    moves so far are the clean game's, and every move is equally likely elsewhere."""
+
+    name = "oracle"
+
+    def __init__(self, clean, size=19):
+        board = KBoard(size)
+        self.clean = [to_loc(board, m.point) for m in clean]
+        self.size = size
+
+    def log_policy(self, items):
+        n = self.size * self.size + 1
+        rows = np.full((len(items), n), -math.log(n), dtype=np.float32)
+        for k, (gf, t) in enumerate(items):
+            if t < len(self.clean) and [loc for _, loc in gf.moves[:t]] == self.clean[:t]:
+                loc = self.clean[t]
+                x, y = gf.board(t).xy(loc)
+                rows[k] = -30.0
+                rows[k, y * self.size + x] = 0.0
+        return rows
+
+
+def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game_alone():
+    from gofix.pretrained import load_detector
+    from gofix.repair import ModelRepairer
+
+    det = load_detector()
+    if det is None:
+        pytest.skip("no bundled tagger")
+    clean = random_game(random.Random(3), 80, 19)
+    i = 40
+    r, c = clean[i].point
+    board = {m.point for m in clean}
+    wrong = next(p for p in ((r, c + 1), (r, c - 1), (r + 1, c), (r - 1, c))
+                 if 0 <= p[0] < 19 and 0 <= p[1] < 19 and p not in board)
+    noisy = apply_edit(clean, Edit(i, 1, (Move(clean[i].colour, wrong, ""),)))
+    oracle = EngineJudge(_Oracle(clean), window=8)
+    rep = ModelRepairer(det, engine=oracle, engine_surprise=-3.0)
+    result = rep.repair(GameRecord("t.sgf", 0, 19, Node({}), noisy))
+    assert [(m.colour, m.point) for m in result.moves] == [(m.colour, m.point) for m in clean]
+    assert result.engine == "oracle" and result.judged[i] >= 0.9
+    assert [e.moves for e in result.edits] == [(i + 1,)]
+    untouched = ModelRepairer(det, engine=EngineJudge(_Oracle(clean), window=8), engine_surprise=-3.0)
+    result = untouched.repair(GameRecord("t.sgf", 0, 19, Node({}), clean))
+    assert not result.edits and result.moves == clean
