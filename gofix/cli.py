@@ -831,8 +831,9 @@ def train(
 class _LazyJudge:
     """The judge, loaded on its first question (records that agree never load the model)."""
 
-    def __init__(self, model: Optional[Path], rules_only: bool):
+    def __init__(self, model: Optional[Path], rules_only: bool, engine_path: Optional[Path] = None):
         self.model, self.rules_only, self._judge = model, rules_only, None
+        self.engine_path = None if rules_only else engine_path
 
     def choose(self, *args, **kwargs):
         if self._judge is None:
@@ -840,7 +841,12 @@ class _LazyJudge:
 
             if not self.rules_only:
                 _inference_threads()
-            self._judge = Judge(self.model, rules_only=self.rules_only)
+            if self.engine_path is not None:
+                from .engine.judge import VersionJudge
+
+                self._judge = VersionJudge(self.engine_path)
+            else:
+                self._judge = Judge(self.model, rules_only=self.rules_only)
         return self._judge.choose(*args, **kwargs)
 
 
@@ -856,6 +862,8 @@ def compare(
     rules_only: bool = typer.Option(False, "--rules-only", help="Judge by the rules only, no model."),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams", help="Show each region on small boards."),
     min_confidence: float = _min_confidence_option("('both plausible')"),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
 ) -> None:
     """Compare records of one game: where they differ, how, and which version is right.
 
@@ -877,7 +885,8 @@ def compare(
         raise typer.Exit(2)
     try:
         records = [load_record(f) for f in files]
-        reports = compare_records(records, judge=_LazyJudge(model, rules_only), min_confidence=min_confidence)
+        judge = _LazyJudge(model, rules_only, None if rules_only else _engine_path(engine, katago_model))
+        reports = compare_records(records, judge=judge, min_confidence=min_confidence)
     except GofixError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -958,6 +967,8 @@ def reconcile(
     rules_only: bool = typer.Option(False, "--rules-only", help="Judge ties with the rules only, no model."),
     min_confidence: float = _min_confidence_option("('both plausible', the first record's version kept and marked)"),
     force: bool = _force_option(),
+    engine: str = _engine_option(),
+    katago_model: Optional[Path] = _katago_model_option(),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 
@@ -984,6 +995,11 @@ def reconcile(
             err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from None
     factory = functools.partial(Judge, model, rules_only=rules_only)
+    engine_path = None if rules_only else _engine_path(engine, katago_model)
+    if engine_path is not None:
+        from .engine.judge import VersionJudge
+
+        factory = functools.partial(VersionJudge, str(engine_path))
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("grouping", total=None, rate=0.0)

@@ -129,3 +129,52 @@ def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game
     untouched = ModelRepairer(det, engine=EngineJudge(_Oracle(clean), window=8), engine_surprise=-3.0)
     result = untouched.repair(GameRecord("t.sgf", 0, 19, Node({}), clean))
     assert not result.edits and result.moves == clean
+
+
+def test_the_version_judge_picks_the_clean_version_and_the_rules_come_first():
+    from gofix.engine.judge import VersionJudge
+
+    clean = random_game(random.Random(5), 60, 19)
+    i = 30
+    free = next(p for p in ((r, c) for r in range(19) for c in range(19)) if p not in {m.point for m in clean})
+    wrong = apply_edit(clean, Edit(i, 1, (Move(clean[i].colour, free, ""),)))
+    vj = VersionJudge("unused.bin.gz")
+    vj._judge = EngineJudge(_Oracle(clean), window=6)
+    for versions in ([clean, wrong], [wrong, clean]):
+        v = vj.choose(19, versions, [(i, i + 1), (i, i + 1)])
+        assert versions[v.choice] is clean and v.reason == "model" and v.confidence > 0.9
+    occupied = apply_edit(clean, Edit(i, 1, (Move(clean[i].colour, clean[3].point, ""),)))
+    v = vj.choose(19, [occupied, clean], [(i, i + 1), (i, i + 1)])
+    assert v.choice == 1 and v.reason == "illegal"
+    import pickle
+
+    assert pickle.loads(pickle.dumps(vj))._judge is None  # a worker loads its own network
+
+
+def test_cli_engine_options(tmp_path, monkeypatch):
+    import json
+
+    from typer.testing import CliRunner
+
+    from gofix.cli import app
+    from gofix.engine import locate
+
+    net = tmp_path / "t.bin.gz"
+    mf.write_model(tiny_desc(), net)
+    game = tmp_path / "g.sgf"
+    moves = "".join(f";{'BW'[k % 2]}[{m.sgf}]" for k, m in enumerate(random_game(random.Random(2), 40, 19)))
+    game.write_text(f"(;GM[1]FF[4]SZ[19]KM[6.5]{moves})")
+    runner = CliRunner()
+    res = runner.invoke(app, ["check", str(game), "--json", "--engine", "katago", "--katago-model", str(net)])
+    assert res.exit_code in (0, 1), res.output
+    line = json.loads(res.stdout.splitlines()[0])
+    assert line["engine"] == "tiny"
+    res = runner.invoke(app, ["check", str(game), "--json", "--engine", "none", "--katago-model", str(net)])
+    assert "engine" not in json.loads(res.stdout.splitlines()[0])
+    monkeypatch.setattr(locate, "find_network", lambda explicit=None: None)
+    res = runner.invoke(app, ["check", str(game), "--engine", "katago"])
+    assert res.exit_code == 2 and "gofix engine fetch" in res.output and "Traceback" not in res.output
+    res = runner.invoke(app, ["check", str(game), "--engine", "bogus"])
+    assert res.exit_code == 2 and "auto, katago or none" in res.output
+    res = runner.invoke(app, ["compare", str(game), str(game), "--engine", "auto"])
+    assert res.exit_code == 0, res.output  # the same record twice: they agree, no network needed
