@@ -135,7 +135,7 @@ class ModelRepairer:
                  rule_threshold: float | None = None, engine=None, engine_flags: int = 3,
                  engine_surprise: float = -6.0, engine_keep: int = 3, engine_proposals: int = 2,
                  engine_scale: float = 1.0, engine_offset: float = -5.0, engine_threshold: float = 0.9,
-                 engine_flag: float = 0.5):
+                 engine_flag: float = 0.5, engine_offsets: dict | None = None):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -166,9 +166,10 @@ class ModelRepairer:
         self.engine_surprise = engine_surprise  # ... when the recorded move's log P is below this
         self.engine_keep = engine_keep  # candidates per suspect the network judges, best by the tagger first
         self.engine_proposals = engine_proposals  # the network's likeliest points within a typo's reach, tried too
-        # confidence of an edit = sigmoid(engine_scale * gain + engine_offset), gain in nats
+        # confidence of an edit = sigmoid(engine_scale * gain + its kind's offset), gain in nats
         self.engine_scale = engine_scale
         self.engine_offset = engine_offset
+        self.engine_offsets = dict(engine_offsets or {})  # per kind of edit (its prior), else engine_offset
         self.engine_threshold = engine_threshold  # confidence an edit the network judged needs
         self.engine_flag = engine_flag  # ... to be reported as a suspect (not repaired below engine_threshold)
         self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
@@ -395,31 +396,63 @@ class ModelRepairer:
         best = [(p, lp) for p, lp in self.engine.best_moves(record, moves, i, k=size * size + 1)
                 if p is not None and p in reach and p != m.point]
         where = to_gtp(m.point, size)
-        return [_Candidate("replace", Edit(i, 1, (Move(m.colour, p, ""),)), (i,),
-                           f"{m.colour.upper()} {self._num(i)} at {where} -> {to_gtp(p, size)} ({reach[p]})",
-                           by_engine=True)
-                for p, _ in best[: self.engine_proposals]]
+        out = [_Candidate("replace", Edit(i, 1, (Move(m.colour, p, ""),)), (i,),
+                          f"{m.colour.upper()} {self._num(i)} at {where} -> {to_gtp(p, size)} ({reach[p]})",
+                          by_engine=True)
+               for p, _ in best[: self.engine_proposals]]
+        # two moves of one colour exchanged with the suspect anywhere in them (the network is often
+        # surprised by the move between them, or by the answer to the first)
+        num = self._num
+        for a in (i - 2, i - 1, i):
+            if 0 <= a and a + 2 < len(moves):
+                out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])), (a, a + 2),
+                                      f"moves {num(a)} and {num(a + 2)} swapped", by_engine=True))
+        return out
 
     def _engine_verdict(self, record, moves, groups, fixed, gains):
-        """The network judges: per suspect, the ``engine_keep`` candidates the tagger likes best and
-        the network's own proposals; an edit's gain is its margin (``EngineJudge.margins``) plus
+        """The network judges: per suspect, the network's own proposals and the ``engine_keep``
+        candidates the tagger likes best (its gain plus the network's log-odds of the edit's first
+        move, where that costs nothing) get a first look (the edit and two moves after it); the
+        ``engine_keep`` best of those the full window; an edit's gain is its margin (``EngineJudge.margins``) plus
         ``legal_bonus`` per illegal move it makes legal, minus ``edit_cost`` per move removed or
-        added; its confidence ``sigmoid(engine_scale * gain + engine_offset)``."""
+        added; its confidence ``sigmoid(engine_scale * gain + offset)``, the offset its kind's
+        (``engine_offsets``: the prior of that kind of error, fitted), else ``engine_offset``. The
+        likeliest edit is applied when its confidence reaches ``engine_threshold``."""
         picks = []  # (group, index in kept)
         for g, (i, kept) in enumerate(groups):
-            order = np.argsort(-gains[g], kind="stable")
+            # which to judge: the tagger's gain plus what the network already says of the edit's first
+            # move, where the position before it is cached (free): its log P against the recorded one's
+            pre = np.array(gains[g], dtype=float)
+            for k, (c, _) in enumerate(kept):
+                e = c.edit
+                if e.insert and e.start < len(moves):
+                    new = self.engine.peek(record, moves, e.start, e.insert[0])
+                    old = self.engine.peek(record, moves, e.start, moves[e.start])
+                    if new is not None and old is not None:
+                        pre[k] += new - old
+            order = np.argsort(-pre, kind="stable")
             own = [k for k, (c, _) in enumerate(kept) if c.by_engine]
             chosen = list(dict.fromkeys(own + [int(k) for k in order[: self.engine_keep]]))
             picks += [(g, k) for k in chosen]
         if not picks:
             return None
+        # a first look over the edit and the two moves after it, then the full window for the
+        # ``engine_keep`` best of each suspect (their first positions are cached by then)
+        first = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
+                                    [groups[g][1][k][1] for g, k in picks], window=2)
+        short: dict[int, list] = {}
+        for (g, k), m in zip(picks, first):
+            c = groups[g][1][k][0]
+            short.setdefault(g, []).append((m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit), k))
+        picks = [(g, k) for g, scored in short.items()
+                 for _, k in sorted(scored, key=lambda t: -t[0])[: self.engine_keep]]
         found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
                                     [groups[g][1][k][1] for g, k in picks])
         best = None
         for (g, k), m in zip(picks, found):
             c = groups[g][1][k][0]
             gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
-            z = self.engine_scale * gain + self.engine_offset
+            z = self.engine_scale * gain + self.engine_offsets.get(c.kind, self.engine_offset)
             conf = 1.0 / (1.0 + math.exp(-z)) if math.isfinite(z) else 0.0
             if self.trace is not None:
                 self.trace.append({"pass": getattr(self, "_pass", 0), "suspect": groups[g][0], "kind": c.kind, "words": c.words,
@@ -432,7 +465,7 @@ class ModelRepairer:
                 o = self._origin[t] if t < len(self._origin) else None
                 if o is not None:
                     self._judged[o] = max(self._judged.get(o, 0.0), conf)
-            if conf >= self.engine_threshold and (best is None or gain > best[2]):
+            if conf >= self.engine_threshold and (best is None or conf > best[1]):
                 best = (c, conf, gain)
         return None if best is None else (best[0], best[1])
 

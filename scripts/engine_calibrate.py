@@ -11,8 +11,9 @@ record. One JSON line per game; a rerun appends only games not yet in the file (
 
     python scripts/engine_calibrate.py collect --split val --games 80 --out results/engine-val.jsonl
 
-``fit``: from collected files, per window length, fit the confidence sigmoid(a * gain + b) of a
-game's best candidate being the right repair (logistic regression), choose the threshold, and
+``fit``: from collected files, per window length, fit the confidence sigmoid(scale * gain + offset
+of the edit's kind) that a judged candidate is the right repair (logistic regression over every
+candidate), choose the threshold (clean games left alone >= 99.5%, flags >= 90% right), and
 report what the repair engine would then do per game (exact repairs, clean games left alone,
 flags precision/recall); with ``--write`` the chosen settings go to gofix/engine/calibration.json.
 
@@ -33,10 +34,10 @@ import numpy as np
 
 from gofix.corrupt import apply_edit
 from gofix.engine import locate
-from gofix.engine.judge import DEFAULT_SETTINGS, load_judge
+from gofix.engine.judge import DEFAULT_SETTINGS, load_judge, window_margin
 from gofix.evaluate import _as_record, corpus_cases
 from gofix.pretrained import load_detector
-from gofix.repair import ModelRepairer, _size
+from gofix.repair import ModelRepairer
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pro-games.tar.gz"
 
@@ -87,30 +88,70 @@ def collect(args) -> None:
 
 
 def _gain(c, window: int, legal_bonus: float = 1.0, edit_cost: float = 0.5) -> float:
-    he, hr = c["head"]
-    ed, rc = np.array(c["edited"]), np.array(c["recorded"])
-    if len(ed) and len(ed) <= he and ed[-1] <= -20.0:
-        return -math.inf
-    f = max(0, min(window, len(ed) - he, len(rc) - hr))
-    return float(ed[: he + f].sum() - rc[: hr + f].sum()) + legal_bonus * c["fixed"] - edit_cost * c["size"]
+    """A traced candidate's gain at ``window``, as ``ModelRepairer._engine_verdict`` computes it."""
+    margin, _ = window_margin(c["edited"], c["recorded"], c["head"][0], c["head"][1], window)
+    return margin + legal_bonus * c["fixed"] - edit_cost * c["size"]
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, steps: int = 2000) -> tuple[float, float]:
-    a, b = 0.5, -3.0
-    for _ in range(steps):  # Newton steps on the two parameters
-        z = np.clip(a * x + b, -30, 30)
-        p = 1 / (1 + np.exp(-z))
-        g = np.array([((p - y) * x).sum(), (p - y).sum()])
-        w = p * (1 - p) + 1e-9
-        h = np.array([[(w * x * x).sum(), (w * x).sum()], [(w * x).sum(), w.sum()]]) + 1e-6 * np.eye(2)
+KIND_GROUPS = {"replace": "replace", "swap2": "swap2", "pair_order": "order", "block": "order",
+               "delete": "length", "insert": "length", "colour": "colour"}
+GROUPS = ("replace", "swap2", "order", "length", "colour")
+
+
+def _logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 100) -> np.ndarray:
+    """Weights of a logistic regression of y on the columns of x (Newton's method, a little ridge)."""
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        g = x.T @ (p - y) + ridge * w
+        h = (x * (p * (1 - p))[:, None]).T @ x + ridge * np.eye(len(w))
         step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
+        w -= step
+        if np.abs(step).max() < 1e-9:
             break
-    return float(a), float(b)
+    return w
 
 
-def simulate(games: list[dict], window: int, a: float, b: float, threshold: float) -> dict:
+def _design(gain: float, kind: str) -> list[float]:
+    g = KIND_GROUPS.get(kind, "length")
+    return [gain] + [1.0 if g == k else 0.0 for k in GROUPS]
+
+
+def fit_params(games: list[dict], window: int) -> tuple[float, dict[str, float]]:
+    """(scale, intercept per kind) of P(a judged candidate is the right repair | its gain, its kind),
+    fitted on every candidate of every game; a group with no right candidate gets the lowest
+    intercept of the others (its kind is never repaired unless the gain is large)."""
+    xs, ys = [], []
+    for g in games:
+        for c in g["candidates"]:
+            gain = _gain(c, window)
+            if math.isfinite(gain):
+                xs.append(_design(gain, c["kind"]))
+                ys.append(float(c["right"]))
+    x, y = np.array(xs), np.array(ys)
+    w = _logistic(x, y)
+    offsets = {}
+    for k, name in enumerate(GROUPS):
+        rows = x[:, 1 + k] == 1
+        offsets[name] = float(w[1 + k]) if y[rows].sum() > 0 else None
+    low = min(v for v in offsets.values() if v is not None) if any(v is not None for v in offsets.values()) else -10.0
+    offsets = {k: (low if v is None else v) for k, v in offsets.items()}
+    return float(w[0]), {kind: round(offsets[grp], 4) for kind, grp in KIND_GROUPS.items()}
+
+
+def _conf(gain: float, kind: str, scale: float, offsets: dict) -> float:
+    if not math.isfinite(gain):
+        return 0.0
+    z = scale * gain + offsets.get(kind, min(offsets.values()))
+    return 1 / (1 + math.exp(-max(min(z, 30), -30)))
+
+
+def simulate(games: list[dict], window: int, scale: float, offsets: dict, threshold: float,
+             flag: float | None = None) -> dict:
+    """What the repair engine does per game with these settings: the candidate of highest confidence
+    is applied when it reaches ``threshold``; moves whose best candidate reaches ``flag`` (default:
+    the threshold) are flagged."""
+    flag = threshold if flag is None else flag
     corrupted = [g for g in games if g["truths"]]
     clean = [g for g in games if not g["truths"]]
     exact = wrong_fix = touched_clean = 0
@@ -119,20 +160,19 @@ def simulate(games: list[dict], window: int, a: float, b: float, threshold: floa
         best = None
         per_move: dict[int, float] = {}
         for c in g["candidates"]:
-            gain = _gain(c, window)
-            conf = 1 / (1 + math.exp(-(a * gain + b))) if math.isfinite(gain) else 0.0
-            touched = {c["suspect"]}  # the suspect the candidate was built for
-            for t in touched:
-                per_move[t] = max(per_move.get(t, 0.0), conf)
-            if conf >= threshold and (best is None or gain > best[0]):
-                best = (gain, c)
-        window_moves = {p + d for t in g["truths"] for p in t["positions"] for d in (-1, 0, 1)}
-        kept = [m for m, v in per_move.items() if v >= threshold]
+            conf = _conf(_gain(c, window), c["kind"], scale, offsets)
+            per_move[c["suspect"]] = max(per_move.get(c["suspect"], 0.0), conf)
+            if conf >= threshold and (best is None or conf > best[0]):
+                best = (conf, c)
+        kept = [m for m, v in per_move.items() if v >= flag]
+        if not (best is not None and best[1]["right"]):  # a right repair makes the error's rule findings legal
+            kept += [m for m in g["rules"] if m not in kept]
+        wins = [{p + d for p in t["positions"] for d in (-1, 0, 1)} for t in g["truths"]]
+        union = set().union(*wins) if wins else set()
         flags += len(kept)
-        true_flags += sum(1 for m in kept if m in window_moves)
-        for t in g["truths"]:
-            errors += 1
-            detected += any(m in {p + d for p in t["positions"] for d in (-1, 0, 1)} for m in kept)
+        true_flags += sum(1 for m in kept if m in union)
+        errors += len(wins)
+        detected += sum(1 for w in wins if any(m in w for m in kept))
         if g["truths"]:
             if best is not None and best[1]["right"]:
                 exact += 1
@@ -140,7 +180,7 @@ def simulate(games: list[dict], window: int, a: float, b: float, threshold: floa
                 wrong_fix += 1
         elif best is not None:
             touched_clean += 1
-    return {"window": window, "threshold": threshold, "games": len(games), "corrupted": len(corrupted),
+    return {"window": window, "threshold": threshold, "flag": flag, "games": len(games), "corrupted": len(corrupted),
             "exact_repair": exact / max(1, len(corrupted)), "wrong_repairs": wrong_fix,
             "clean_untouched": 1 - touched_clean / max(1, len(clean)),
             "flag_precision": true_flags / flags if flags else 1.0, "recall": detected / max(1, errors),
@@ -152,19 +192,9 @@ def fit(args) -> None:
     rows = []
     best_row = None
     for window in args.windows:
-        xs, ys = [], []
-        for g in games:  # each game's best candidate by gain: right or not
-            scored = [(_gain(c, window), c["right"]) for c in g["candidates"]]
-            scored = [s for s in scored if math.isfinite(s[0])]
-            if scored:
-                gain, right = max(scored)
-                xs.append(gain)
-                ys.append(float(right))
-        if not xs:
-            continue
-        a, b = _logistic(np.array(xs), np.array(ys))
+        scale, offsets = fit_params(games, window)
         for thr in args.thresholds:
-            r = simulate(games, window, a, b, thr) | {"a": round(a, 4), "b": round(b, 4)}
+            r = simulate(games, window, scale, offsets, thr) | {"scale": round(scale, 4), "offsets": offsets}
             rows.append(r)
             ok = r["clean_untouched"] >= 0.995 and r["flag_precision"] >= 0.9
             if ok and (best_row is None or r["exact_repair"] > best_row["exact_repair"]):
@@ -172,25 +202,26 @@ def fit(args) -> None:
     print(f"{len(games)} games ({sum(1 for g in games if g['truths'])} corrupted), "
           f"{sum(g['positions'] for g in games)} positions evaluated, "
           f"{np.median([g['seconds'] for g in games]):.1f} s median per game")
-    print("| window | a | b | threshold | exact repair | wrong repairs | clean untouched | flag precision | recall |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| window | scale | threshold | exact repair | wrong repairs | clean untouched | flag precision | recall |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['window']} | {r['a']} | {r['b']} | {r['threshold']} | {r['exact_repair']:.3f} | "
+        print(f"| {r['window']} | {r['scale']} | {r['threshold']} | {r['exact_repair']:.3f} | "
               f"{r['wrong_repairs']} | {r['clean_untouched']:.3f} | {r['flag_precision']:.3f} | {r['recall']:.3f} |")
     kinds: dict[str, list[int]] = {}
     for g in games:
         for t in g["truths"]:
-            k = kinds.setdefault(t["kind"], [0, 0, 0])
+            k = kinds.setdefault(t["kind"], [0, 0])
             k[0] += 1
             k[1] += any(c["right"] for c in g["candidates"])
-    print("right repair among the judged candidates, per kind:",
+    print("games whose right repair was among the judged candidates, per kind:",
           {k: f"{v[1]}/{v[0]}" for k, v in sorted(kinds.items())})
     if best_row is not None:
         print("chosen:", json.dumps(best_row))
     if args.write and best_row is not None:
         path = Path(__file__).resolve().parents[1] / "gofix" / "engine" / "calibration.json"
-        settings = {"window": best_row["window"], "engine_scale": best_row["a"], "engine_offset": best_row["b"],
-                    "engine_threshold": best_row["threshold"]}
+        settings = {"window": best_row["window"], "engine_scale": best_row["scale"],
+                    "engine_offsets": best_row["offsets"], "engine_threshold": best_row["threshold"],
+                    "engine_flag": best_row["flag"]}
         path.write_text(json.dumps({
             "settings": settings,
             "fitted_on": f"{len(games)} games of {', '.join(str(f) for f in args.files)}",

@@ -1,6 +1,7 @@
 """How gofix sees real transcription errors: the pairs of ``../shared/real-dev/``.
 
     python scripts/real_dev.py [--dir ../shared/real-dev] [--model CKPT] [--threshold T] [--json OUT]
+                               [--engine NETWORK.bin.gz --cache results/real-dev-engine.json]
                                [--sweep 0.05,0.1,0.2,0.3,0.5,0.75] [--channel-games 400]
 
 Each pair holds two real records of one game that disagree (which one is right is
@@ -78,16 +79,62 @@ def suspicion(record, detector) -> np.ndarray:
     return s
 
 
-def analyse(rows: list[dict], detector) -> list[dict]:
-    """Per pair: its regions and both records' suspicion arrays."""
+def engine_suspicion(record, repairer, cache: dict, key: str, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per move, with the KataGo network: (the judge's confidence that an edit there is right, at the
+    judge's settings over ``window`` moves after an edit, the raw pass's surprise -log P / 100), rule findings 2.0 in both. The repair
+    engine applies nothing here (``engine_threshold`` above 1), so every candidate is judged on the
+    record as read. ``cache``: earlier traces by ``key`` (~30-60 s a record here): any window up to
+    the collected one and any calibration can be scored from them."""
+    import math
+
+    from gofix.engine.judge import window_margin
+
+    n = len(record.moves)
+    if key not in cache:
+        repairer.trace = []
+        repairer.repair(record)
+        lp = repairer.engine.pass_logp(record, record.moves) if record.size == 19 else np.zeros(0)
+        cache[key] = {"trace": [{k: t[k] for k in ("suspect", "edited", "recorded", "head", "fixed", "size")}
+                                for t in repairer.trace],
+                      "surprise": [float(-x / 100) for x in lp]}
+    got = cache[key]
+    judged, raw = np.zeros(n), np.zeros(n)
+    for t in got["trace"]:
+        margin, _ = window_margin(t["edited"], t["recorded"], t["head"][0], t["head"][1], window)
+        gain = margin + repairer.legal_bonus * t["fixed"] - repairer.edit_cost * t["size"]
+        z = repairer.engine_scale * gain + repairer.engine_offset
+        conf = 1 / (1 + math.exp(-z)) if math.isfinite(z) else 0.0
+        if t["suspect"] < n:
+            judged[t["suspect"]] = max(judged[t["suspect"]], conf)
+    raw[: len(got["surprise"])] = got["surprise"][:n]
+    for f in rule_findings(record):
+        if 1 <= f.move <= n:
+            judged[f.move - 1] = raw[f.move - 1] = 2.0
+    return judged, raw
+
+
+def analyse(rows: list[dict], detector, repairer=None, cache_path: Path | None = None, window: int = 12) -> list[dict]:
+    """Per pair: its regions and both records' suspicion arrays (with ``repairer``, one judged by the
+    network: ``susp`` the judge's, ``raw`` the network's own surprise)."""
     out = []
+    cache: dict = {}
+    if cache_path is not None and cache_path.exists():
+        cache = json.loads(cache_path.read_text())
     for row in rows:
         a, b = row["records"]
         al = align(a.moves, b.moves, a.size)
-        susp = (suspicion(a, detector), suspicion(b, detector))
+        raw = None
+        if repairer is not None:
+            (ja, ra), (jb, rb) = (engine_suspicion(r, repairer, cache, f"{row['pair_id']}/{side}", window)
+                                  for r, side in ((a, "A"), (b, "B")))
+            susp, raw = (ja, jb), (ra, rb)
+            if cache_path is not None:
+                cache_path.write_text(json.dumps(cache))
+        else:
+            susp = (suspicion(a, detector), suspicion(b, detector))
         regions = [{"kind": r.kind, "a": list(r.a), "b": list(r.b)} for r in al.regions]
         out.append({"pair": row["pair_id"], "tsv_kind": row["kind"], "regions": regions, "susp": susp,
-                    "n": (len(a.moves), len(b.moves))})
+                    "n": (len(a.moves), len(b.moves)), "raw": raw})
     return out
 
 
@@ -227,12 +274,16 @@ def main() -> int:
                     help="also sweep the thresholds on this many validation games (half corrupted), "
                          "default and real mixes: the cost of each threshold on both kinds of error")
     ap.add_argument("--json", type=Path, default=None, help="write every figure here")
+    ap.add_argument("--engine", type=Path, default=None,
+                    help="a KataGo network: the repair engine with the network as judge gives the suspicions")
+    ap.add_argument("--cache", type=Path, default=None, help="with --engine: keep per-record results here (resumable)")
+    ap.add_argument("--threads", type=int, default=None, help="with --engine: torch threads (default: the cores)")
     ap.add_argument("--symmetries", type=int, default=1, choices=(1, 8),
                     help="8: the tagger's scores averaged over the 8 board symmetries (slower)")
     args = ap.parse_args()
     import torch
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(1 if args.engine is None else (args.threads or 2))
     from gofix.pretrained import calibrated_threshold, default_checkpoint, load_detector
 
     detector = None if args.rules_only else load_detector(args.model)
@@ -242,11 +293,25 @@ def main() -> int:
     threshold = args.threshold if args.threshold is not None else (
         calibrated_threshold(path) if detector is not None else 0.5)
     rows = load_pairs(args.dir)
-    pairs = analyse(rows, detector)
+    repairer = None
+    if args.engine is not None:
+        from gofix.engine.judge import load_judge, settings
+        from gofix.repair import ModelRepairer
+
+        knobs = {k: v for k, v in settings().items() if k != "window"}
+        judge = load_judge(args.engine, threads=args.threads)
+        judge.window = max(16, int(settings()["window"]))  # traces collected this far; scored at the settings' window
+        knobs["engine_threshold"] = 2.0  # detection only: nothing applied, every candidate judged as read
+        repairer = ModelRepairer(detector, threshold=0.5, engine=judge, **knobs)
+        threshold = knobs["engine_flag"]
+    pairs = analyse(rows, detector, repairer, args.cache,
+                    int(settings()["window"]) if repairer is not None else 12)
     main_fig = score(pairs, threshold)
+    raw_fig = score([{**p, "susp": p["raw"]} for p in pairs], 1.5) if repairer is not None else None
     sweep = [score(pairs, float(t)) for t in args.sweep.split(",")] if detector is not None else []
     print(f"real-dev: {main_fig['pairs']} pairs, {main_fig['regions']} regions; "
-          f"{'rules only' if detector is None else f'tagger {path} at {threshold}'}")
+          f"{'rules only' if detector is None else f'tagger {path} at {threshold}'}"
+          f"{'' if repairer is None else f', judged by the KataGo network {repairer.engine.name}'}")
     print(f"  pairs with a region flagged: {main_fig['pairs_flagged']}/{main_fig['pairs']}; "
           f"regions flagged {main_fig['regions_flagged']}/{main_fig['regions']}; "
           f"top-1 {main_fig['regions_top1']}, top-3 {main_fig['regions_top3']} regions "
@@ -255,6 +320,9 @@ def main() -> int:
           f"({main_fig['records_with_elsewhere']:.0%} of records have one)")
     print("  by kind (regions, flagged, top-1):",
           ", ".join(f"{k} {v['regions']}/{v['flagged']}/{v['top1']}" for k, v in main_fig["by_kind"].items()))
+    if raw_fig is not None:  # rule findings only count at 1.5: top-1 is this row's figure
+        print(f"  the network's raw surprise alone: top-1 {raw_fig['regions_top1']}, top-3 {raw_fig['regions_top3']} "
+              f"regions (pairs with a top-1 region: {raw_fig['pairs_top1']}/{raw_fig['pairs']})")
     if sweep:
         print("  threshold | pairs flagged | regions flagged | elsewhere per record | records with one")
         for s in sweep:
@@ -272,7 +340,7 @@ def main() -> int:
                   f"{r['precision']:.3f} / {r['recall']:.3f} / {r['false_flags_per_100_clean']:5.1f}")
     else:
         syn = {}
-    result = {"threshold": threshold, "synthetic": syn, "model": None if detector is None else str(path), "figures": main_fig,
+    result = {"threshold": threshold, "synthetic": syn, "raw_network": raw_fig, "model": None if detector is None else str(path), "figures": main_fig,
               "sweep": sweep}
     if args.channel_games:
         real, chan = real_mix(rows), channel_mix(args.channel_games)

@@ -152,6 +152,19 @@ class EngineJudge:
         row, col = point
         return (size - 1 - row) * size + col
 
+    def peek(self, record, moves, t: int, move) -> float | None:
+        """log P of ``move`` before move ``t`` of ``moves`` if that position (with ``move``'s colour to
+        play) is cached, else None: evaluates nothing."""
+        seq = self._playable(record, moves[:t])
+        if len(seq) < t or (move.point is not None and not on_board(move.point, record.size)):
+            return None
+        h = self._keys(record, seq + [(move.colour, move.point)])[t]
+        row = self._cache.get(h)
+        if row is None:
+            return None
+        v = float(row[self._index(record.size, move.point)])
+        return v if np.isfinite(v) else ILLEGAL_LOGP
+
     def pass_logp(self, record, moves) -> np.ndarray:
         """log P of every move of ``moves`` (cut after the first one the network cannot play)."""
         return self.logps(record, [moves], [(0, len(moves))])[0]
@@ -189,11 +202,20 @@ class EngineJudge:
             if len(new_lp) and new_lp[-1] == ILLEGAL_LOGP and len(new_lp) <= head_new:
                 out.append(Margin(float("-inf"), new_lp, old_lp, head_new, head_old, 0))  # the edit itself is unplayable
                 continue
-            follow = min(w, len(new_lp) - head_new, len(old_lp) - head_old)
-            follow = max(follow, 0)  # a move of the record the network cannot play is in it, at ILLEGAL_LOGP
-            gain = float(new_lp[: head_new + follow].sum() - old_lp[: head_old + follow].sum())
+            gain, follow = window_margin(new_lp, old_lp, head_new, head_old, w)
             out.append(Margin(gain, new_lp, old_lp, head_new, head_old, follow))
         return out
+
+
+def window_margin(edited, recorded, head_edited: int, head_recorded: int, window: int) -> tuple[float, int]:
+    """(margin, following moves compared) of an edit from the log P arrays of ``margins``, for any
+    ``window`` up to the one they were computed with: the edit's own moves and ``window`` moves
+    after it, as many on both sides (a move the record cannot play is among them, at ILLEGAL_LOGP)."""
+    edited, recorded = np.asarray(edited, dtype=np.float64), np.asarray(recorded, dtype=np.float64)
+    if len(edited) and len(edited) <= head_edited and edited[-1] == ILLEGAL_LOGP:
+        return float("-inf"), 0
+    follow = max(0, min(window, len(edited) - head_edited, len(recorded) - head_recorded))
+    return float(edited[: head_edited + follow].sum() - recorded[: head_recorded + follow].sum()), follow
 
 
 # ------------------------------------------------------------------ settings and loading
@@ -203,7 +225,7 @@ CALIBRATION = Path(__file__).resolve().parent / "calibration.json"
 # Used until ``scripts/engine_calibrate.py`` has written ``calibration.json``: a confidence of
 # sigmoid(gain - 5), i.e. 0.9 at a gain of 7.2 nats.
 DEFAULT_SETTINGS = {"window": 12, "engine_scale": 1.0, "engine_offset": -5.0, "engine_threshold": 0.9,
-                    "engine_flag": 0.5, "engine_flags": 3, "engine_surprise": -6.0, "engine_keep": 3, "engine_proposals": 2}
+                    "engine_flag": 0.5, "engine_offsets": {}, "engine_flags": 3, "engine_surprise": -6.0, "engine_keep": 3, "engine_proposals": 2}
 
 
 def settings() -> dict:
