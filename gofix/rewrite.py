@@ -6,7 +6,8 @@ per-move properties (comments, time left) belong to the old main line and are
 not carried over.
 
 ``with_repairs`` is what ``gofix fix`` writes: the repaired moves as the main
-line, the original main line kept as a variation, changed moves marked.
+line, the original main line kept as a variation (its first node says so, in
+``C[]``: ``ORIGINAL_NOTE``), changed moves marked.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ from .record import GameRecord, Move, Node, encode_text, main_line
 
 # Properties that belong to a move (and so to the old main line), not to the game.
 MOVE_PROPS = frozenset({"B", "W", "KO", "MN", "BL", "WL", "OB", "OW", "BM", "DO", "IT", "TE"})
+
+# The comment on the first node of the original main line, kept as a variation by ``with_repairs``:
+# which branch is which, for people reading the file in Sabaki or KaTrain.
+ORIGINAL_NOTE = "gofix: the original record as read (the main line is the repaired one)"
 
 
 def move_value(move: Move, size: int) -> bytes:
@@ -56,13 +61,22 @@ def _move_nodes(root: Node) -> list[Node]:
     return out
 
 
+def _add_comment(props: dict, text: str) -> None:
+    """Append ``text`` to the node's ``C[]`` (after a blank line), or make it the comment."""
+    note = encode_text(text)
+    props["C"] = [props["C"][0] + b"\n\n" + note] if props.get("C") else [note]
+
+
 def with_repairs(record: GameRecord, moves: Sequence[Move], notes: dict[int, str] | None = None,
                  summary: str | None = None) -> GameRecord:
     """A copy of ``record`` whose main line is ``moves``, the original kept as a variation.
 
     The tree is shared up to the first move that differs. There the repaired
     continuation becomes the first child (main line) and the original
-    continuation stays, unchanged, as the next child. In the repaired line a
+    continuation stays as the next child, unchanged but for ``ORIGINAL_NOTE``
+    appended to its first node's comment (not when the repair only appends
+    moves after the end of the line, nor when it only removes moves from the
+    end: then there is no second child). In the repaired line a
     move that also stands in the original continuation (same point, matched
     in order) keeps its node's other properties (comments, time left); a
     changed move gets ``DO[]`` and ``C[]`` with ``notes[index]`` (index into
@@ -120,8 +134,7 @@ def with_repairs(record: GameRecord, moves: Sequence[Move], notes: dict[int, str
         props[m.colour.upper()] = [move_value(m, record.size)]
         if src is None or j in notes:
             props["DO"] = [b""]
-            note = encode_text(notes.get(j, "gofix: changed"))
-            props["C"] = [props["C"][0] + b"\n\n" + note] if props.get("C") else [note]
+            _add_comment(props, notes.get(j, "gofix: changed"))
         node = Node(props, [])
         if head is None:
             head = node
@@ -130,6 +143,8 @@ def with_repairs(record: GameRecord, moves: Sequence[Move], notes: dict[int, str
         tail = node
     if head is not None:
         parent.children.insert(0, head)
+        if branch is not None:  # after the repaired line copied its nodes' properties: the note is the original's
+            _add_comment(branch.props, ORIGINAL_NOTE)
     if summary:
         gc = root.props.get("GC")
         root.props["GC"] = [gc[0] + b"\n" + encode_text(summary)] if gc else [encode_text(summary)]

@@ -3,7 +3,7 @@ import random
 import sgfmill.sgf
 
 from gofix.record import Move, main_line
-from gofix.rewrite import with_main_line, with_repairs
+from gofix.rewrite import ORIGINAL_NOTE, with_main_line, with_repairs
 from gofix.sgf_io import dump_game, parse_collection
 from gofix.synth import random_game
 
@@ -45,7 +45,7 @@ def test_with_repairs_keeps_original_as_variation_and_marks_changes():
     data = dump_game(out)
     again = _record(data.decode())
     assert _pts(again.moves) == _pts(fixed)
-    # the original line is the second child at the branch point, unchanged
+    # the original line is the second child at the branch point, unchanged ...
     line = main_line(again.root)
     branch_parent = line[30]  # root + 30 moves: node of move 30 (index 29)
     assert len(branch_parent.children) == 2
@@ -56,7 +56,8 @@ def test_with_repairs_keeps_original_as_variation_and_marks_changes():
         orig_tail.append(node)
         node = node.children[0] if node.children else None
     assert len(orig_tail) == len(moves) - 30
-    assert variation.props["C"] == [b"a comment on 31"]
+    # ... but for a comment naming it, after the comment it had
+    assert variation.props["C"] == [b"a comment on 31\n\n" + ORIGINAL_NOTE.encode()]
     # the changed move is marked, the untouched ones keep their properties
     changed = line[31]
     assert "DO" in changed.props and b"0.93" in changed.props["C"][0]
@@ -88,6 +89,9 @@ def test_with_repairs_length_change_and_root_moves():
     # the original (with its first move) is the second child of the root
     assert len(again.root.children) == 2
     assert again.root.children[1].props["B"] == [moves[0].sgf.encode()]
+    assert again.root.children[1].props["C"] == [ORIGINAL_NOTE.encode()]  # named, not the repaired line
+    assert ORIGINAL_NOTE.encode() not in b"".join(again.root.children[0].props.get("C", []))
+    assert again.root.props["C"] == [b"root comment"]
 
 
 def test_with_repairs_unchanged_returns_record():
