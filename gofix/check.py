@@ -17,7 +17,7 @@ coordinate as written ("" for a pass), ``kind`` one of ``FINDING_KINDS``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Protocol
+from typing import Iterable, Iterator, Protocol, Sequence
 
 from .board import replay_record
 from .coords import on_board, to_gtp
@@ -143,15 +143,45 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
     )
 
 
+def answers(kind: str, moves: Sequence[int], move: int) -> bool:
+    """Whether an applied edit answers a finding at ``move``: the edit is the repair that finding
+    asked for, so the finding counts as repaired.
+
+    ``kind`` and ``moves`` are those of a ``repair.AppliedEdit`` (or its ``to_dict``): 1-based
+    numbers, in the record as read, of the moves the edit touches; for an insert, the move before
+    which the moves are inserted (and, for a pair, the one after it). The edit answers the finding
+    when it touches that move (changes, moves, recolours or deletes it), or when it is an insert
+    right after it (``move == moves[0] - 1``: the finding's "missing move after"). An insert right
+    before it is touching it. A deletion answers only the moves it deletes. An insert after the
+    last move (``moves`` empty) answers nothing: there is no number to place it by.
+    """
+    if move in moves:
+        return True
+    return kind == "insert" and bool(moves) and move == moves[0] - 1
+
+
+def not_repaired(line: dict) -> list[dict]:
+    """The findings of one report line (``clean.clean_file``: ``findings``, ``edits``, ``changed``
+    and, when there are any, ``caused``) that no edit answers (``answers``) and that the edits did
+    not make legal (``caused``: rule findings of moves the repair left as they were). Edits of a
+    game not written repaired (``changed`` false: a file with an unreadable game is copied as it
+    is) answer nothing."""
+    written = line.get("changed", True)
+    caused = set(line.get("caused", ())) if written else set()
+    edits = line.get("edits", ()) if written else ()
+    return [f for f in line.get("findings", ())
+            if f["move"] not in caused and not any(answers(e["kind"], e["moves"], f["move"]) for e in edits)]
+
+
 def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[Finding]:
-    """Put each applied edit (``repair.AppliedEdit``) on the findings at the moves it touches
-    (move numbers of the record as read)."""
+    """Put each applied edit (``repair.AppliedEdit``) on the findings it answers (``answers``:
+    at the moves it touches, or just before an insert; move numbers of the record as read)."""
     for e in edits:
         text = f"{e.description} ({e.confidence:.2f})"
         one = e.edit.insert[0] if len(e.edit.insert) == 1 and e.kind in ("replace", "insert") else None
         point = one.point if one is not None else None
         colour = one.colour if one is not None and e.kind == "insert" else None
-        hit = [f for f in findings if f.move in e.moves]
+        hit = [f for f in findings if answers(e.kind, e.moves, f.move)]
         for f in hit:
             f.repair = text
             if f.move == e.moves[0]:

@@ -153,6 +153,8 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
         line = {**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]}
         if getattr(result, "engine", None):
             line["engine"] = result.engine  # the network that judged the repairs
+        if getattr(result, "caused", None):
+            line["caused"] = list(result.caused)  # rule findings the repairs made legal (check.not_repaired)
         lines.append(line)
     if sniff_format(data, source) != "sgf":
         return (dump_collection(out_records) if out_records and not any_unreadable else None), lines

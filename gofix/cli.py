@@ -43,6 +43,12 @@ out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty()
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun``, plural unless ``count`` is 1: ``_n(1, "game")`` is "1 game",
+    ``_n(3, "game")`` "3 games", ``_n(2, "match", "matches")`` "2 matches"."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"gofix {__version__}")
@@ -76,7 +82,8 @@ def _progress(enabled: bool) -> Progress:
 
 
 def _finding_table(report: GameReport) -> Table:
-    t = Table(title=f"{escape(report.path)} game {report.game}  ({report.size}x{report.size}, {report.moves} moves)",
+    t = Table(title=f"{escape(report.path)} game {report.game}  "
+                    f"({report.size}x{report.size}, {_n(report.moves, 'move')})",
               title_justify="left", show_lines=False)
     t.add_column("move", justify="right")
     t.add_column("colour")
@@ -194,8 +201,8 @@ def check(
     total = sum(counts.values())
     elapsed = time.perf_counter() - start
     summary = (
-        f"{total} games: {counts['clean']} clean, {counts['flagged']} flagged "
-        f"({n_findings} findings), {counts['unreadable']} unreadable, "
+        f"{_n(total, 'game')}: {counts['clean']} clean, {counts['flagged']} flagged "
+        f"({_n(n_findings, 'finding')}), {counts['unreadable']} unreadable, "
         f"{n_warned} read with recovery{'' if verbose or not n_warned else ' (-v shows how)'} "
         f"in {elapsed:.1f} s ({total / elapsed if elapsed > 0 else 0:.0f} games/s)"
     )
@@ -244,7 +251,7 @@ def _print_diagrams(report: GameReport, limit: int = 5) -> None:
         for line in lines:
             out.print(escape(line), highlight=False)
     if len(report.findings) > limit:
-        out.print(f"({len(report.findings) - limit} more findings without diagrams)")
+        out.print(f"({_n(len(report.findings) - limit, 'more finding')} without diagrams)")
 
 
 def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> None:
@@ -394,6 +401,7 @@ def fix(
 
     Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
     """
+    from .check import not_repaired
     from .clean import clean_file
     from .sgf_io import atomic_write, sniff_format
 
@@ -430,11 +438,10 @@ def fix(
     for line in lines:
         for e in line["edits"]:
             out.print(f"game {line['game']}: {e['description']} ({e['confidence']:.2f})")
-        for f in line["findings"]:
-            if not any(f["move"] in e["moves"] for e in line["edits"]):
-                out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
-                          f"{escape('[' + f['point'] + ']')} {f['kind']}")
-    out.print(f"wrote {target}: {n_edits} edit(s) in {len(lines)} game(s)"
+        for f in not_repaired(line):
+            out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
+                      f"{escape('[' + f['point'] + ']')} {f['kind']}")
+    out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
         out.print(_trust_note(model))
@@ -486,7 +493,7 @@ def clean(
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
-        err.print(f"[yellow]kept[/yellow] {stats.existing} file(s) whose output was in {escape(str(dst))} before "
+        err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'file')} whose output was in {escape(str(dst))} before "
                   "this run, not written (--force overwrites them; listed as \"exists\" in the report)")
     t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
     for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
@@ -495,7 +502,7 @@ def clean(
               str(stats.timed_out), str(stats.files), f"{stats.games / elapsed if elapsed > 0 else 0:.0f}")
     out.print(t)
     out.print(f"report: {report or dst / 'report.jsonl'}"
-              + (f" ({stats.resumed_files} files finished by an earlier run)" if stats.resumed_files else ""))
+              + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
     if stats.repaired and not rules_only:
         out.print(_trust_note(model))
     if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
@@ -538,8 +545,8 @@ def convert(
     for fmt in sorted({f for f, _ in stats.by_format}):
         t.add_row(fmt.upper(), str(stats.by_format[fmt, "converted"]), str(stats.by_format[fmt, "unreadable"]))
     out.print(t)
-    out.print(f"{stats.games} games in {stats.files} files written to {escape(str(dst))}"
-              + (f"; {stats.existing} files skipped, their output was there before this run (--force "
+    out.print(f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')} written to {escape(str(dst))}"
+              + (f"; {_n(stats.existing, 'file')} skipped, their output was there before this run (--force "
                  "overwrites)" if stats.existing else "")
               + (f"; {stats.resumed} converted by the interrupted run resumed" if stats.resumed else "")
               + f"; report: {escape(str(report or dst / REPORT))}")
@@ -591,10 +598,10 @@ def corrupt(
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
-        err.print(f"[yellow]kept[/yellow] {stats.existing} file(s) whose output was in {escape(str(out_dir))} "
+        err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'file')} whose output was in {escape(str(out_dir))} "
                   "before this run, not written nor listed in truth.jsonl (--force overwrites them)")
     out.print(
-        f"{stats.games} games in {stats.files} files written to {out_dir}: {stats.corrupted} corrupted, "
+        f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')} written to {out_dir}: {stats.corrupted} corrupted, "
         f"{stats.clean} left clean, {stats.skipped} skipped (see {out_dir / 'truth.jsonl'})"
     )
     if stats.games == 0 and not stats.existing:
@@ -641,7 +648,7 @@ def evaluate_cmd(
     checkers see), and the models when they are installed; with a KataGo network
     (--engine), the tagger with and without the network as judge, side by side.
 
-    Example: [bold]gofix eval ../shared/corpus/pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
+    Example: [bold]gofix eval pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
     """
     from . import evaluate as ev
 
@@ -684,7 +691,7 @@ def evaluate_cmd(
     def shown(t):
         return "calibrated per model" if t is None else t
 
-    header = (f"gofix eval on {source}: {len(cases)} games (flag threshold {shown(threshold)}, "
+    header = (f"gofix eval on {source}: {_n(len(cases), 'game')} (flag threshold {shown(threshold)}, "
               f"repair threshold {shown(repair_threshold)}, margin {margin}; models loaded in {load_s:.2f} s)")
     if as_json:
         sys.stdout.write(json.dumps({"data": source, "load_seconds": load_s,
@@ -902,15 +909,15 @@ def _print_comparison(files, records, reports, diagrams: bool) -> None:
     from .compare import region_diagrams, version_text
 
     size = records[0].size
-    out.print(f"{len(records)} records of one game ({size}x{size}):")
+    out.print(f"{_n(len(records), 'record')} of one game ({size}x{size}):")
     for i, (f, rec) in enumerate(zip(files, records)):
         sym = reports[0].symmetries[i] if reports else 0
         turned = f"  (symmetry {sym} into [0]'s orientation)" if sym else ""
-        out.print(f"  [{i}] {escape(f)}  {len(rec.moves)} moves{turned}", soft_wrap=True)
+        out.print(f"  [{i}] {escape(f)}  {_n(len(rec.moves), 'move')}{turned}", soft_wrap=True)
     if not reports:
         out.print("[green]the records agree[/green]")
         return
-    out.print(f"{len(reports)} region(s) differ")
+    out.print(f"{_n(len(reports), 'region')} {'differs' if len(reports) == 1 else 'differ'}")
     for n, rep in enumerate(reports, start=1):
         where = ", ".join(f"[{i}] " + (str(a) if a == b else f"{a}-{b}" if a < b else f"none (after {b})")
                           for i, (a, b) in enumerate(rep.moves))
@@ -1015,8 +1022,9 @@ def reconcile(
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
-        err.print(f"[yellow]kept[/yellow] {stats.existing} output(s) that were in {escape(str(dst))} before this "
-                  "run, not written (--force overwrites them)")
+        were = "was" if stats.existing == 1 else "were"
+        err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'output')} that {were} in {escape(str(dst))} "
+                  "before this run, not written (--force overwrites them)")
     t = Table(title=f"gofix reconcile {src} -> {dst}", title_justify="left")
     cols = ("groups", "records", "agree", "regions", "majority", "judge", "rules", "undecided", "failed",
             "grouping s", "judging s", "total s")
@@ -1027,11 +1035,11 @@ def reconcile(
               f"{stats.group_seconds:.1f}", f"{stats.judge_seconds:.1f}", f"{elapsed:.1f}")
     out.print(t)
     g = stats.grouping
-    out.print(f"{g.records} games read ({stats.unreadable} unreadable, {g.too_short} too short to group); "
+    out.print(f"{_n(g.records, 'game')} read ({stats.unreadable} unreadable, {g.too_short} too short to group); "
               f"{stats.singletons} in no group{' (copied)' if singletons else ''}. "
               f"judge: {'rules only' if rules_only else 'model'}. "
               f"report: {report or dst / 'reconcile.jsonl'}"
-              + (f" ({stats.resumed} groups finished by an earlier run)" if stats.resumed else ""))
+              + (f" ({_n(stats.resumed, 'group')} finished by an earlier run)" if stats.resumed else ""))
     if g.records == 0:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)
@@ -1077,7 +1085,7 @@ def engine_info(
         # bfloat16 on a few positions only: on CPUs without bfloat16 instructions it is ~30x slower
         for dtype, n in (("float32", positions), ("bfloat16", min(positions, 4))):
             rate = time_positions(Engine(d, dtype=dtype), n)
-            out.print(f"{dtype}: {rate:.1f} positions/s ({Engine.threads()} threads, {n} positions)")
+            out.print(f"{dtype}: {rate:.1f} positions/s ({_n(Engine.threads(), 'thread')}, {_n(n, 'position')})")
 
 
 @engine_app.command("fetch")

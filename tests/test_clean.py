@@ -300,3 +300,70 @@ def test_a_real_sgf_keeps_its_name_beside_a_gib_of_that_name(tmp_path):
     assert len(g.moves) == 2
     lines = [json.loads(x) for x in (dst / "report.jsonl").read_text().splitlines()]
     assert sorted(line["path"] for line in lines) == [str(src / "g.gib"), str(src / "g.gib.sgf")]
+
+
+class _Inserting(RulesRepairer):
+    """Flags move 68 (a move missing after it) and move 40, and repairs move 68's finding only: one
+    move inserted before move 69. Its moves are 0-based here, the findings' and edits' 1-based."""
+
+    def repair(self, record, first=None):
+        from gofix.check import Finding
+        from gofix.coords import to_gtp
+        from gofix.corrupt import Edit
+        from gofix.record import Move
+        from gofix.repair import AppliedEdit, RepairResult
+
+        moves = list(record.moves)
+        used = {m.point for m in moves}
+        point = next((r, c) for r in range(19) for c in range(19) if (r, c) not in used)
+        new = Move("w" if moves[67].colour == "b" else "b", point, "")
+        words = f"{new.colour.upper()} {to_gtp(point, 19)} inserted before move 69 (missing move)"
+        edit = AppliedEdit("insert", (69,), 0.9, words, Edit(68, 0, (new,)))
+        findings = [Finding(n, moves[n - 1].colour.upper(), moves[n - 1].sgf, "suspect", 0.8) for n in (40, 68)]
+        return RepairResult(moves[:68] + [new] + moves[68:], [edit], findings)
+
+
+def _fix_with(repairer, monkeypatch, tmp_path, text):
+    import gofix.cli
+
+    monkeypatch.setattr(gofix.cli, "_repairer_factory", lambda *args, **kwargs: repairer)
+    src = tmp_path / "game.sgf"
+    src.write_text(text)
+    fixed = tmp_path / "fixed.sgf"
+    res = runner.invoke(app, ["fix", str(src), "-o", str(fixed), "--rules-only"])
+    return res, fixed
+
+
+def test_fix_reports_a_finding_its_insert_answers_as_repaired(monkeypatch, tmp_path):
+    """The insert before move 69 is the repair move 68's finding asked for: not 'not repaired'."""
+    moves = random_game(random.Random(3), 90)
+    res, _ = _fix_with(_Inserting, monkeypatch, tmp_path, _sgf(moves))
+    assert res.exit_code == 1, res.output
+    assert "inserted before move 69" in res.stdout
+    said = [line for line in res.stdout.splitlines() if "not repaired" in line]
+    assert said == [f"game 0: not repaired: {moves[39].colour.upper()} 40 [{moves[39].sgf}] suspect"], res.stdout
+    assert "1 edit in 1 game" in res.stdout  # not "1 edit(s) in 1 game(s)"
+
+
+def test_fix_names_the_original_line_it_keeps_as_a_variation(monkeypatch, tmp_path):
+    """The original main line, kept as a variation, says so in its first node's C[] (after the comment
+    it had); the repaired line keeps its own notes and no such comment."""
+    from gofix.record import main_line
+    from gofix.rewrite import ORIGINAL_NOTE
+
+    moves = random_game(random.Random(4), 90)
+    text = _sgf(moves).replace(f";{moves[68].colour.upper()}[{moves[68].sgf}]",
+                               f";{moves[68].colour.upper()}[{moves[68].sgf}]C[a comment on 69]", 1)
+    res, fixed = _fix_with(_Inserting, monkeypatch, tmp_path, text)
+    assert res.exit_code == 1, res.output
+    (again,) = parse_collection(fixed.read_bytes(), "fixed.sgf")
+    assert len(again.moves) == 91
+    line = main_line(again.root)
+    parent = line[68]  # the root, then moves 1..68: where the two lines part
+    assert len(parent.children) == 2
+    original, repaired = parent.children[1], parent.children[0]
+    assert original.props["C"] == [b"a comment on 69\n\n" + ORIGINAL_NOTE.encode()]
+    assert original.props[moves[68].colour.upper()] == [moves[68].sgf.encode()]
+    assert "DO" in repaired.props and b"inserted before move 69" in repaired.props["C"][0]
+    assert ORIGINAL_NOTE.encode() not in repaired.props["C"][0]
+    assert line[70].props["C"] == [b"a comment on 69"]  # move 69 as read, in the repaired line

@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -274,3 +275,35 @@ def test_messages_are_never_wrapped_whatever_the_path_length(tmp_path, monkeypat
     assert len(str(broken)) > 160
     assert len(lines) == 1 and lines[0].startswith("unreadable ") and str(broken) in lines[0], res.output
     assert lines[0].endswith("binary data, not SGF"), res.output
+
+
+@pytest.mark.parametrize("command", [[], ["check"], ["fix"], ["clean"], ["compare"], ["convert"], ["corrupt"],
+                                     ["eval"], ["reconcile"], ["train"], ["engine"], ["engine", "info"],
+                                     ["engine", "fetch"]])
+def test_no_help_shows_a_path_only_this_project_has(command):
+    """Examples name paths a user has (games/, archive.tar.gz), not the project's ../shared/ folder."""
+    res = runner.invoke(app, [*command, "--help"], terminal_width=200)
+    assert res.exit_code == 0, res.output
+    assert "shared/" not in res.stdout and "../" not in res.stdout
+
+
+def test_counts_are_singular_for_one(games, tmp_path):
+    """One game, one finding, one file: no "1 games", "1 findings", "1 file(s)"."""
+    d, _, _ = games
+    said = []
+
+    def run(*args):
+        res = runner.invoke(app, list(args))
+        said.append(res.output)
+        return res
+
+    res = run("check", str(d / "sub" / "bad.sgf"), "--rules-only", "--no-diagrams")
+    assert res.exit_code == 1 and "1 game: 0 clean, 1 flagged (1 finding)" in res.stdout, res.output
+    res = run("check", str(d), "--rules-only", "--no-diagrams")
+    assert "3 games: 1 clean, 1 flagged (1 finding)" in res.stdout, res.output
+    res = run("convert", str(d / "clean.sgf"), "--out", str(tmp_path / "sgf"))
+    assert res.exit_code == 0 and "1 game in 1 file written to" in res.stdout, res.output
+    res = run("fix", str(d / "clean.sgf"), "-o", str(tmp_path / "fixed.sgf"), "--rules-only")
+    assert res.exit_code == 0 and "0 edits in 1 game" in res.stdout, res.output
+    for text in (r"\b1 games\b(?!/s)", r"\b1 findings", r"\b1 files", r"\(s\)"):  # a rate of 1 games/s is a unit
+        assert not any(re.search(text, out) for out in said), text

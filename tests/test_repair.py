@@ -442,3 +442,66 @@ def test_check_shows_where_the_missing_move_goes_and_its_colour():
     f = next(f for f in report.findings if f.repair and "inserted" in f.repair)
     assert f.move == gap + 1 and f.repair_point == clean[gap].point and f.repair_colour == clean[gap].colour
     assert f.repair_colour != noisy[gap].colour  # two moves of one colour met at the gap
+
+
+@pytest.mark.parametrize("kind, moves, move, answered", [
+    ("replace", (57,), 57, True),  # the move it changes
+    ("replace", (57,), 58, False),
+    ("replace", (57,), 56, False),
+    ("swap2", (40, 42), 41, False),  # the middle move of an i/i+2 exchange stays as it was
+    ("swap2", (40, 42), 42, True),
+    ("insert", (69,), 69, True),  # inserted right before the flagged move
+    ("insert", (69,), 68, True),  # ... right after it: the flagged move's "missing move after"
+    ("insert", (69,), 67, False),
+    ("insert", (69,), 70, False),
+    ("insert", (69, 70), 68, True),  # a missing pair before move 69
+    ("insert", (), 90, False),  # after the last move: no number to place it by
+    ("delete", (30,), 30, True),  # the move it deletes
+    ("delete", (30,), 29, False),  # a deletion answers only what it deletes
+    ("delete", (30,), 31, False),
+    ("colour", (12,), 12, True),
+])
+def test_an_edit_answers_the_findings_it_touches_or_inserts_beside(kind, moves, move, answered):
+    from gofix.check import answers
+
+    assert answers(kind, moves, move) is answered
+
+
+def _applied_insert(before: int, colour: str = "w", point=(3, 3)):
+    from gofix.corrupt import Edit
+    from gofix.repair import AppliedEdit
+
+    return AppliedEdit("insert", (before,), 0.9, f"{colour.upper()} D4 inserted before move {before} (missing move)",
+                       Edit(before - 1, 0, (Move(colour, point, ""),)))
+
+
+def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
+    """A finding at move 68 answered by an insert before move 69 shows that repair; no suspect is
+    made up at move 69 for it."""
+    from gofix.check import Finding, attach_repairs
+
+    moves = random_game(random.Random(8), 90)
+    rec = _record(moves)
+    findings = attach_repairs([Finding(68, moves[67].colour.upper(), moves[67].sgf, "suspect", 0.8),
+                               Finding(40, moves[39].colour.upper(), moves[39].sgf, "suspect", 0.7)],
+                              [_applied_insert(69)], rec)
+    assert [f.move for f in findings] == [68, 40]
+    assert findings[0].repair == "W D4 inserted before move 69 (missing move) (0.90)"
+    assert findings[1].repair is None
+
+
+def test_not_repaired_leaves_out_what_an_edit_answers_or_made_legal():
+    from gofix.check import not_repaired
+
+    def finding(n, kind="suspect"):
+        return {"move": n, "colour": "B", "point": "dd", "kind": kind, "confidence": 0.8, "repair": None}
+
+    line = {"findings": [finding(40), finding(57), finding(68), finding(80, "occupied")],
+            "edits": [_applied_insert(69).to_dict(), {"kind": "replace", "moves": [57], "confidence": 0.9,
+                                                     "description": "B 57 at D4 -> D5"}],
+            "caused": [80]}
+    assert [f["move"] for f in not_repaired(line)] == [40]
+    assert [f["move"] for f in not_repaired({**line, "caused": []})] == [40, 80]
+    assert [f["move"] for f in not_repaired({"findings": [finding(9)], "edits": []})] == [9]
+    # a game not written repaired (its file has an unreadable game): nothing was repaired
+    assert [f["move"] for f in not_repaired({**line, "changed": False})] == [40, 57, 68, 80]
