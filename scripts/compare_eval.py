@@ -1,6 +1,7 @@
 """The judge through ``compare.compare_records`` on (clean, corrupted) record pairs of validation games.
 
     python scripts/compare_eval.py --games 200 --seed 3 [--errors 1] [--json out.json] [--rules-only]
+                                   [--engine NETWORK.bin.gz]
 
 For each game of the split (``cache/pro19.npz`` when it is there, else the
 corpus archive; read as ``judge_eval.py`` reads them, after ``--skip``) and each
@@ -58,6 +59,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus" / "pro-games.tar.gz")
     ap.add_argument("--model", type=Path, default=None, help="tagger checkpoint (default: the bundled one)")
     ap.add_argument("--rules-only", action="store_true")
+    ap.add_argument("--engine", type=Path, default=None, help="a KataGo network: it judges (engine.judge.VersionJudge)")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args()
@@ -72,6 +74,10 @@ def main() -> int:
     from gofix.record import GameRecord, Node
 
     judge = Judge(args.model, rules_only=args.rules_only)
+    if args.engine is not None:
+        from gofix.engine.judge import VersionJudge
+
+        judge = VersionJudge(args.engine, threads=1)
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
     per: dict[str, dict] = {k: {"pairs": 0, "no_region": 0, "regions": 0, "clean": 0, "corrupted": 0,
                                 "undecided": 0, "why": {}, "bars": {str(b): [0, 0] for b in BARS},

@@ -96,15 +96,18 @@ def _gain(c, window: int, legal_bonus: float = 1.0, edit_cost: float = 0.5) -> f
 KIND_GROUPS = {"replace": "replace", "swap2": "swap2", "pair_order": "order", "block": "order",
                "delete": "length", "insert": "length", "colour": "colour"}
 GROUPS = ("replace", "swap2", "order", "length", "colour")
+SHRINK = 2.0  # L2 penalty on a group's deviation from the common intercept
 
 
-def _logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 100) -> np.ndarray:
-    """Weights of a logistic regression of y on the columns of x (Newton's method, a little ridge)."""
+def _logistic(x: np.ndarray, y: np.ndarray, ridge, steps: int = 100) -> np.ndarray:
+    """Weights of a logistic regression of y on the columns of x (Newton's method; ``ridge``: the
+    L2 penalty of each column)."""
     w = np.zeros(x.shape[1])
+    r = np.asarray(ridge, dtype=float)
     for _ in range(steps):
         p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
-        g = x.T @ (p - y) + ridge * w
-        h = (x * (p * (1 - p))[:, None]).T @ x + ridge * np.eye(len(w))
+        g = x.T @ (p - y) + r * w
+        h = (x * (p * (1 - p))[:, None]).T @ x + np.diag(r)
         step = np.linalg.solve(h, g)
         w -= step
         if np.abs(step).max() < 1e-9:
@@ -113,14 +116,14 @@ def _logistic(x: np.ndarray, y: np.ndarray, ridge: float = 1e-2, steps: int = 10
 
 
 def _design(gain: float, kind: str) -> list[float]:
+    """[gain, 1, one-hot of the kind's group]: a common intercept and each group's deviation from it."""
     g = KIND_GROUPS.get(kind, "length")
-    return [gain] + [1.0 if g == k else 0.0 for k in GROUPS]
+    return [gain, 1.0] + [1.0 if g == k else 0.0 for k in GROUPS]
 
 
 def fit_params(games: list[dict], window: int) -> tuple[float, dict[str, float]]:
     """(scale, intercept per kind) of P(a judged candidate is the right repair | its gain, its kind),
-    fitted on every candidate of every game; a group with no right candidate gets the lowest
-    intercept of the others (its kind is never repaired unless the gain is large)."""
+    fitted on every candidate of every game."""
     xs, ys = [], []
     for g in games:
         for c in g["candidates"]:
@@ -129,13 +132,9 @@ def fit_params(games: list[dict], window: int) -> tuple[float, dict[str, float]]
                 xs.append(_design(gain, c["kind"]))
                 ys.append(float(c["right"]))
     x, y = np.array(xs), np.array(ys)
-    w = _logistic(x, y)
-    offsets = {}
-    for k, name in enumerate(GROUPS):
-        rows = x[:, 1 + k] == 1
-        offsets[name] = float(w[1 + k]) if y[rows].sum() > 0 else None
-    low = min(v for v in offsets.values() if v is not None) if any(v is not None for v in offsets.values()) else -10.0
-    offsets = {k: (low if v is None else v) for k, v in offsets.items()}
+    # the groups' deviations are shrunk towards the common intercept (few right candidates per kind)
+    w = _logistic(x, y, ridge=[1e-3, 1e-3] + [SHRINK] * len(GROUPS))
+    offsets = {name: float(w[1] + w[2 + k]) for k, name in enumerate(GROUPS)}
     return float(w[0]), {kind: round(offsets[grp], 4) for kind, grp in KIND_GROUPS.items()}
 
 

@@ -278,6 +278,7 @@ def main() -> int:
                     help="a KataGo network: the repair engine with the network as judge gives the suspicions")
     ap.add_argument("--cache", type=Path, default=None, help="with --engine: keep per-record results here (resumable)")
     ap.add_argument("--threads", type=int, default=None, help="with --engine: torch threads (default: the cores)")
+    ap.add_argument("--pairs", type=int, default=None, help="only the first N pairs of pairs.tsv")
     ap.add_argument("--symmetries", type=int, default=1, choices=(1, 8),
                     help="8: the tagger's scores averaged over the 8 board symmetries (slower)")
     args = ap.parse_args()
@@ -292,7 +293,7 @@ def main() -> int:
     path = args.model or default_checkpoint()
     threshold = args.threshold if args.threshold is not None else (
         calibrated_threshold(path) if detector is not None else 0.5)
-    rows = load_pairs(args.dir)
+    rows = load_pairs(args.dir)[: args.pairs]
     repairer = None
     if args.engine is not None:
         from gofix.engine.judge import load_judge, settings
