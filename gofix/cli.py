@@ -849,7 +849,7 @@ class _LazyJudge:
             if not self.rules_only:
                 _inference_threads()
             if self.engine_path is not None:
-                from .engine.judge import VersionJudge
+                from .engine.versions import VersionJudge
 
                 self._judge = VersionJudge(self.engine_path)
             else:
@@ -1004,7 +1004,7 @@ def reconcile(
     factory = functools.partial(Judge, model, rules_only=rules_only)
     engine_path = None if rules_only else _engine_path(engine, katago_model)
     if engine_path is not None:
-        from .engine.judge import VersionJudge
+        from .engine.versions import VersionJudge
 
         factory = functools.partial(VersionJudge, str(engine_path))
     start = time.perf_counter()

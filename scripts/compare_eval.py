@@ -75,7 +75,7 @@ def main() -> int:
 
     judge = Judge(args.model, rules_only=args.rules_only)
     if args.engine is not None:
-        from gofix.engine.judge import VersionJudge
+        from gofix.engine.versions import VersionJudge
 
         judge = VersionJudge(args.engine, threads=1)
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)

@@ -132,7 +132,7 @@ def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game
 
 
 def test_the_version_judge_picks_the_clean_version_and_the_rules_come_first():
-    from gofix.engine.judge import VersionJudge
+    from gofix.engine.versions import VersionJudge
 
     clean = random_game(random.Random(5), 60, 19)
     i = 30
