@@ -208,15 +208,29 @@ def check(
     )
     (err if as_json else out).print(summary)
     if n_repairs_shown and not rules_only:
-        out.print(_trust_note(model))
+        out.print(_trust_note(model, factory.engine_path is not None))
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
 
 
-def _trust_note(model: Optional[Path]) -> str:
-    """How far to trust the repairs shown, from the model card (``pretrained.change_trust``)."""
+def _trust_note(model: Optional[Path], engine: bool = False) -> str:
+    """How far to trust the repairs shown, from the model card (``pretrained.change_trust``), or with
+    the KataGo network as judge from its calibration (``engine.judge.trust``)."""
     from .pretrained import change_trust
+
+    if engine:
+        from .engine.judge import trust as engine_trust
+
+        t = engine_trust()
+        if t is None:
+            return ("[dim]Repairs judged by the KataGo network, not yet calibrated "
+                    "(scripts/engine_calibrate.py); check each one.[/dim]")
+        return (f"[dim]Repairs judged by the KataGo network: on {t['games']} validation games with planted "
+                f"errors ({t['corrupted']} corrupted, the games the calibration was fitted on), "
+                f"{t['exact_repair']:.0%} of the corrupted games were restored exactly, {t['wrong_repairs']} "
+                f"wrongly changed, {t['clean_untouched']:.0%} of the clean games left alone. "
+                f"Check each one.[/dim]")
 
     trust = change_trust(model)
     if trust is None:
@@ -444,7 +458,7 @@ def fix(
     out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
-        out.print(_trust_note(model))
+        out.print(_trust_note(model, getattr(repairer, "engine", None) is not None))
     flagged = any(line["status"] != "clean" for line in lines)
     raise typer.Exit(1 if flagged else 0)
 
@@ -504,7 +518,7 @@ def clean(
     out.print(f"report: {report or dst / 'report.jsonl'}"
               + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
     if stats.repaired and not rules_only:
-        out.print(_trust_note(model))
+        out.print(_trust_note(model, factory.engine_path is not None))
     if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
