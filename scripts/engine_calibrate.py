@@ -13,7 +13,8 @@ record. One JSON line per game; a rerun appends only games not yet in the file (
 
 ``fit``: from collected files, per window length, fit the confidence sigmoid(scale * gain + offset
 of the edit's kind) that a judged candidate is the right repair (logistic regression over every
-candidate), choose the threshold (clean games left alone >= 99.5%, flags >= 90% right), and
+candidate), choose the window and threshold (clean games left alone >= 99.5%, then the most exact repairs,
+the fewest wrong ones, the best flag precision), and
 report what the repair engine would then do per game (exact repairs, clean games left alone,
 flags precision/recall); with ``--write`` the chosen settings go to gofix/engine/calibration.json.
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 
@@ -189,15 +191,17 @@ def simulate(games: list[dict], window: int, scale: float, offsets: dict, thresh
 def fit(args) -> None:
     games = [json.loads(line) for f in args.files for line in Path(f).read_text().splitlines() if line.strip()]
     rows = []
-    best_row = None
+    best_row, best_key = None, None
     for window in args.windows:
         scale, offsets = fit_params(games, window)
         for thr in args.thresholds:
             r = simulate(games, window, scale, offsets, thr) | {"scale": round(scale, 4), "offsets": offsets}
             rows.append(r)
-            ok = r["clean_untouched"] >= 0.995 and r["flag_precision"] >= 0.9
-            if ok and (best_row is None or r["exact_repair"] > best_row["exact_repair"]):
-                best_row = r
+            # clean games left alone first; then the most exact repairs, the fewest wrong ones, the
+            # best flag precision, the higher threshold (the more cautious of equals)
+            key = (r["exact_repair"], -r["wrong_repairs"], r["flag_precision"], r["threshold"])
+            if r["clean_untouched"] >= 0.995 and (best_row is None or key > best_key):
+                best_row, best_key = r, key
     print(f"{len(games)} games ({sum(1 for g in games if g['truths'])} corrupted), "
           f"{sum(g['positions'] for g in games)} positions evaluated, "
           f"{np.median([g['seconds'] for g in games]):.1f} s median per game")
@@ -224,7 +228,9 @@ def fit(args) -> None:
         path.write_text(json.dumps({
             "settings": settings,
             "fitted_on": f"{len(games)} games of {', '.join(str(f) for f in args.files)}",
-            "command": "python scripts/engine_calibrate.py fit " + " ".join(str(f) for f in args.files) + " --write",
+            "command": "python scripts/engine_calibrate.py " + " ".join(sys.argv[1:]),
+            "collected_by": "python scripts/engine_calibrate.py collect --split val --games 60 --threads 1 "
+                            "--out results/engine-val.jsonl (stopped after the games it holds)",
             "simulated": best_row,
         }, indent=1) + "\n")
         print("wrote", path)
