@@ -42,3 +42,46 @@ def test_build_cache_refuses_a_missing_source(tmp_path, capsys):
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__]))
+
+
+def _trace(kind, edited, recorded, right, suspect=10):
+    return {"suspect": suspect, "kind": kind, "edited": edited, "recorded": recorded, "head": [1, 1],
+            "fixed": 0.0, "size": 0, "right": right}
+
+
+def test_engine_calibration_separates_right_from_wrong_repairs_and_writes_nothing_unasked(tmp_path, capsys):
+    import json
+
+    import engine_calibrate as ec
+
+    rng = random.Random(0)
+    games = []
+    for k in range(40):
+        corrupted = k % 2 == 0
+        cands = [_trace("replace", [-3.0] * 13, [-3.0 + rng.uniform(-0.5, 0.5)] * 13, False) for _ in range(4)]
+        if corrupted:  # the right repair: the moves after it become natural again
+            cands.append(_trace("replace", [-1.0] * 13, [-4.0] * 13, True))
+        games.append({"game": str(k), "moves": 200, "truths": [{"kind": "near", "positions": [10]}] if corrupted else [],
+                      "rules": [], "candidates": cands, "positions": 300, "seconds": 1.0})
+    scale, offsets = ec.fit_params(games, 12)
+    assert scale > 0 and set(offsets) == set(ec.KIND_GROUPS)
+    sim = ec.simulate(games, 12, scale, offsets, 0.5)
+    assert sim["exact_repair"] == 1.0 and sim["clean_untouched"] == 1.0 and sim["wrong_repairs"] == 0
+    assert sim["flag_precision"] == 1.0 and sim["recall"] == 1.0
+    assert ec.window_margin([-1.0] * 13, [-4.0] * 13, 1, 1, 4) == (15.0, 4)  # the edit + 4 moves after it
+    path = tmp_path / "g.jsonl"
+    path.write_text("".join(json.dumps(g) + "\n" for g in games))
+    ec.main(["fit", str(path), "--windows", "4", "--thresholds", "0.5"])
+    out = capsys.readouterr().out
+    assert "chosen:" in out and "wrote" not in out
+
+
+def test_the_shipped_engine_calibration_is_complete():
+    from gofix.engine.judge import CALIBRATION, DEFAULT_SETTINGS, settings, trust
+
+    got = settings()
+    assert set(got) == set(DEFAULT_SETTINGS)
+    if CALIBRATION.is_file():
+        assert 0 < got["engine_threshold"] < 1 and got["engine_scale"] > 0 and got["engine_offsets"]
+        t = trust()
+        assert t["games"] > 0 and 0 <= t["exact_repair"] <= 1 and t["fitted_on"]
