@@ -174,6 +174,7 @@ class ModelRepairer:
         self.engine_flag = engine_flag  # ... to be reported as a suspect (not repaired below engine_threshold)
         self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
         self._judged: dict | None = None
+        self._pass = 0  # the repair pass under way (for the trace)
 
     # -------------------------------------------------------------- public
 
@@ -413,8 +414,8 @@ class ModelRepairer:
         """The network judges: per suspect, the network's own proposals and the ``engine_keep``
         candidates the tagger likes best (its gain plus the network's log-odds of the edit's first
         move, where that costs nothing) get a first look (the edit and two moves after it); the
-        ``engine_keep`` best of those the full window; an edit's gain is its margin (``EngineJudge.margins``) plus
-        ``legal_bonus`` per illegal move it makes legal, minus ``edit_cost`` per move removed or
+        ``engine_keep`` best of those the full window; an edit's gain is its margin
+        (``EngineJudge.margins``) plus ``legal_bonus`` per illegal move it makes legal, minus ``edit_cost`` per move removed or
         added; its confidence ``sigmoid(engine_scale * gain + offset)``, the offset its kind's
         (``engine_offsets``: the prior of that kind of error, fitted), else ``engine_offset``. The
         likeliest edit is applied when its confidence reaches ``engine_threshold``."""
@@ -443,7 +444,8 @@ class ModelRepairer:
         short: dict[int, list] = {}
         for (g, k), m in zip(picks, first):
             c = groups[g][1][k][0]
-            short.setdefault(g, []).append((m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit), k))
+            gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
+            short.setdefault(g, []).append((gain, k))
         picks = [(g, k) for g, scored in short.items()
                  for _, k in sorted(scored, key=lambda t: -t[0])[: self.engine_keep]]
         found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
@@ -453,9 +455,9 @@ class ModelRepairer:
             c = groups[g][1][k][0]
             gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
             z = self.engine_scale * gain + self.engine_offsets.get(c.kind, self.engine_offset)
-            conf = 1.0 / (1.0 + math.exp(-z)) if math.isfinite(z) else 0.0
+            conf = 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0))) if math.isfinite(z) else 0.0
             if self.trace is not None:
-                self.trace.append({"pass": getattr(self, "_pass", 0), "suspect": groups[g][0], "kind": c.kind, "words": c.words,
+                self.trace.append({"pass": self._pass, "suspect": groups[g][0], "kind": c.kind, "words": c.words,
                                    "edit": c.edit, "margin": m.margin, "follow": m.follow,
                                    "edited": m.edited.tolist(), "recorded": m.recorded.tolist(),
                                    "head": [m.head_edited, m.head_recorded], "fixed": float(fixed[g][k]),
