@@ -86,10 +86,17 @@ def test_float32_agrees_with_katago(reference):
 
 
 def test_bfloat16_agrees_with_katago(reference):
+    from gofix.engine.engine import time_positions
+
     Engine.threads()
-    games = reference[::3]  # a third of the games: bf16 is checked for drift, float32 for exactness
-    r = compare(Engine.load(NETWORK, dtype="bfloat16"), games)
-    assert r["n"] >= 80
+    engine = Engine.load(NETWORK, dtype="bfloat16")
+    games, least = reference[::3], 80  # a third of the games: bf16 is checked for drift, float32 for exactness
+    if time_positions(engine, 2) < 2.0:
+        # a CPU without bfloat16 instructions runs it ~30x slower than float32 (0.24 positions/s on an
+        # AVX2-only EPYC): a smaller sample keeps the suite in minutes there
+        games, least = reference[::24], 15
+    r = compare(engine, games)
+    assert r["n"] >= least
     assert r["top1"] >= 0.95, r
     assert r["kl"] <= 0.03, r
     assert r["value_max"] <= 0.05, r
