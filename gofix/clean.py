@@ -141,7 +141,7 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
             out_records.append(g)
             continue
         report = GameReport(g.source, g.index, "flagged" if result.findings or result.edits else "clean",
-                            g.size, len(g.moves), result.findings)
+                            g.size, len(g.moves), result.findings, engine=getattr(result, "engine", None))
         changed = result.changed and not any_unreadable
         if changed:
             summary = f"gofix: {len(result.edits)} edit(s); the original main line is kept as a variation"
@@ -151,8 +151,6 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
         else:
             out_records.append(g)
         line = {**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]}
-        if getattr(result, "engine", None):
-            line["engine"] = result.engine  # the network that judged the repairs
         if getattr(result, "caused", None):
             line["caused"] = list(result.caused)  # rule findings the repairs made legal (check.not_repaired)
         lines.append(line)

@@ -164,7 +164,7 @@ def check(
 
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq,
-                                engine_path=None if rules_only else _engine_path(engine, katago_model))
+                                engine=engine, katago_model=katago_model)
     factory.flag_threshold = threshold
     if n_jobs > 1:
         reports = check_paths_parallel(paths, factory, n_jobs)
@@ -370,16 +370,17 @@ def _engine_path(engine: str, katago_model: Optional[Path]) -> Optional[Path]:
 
 def _repairer_factory(rules_only: bool, model: Optional[Path], threshold: Optional[float],
                       threads: Optional[int] = None, seq2seq: Optional[Path] = None,
-                      engine_path: Optional[Path] = None):
+                      engine: str = "none", katago_model: Optional[Path] = None):
     """What repairs games: the tagger, the encoder-decoder and the repair engine (judged by the
-    KataGo network at ``engine_path`` when given), or the rules only."""
+    KataGo network that ``--engine`` / ``--katago-model`` name, ``_engine_path``), or the rules only."""
     from .errors import CheckpointError
     from .pretrained import RepairerFactory, load_scorer
 
     if not rules_only and _detector(model, None) is None:  # fails early, here, on a bad checkpoint
         rules_only = True
     factory = RepairerFactory(model, rules_only=rules_only, threshold=threshold, threads=threads,
-                              seq2seq_path=seq2seq, engine_path=None if rules_only else engine_path)
+                              seq2seq_path=seq2seq,
+                              engine_path=None if rules_only else _engine_path(engine, katago_model))
     spath = factory.scorer_path()
     if spath is not None:
         try:
@@ -432,8 +433,8 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq,
-                                 engine_path=None if rules_only else _engine_path(engine, katago_model))()
+    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, engine=engine,
+                                 katago_model=katago_model)()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -492,7 +493,7 @@ def clean(
     _refuse_overwrite(src, dst, report)
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
-                                engine_path=None if rules_only else _engine_path(engine, katago_model))
+                                engine=engine, katago_model=katago_model)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)

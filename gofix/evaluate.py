@@ -83,7 +83,8 @@ class ModelSystem:
     def __init__(self, name: str, detector, repair: bool = True, threshold: float = 0.5, scorer=None,
                  engine=None, engine_settings: dict | None = None):
         """``threshold``: the repair engine's confidence threshold; ``scorer``: a ``rescore.Seq2SeqScorer``;
-        ``engine``: an ``engine.judge.EngineJudge`` (with its ``engine_settings``) that judges the repairs."""
+        ``engine``: an ``engine.judge.EngineJudge`` that judges the repairs, with ``engine_settings``
+        (``engine.judge.repairer_settings()``)."""
         from .repair import ModelRepairer
 
         self.name = name
@@ -92,7 +93,6 @@ class ModelSystem:
         self.engine = engine
         knobs = dict(engine_settings or {}) if engine is not None else {}
         if engine is not None:
-            knobs.pop("window", None)
             self.threshold = knobs.get("engine_flag", 0.5)
         self.repairer = ModelRepairer(detector, threshold=threshold, scorer=scorer, engine=engine,
                                       **knobs) if repair else None
@@ -149,15 +149,12 @@ def available_systems(model=None, ablation=None, *, threshold: float | None = No
         scorer = load_scorer(spath) if spath is not None else None
         systems.append(ModelSystem(name, load_detector(path), threshold=rt, scorer=scorer))
     if engine_path is not None and tagger is not None:
-        from .engine.judge import load_judge, settings
+        from .engine.judge import load_judge, repairer_settings
 
-        knobs = settings()
-        if threshold is not None:
-            knobs["engine_threshold"] = threshold
         judge = load_judge(engine_path)
         systems.append(ModelSystem(f"tagger + KataGo judge ({judge.name})", load_detector(tagger),
                                    threshold=calibrated_threshold(tagger, "repair_threshold"),
-                                   engine=judge, engine_settings=knobs))
+                                   engine=judge, engine_settings=repairer_settings(threshold)))
     return systems
 
 

@@ -144,10 +144,8 @@ class RepairerFactory:
                                              calibrated_threshold(card, "repair_threshold"))
         if self.engine_path is None:
             return ModelRepairer(detector, threshold=threshold, scorer=scorer)
-        from .engine.judge import load_judge, settings
+        from .engine.judge import load_judge, repairer_settings
 
-        judge = load_judge(self.engine_path, threads=self.threads)
-        knobs = {k: v for k, v in settings().items() if k != "window"}
-        if self.threshold is not None:
-            knobs["engine_threshold"] = self.threshold  # the user's --threshold holds for the engine's verdicts too
-        return ModelRepairer(detector, threshold=threshold, scorer=scorer, engine=judge, **knobs)
+        judge = load_judge(self.engine_path, threads=self.threads)  # the user's --threshold holds for it too
+        return ModelRepairer(detector, threshold=threshold, scorer=scorer, engine=judge,
+                             **repairer_settings(self.threshold))

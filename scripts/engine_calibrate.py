@@ -36,7 +36,7 @@ import numpy as np
 
 from gofix.corrupt import apply_edit
 from gofix.engine import locate
-from gofix.engine.judge import DEFAULT_SETTINGS, load_judge, window_margin
+from gofix.engine.judge import load_judge, repairer_settings, window_margin
 from gofix.evaluate import _as_record, corpus_cases
 from gofix.pretrained import load_detector
 from gofix.repair import ModelRepairer
@@ -53,8 +53,7 @@ def collect(args) -> None:
     if found is None:
         raise SystemExit("no KataGo network found (--katago-model PATH)")
     judge = load_judge(found.path, threads=args.threads)
-    knobs = {k: v for k, v in DEFAULT_SETTINGS.items() if k != "window"}
-    knobs["engine_threshold"] = 2.0  # apply nothing: every candidate is judged in the first pass
+    knobs = repairer_settings(2.0)  # apply nothing: every candidate is judged in the first pass
     judge.window = args.window
     repairer = ModelRepairer(load_detector(), engine=judge, **knobs)
     out = Path(args.out)

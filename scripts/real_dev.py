@@ -296,13 +296,12 @@ def main() -> int:
     rows = load_pairs(args.dir)[: args.pairs]
     repairer = None
     if args.engine is not None:
-        from gofix.engine.judge import load_judge, settings
+        from gofix.engine.judge import load_judge, repairer_settings, settings
         from gofix.repair import ModelRepairer
 
-        knobs = {k: v for k, v in settings().items() if k != "window"}
+        knobs = repairer_settings(2.0)  # detection only: nothing applied, every candidate judged as read
         judge = load_judge(args.engine, threads=args.threads)
         judge.window = max(16, int(settings()["window"]))  # traces collected this far; scored at the settings' window
-        knobs["engine_threshold"] = 2.0  # detection only: nothing applied, every candidate judged as read
         repairer = ModelRepairer(detector, threshold=0.5, engine=judge, **knobs)
         threshold = knobs["engine_flag"]
     pairs = analyse(rows, detector, repairer, args.cache,

@@ -238,6 +238,15 @@ def settings() -> dict:
     return out
 
 
+def repairer_settings(threshold: float | None = None) -> dict:
+    """``settings()`` as ``repair.ModelRepairer`` keywords (the window belongs to the judge), with
+    ``threshold`` (a user's ``--threshold``), when given, as the confidence an edit needs."""
+    out = {k: v for k, v in settings().items() if k != "window"}
+    if threshold is not None:
+        out["engine_threshold"] = threshold
+    return out
+
+
 def trust() -> dict | None:
     """What the calibration measured of the judged repairs (``calibration.json``'s ``simulated``:
     games, corrupted, exact_repair, wrong_repairs, clean_untouched, flag_precision, recall) and
