@@ -135,7 +135,8 @@ class ModelRepairer:
                  rule_threshold: float | None = None, engine=None, engine_flags: int = 3,
                  engine_surprise: float = -6.0, engine_keep: int = 3, engine_proposals: int = 2,
                  engine_scale: float = 1.0, engine_offset: float = -5.0, engine_threshold: float = 0.9,
-                 engine_flag: float = 0.5, engine_offsets: dict | None = None):
+                 engine_flag: float = 0.5, engine_offsets: dict | None = None,
+                 engine_also: tuple = (), engine_inserts: bool = False):
         if judge not in ("tagger", "seq2seq", "both"):
             raise ValueError(f"judge must be tagger, seq2seq or both, not {judge!r}")
         self.detector = detector
@@ -172,6 +173,11 @@ class ModelRepairer:
         self.engine_offsets = dict(engine_offsets or {})  # per kind of edit (its prior), else engine_offset
         self.engine_threshold = engine_threshold  # confidence an edit the network judged needs
         self.engine_flag = engine_flag  # ... to be reported as a suspect (not repaired below engine_threshold)
+        # edit classes tried at every suspect when the network judges (prefiltered with what the
+        # network already says of the edit's first move), and the network's own inserts: its
+        # likeliest move (or pair) in a gap before the suspect
+        self.engine_also = tuple(engine_also)
+        self.engine_inserts = engine_inserts
         self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
         self._judged: dict | None = None
         self._pass = 0  # the repair pass under way (for the trace)
@@ -312,9 +318,11 @@ class ModelRepairer:
         fixed = []  # per group: illegal moves each candidate makes legal
         seen = set()
         for i in order:
-            pool = self._candidates(record, moves, i, scores)
-            if engine is not None:
-                pool = self._engine_candidates(record, moves, i) + pool
+            if engine is not None:  # the network judges reorders whatever the tagger's edit heads say
+                pool = self._engine_candidates(record, moves, i) + self._candidates(
+                    record, moves, i, scores, also=self.engine_also)
+            else:
+                pool = self._candidates(record, moves, i, scores)
             if src is not None and self.proposals:
                 pool += self._proposed(src, moves, i, scores)
             kept = []
@@ -401,13 +409,52 @@ class ModelRepairer:
                           f"{m.colour.upper()} {self._num(i)} at {where} -> {to_gtp(p, size)} ({reach[p]})",
                           by_engine=True)
                for p, _ in best[: self.engine_proposals]]
+        num = self._num
+        if self.engine_inserts:
+            out += self._engine_inserts(record, moves, i)
         # two moves of one colour exchanged with the suspect anywhere in them (the network is often
         # surprised by the move between them, or by the answer to the first)
-        num = self._num
         for a in (i - 2, i - 1, i):
             if 0 <= a and a + 2 < len(moves):
                 out.append(_Candidate("swap2", Edit(a, 3, (moves[a + 2], moves[a + 1], moves[a])), (a, a + 2),
                                       f"moves {num(a)} and {num(a + 2)} swapped", by_engine=True))
+        return out
+
+    def _engine_inserts(self, record, moves, g) -> list[_Candidate]:
+        """What a dropped move or pair before current index ``g`` was, by the network: its likeliest
+        move there (the colour follows from the colours around the gap, as ``_gap_inserts``), and its
+        likeliest move for the recorded colour followed by its likeliest answer (a pair dropped)."""
+        from .coords import to_gtp
+
+        n = len(moves)
+        if not 0 < g < n or record.size != 19:
+            return []
+        before, after = moves[g - 1].colour, moves[g].colour
+        other = {"b": "w", "w": "b"}
+        recolour = before != after
+        colour = after if recolour else other.get(after, "b")
+        out = []
+        tail = ", later colours flipped" if recolour else " (missing move)"
+        probe = moves[:g] + [Move(colour, None, "")]
+        for p, _ in self.engine.best_moves(record, probe, g, k=2)[:1]:
+            if p is not None:
+                out.append(_Candidate("insert", Edit(g, 0, (Move(colour, p, ""),), recolour=recolour), (g,),
+                                      f"{colour.upper()} {to_gtp(p, 19)} inserted before move {self._num(g)}{tail}",
+                                      by_engine=True))
+        if not recolour:  # a dropped pair leaves the colours alternating
+            return out
+        for p, _ in self.engine.best_moves(record, moves, g, k=2)[:1]:
+            if p is None:
+                continue
+            first = Move(after, p, "")
+            probe = moves[:g] + [first, Move(other.get(after, "b"), None, "")]
+            for q, _ in self.engine.best_moves(record, probe, g + 1, k=2)[:1]:
+                if q is not None and q != p:
+                    second = Move(other.get(after, "b"), q, "")
+                    out.append(_Candidate("insert", Edit(g, 0, (first, second)), (g, g + 1),
+                                          f"{after.upper()} {to_gtp(p, 19)} and {second.colour.upper()} "
+                                          f"{to_gtp(q, 19)} inserted before move {self._num(g)} (missing pair)",
+                                          by_engine=True))
         return out
 
     def _engine_verdict(self, record, moves, groups, fixed, gains):
@@ -587,7 +634,9 @@ class ModelRepairer:
                            f"{colour.upper()} {to_gtp(p, 19)} inserted before move {self._num(g)}{tail}")
                 for p in points]
 
-    def _candidates(self, record, moves, i, scores) -> list[_Candidate]:
+    def _candidates(self, record, moves, i, scores, also: tuple = ()) -> list[_Candidate]:
+        """Candidate edits at move ``i``: those of the tagger's ``edits_per_flag`` likeliest edit
+        classes, and of the classes in ``also`` whatever the tagger says (the network judges them)."""
         from .coords import on_board, to_gtp
 
         n = len(moves)
@@ -597,6 +646,7 @@ class ModelRepairer:
         probs = scores.edit_probs[i]
         classes = scores.edit_classes
         top = [classes[k] for k in np.argsort(-probs) if classes[k] != "keep"][: self.edits_per_flag]
+        top += [k for k in also if k not in top]
         m = moves[i]
         name = f"{m.colour.upper()} {num(i)}"
         where = to_gtp(m.point, size) if m.point is not None and on_board(m.point, size) else (m.sgf or "pass")
@@ -636,7 +686,7 @@ class ModelRepairer:
                         out.append(_Candidate("pair_order", Edit(a, 4, tuple(moves[a + 2:a + 4] + moves[a:a + 2])),
                                               tuple(range(a, a + 4)),
                                               f"pairs {num(a)}-{num(a + 1)} and {num(a + 2)}-{num(a + 3)} in the wrong order"))
-            elif kind == "block" and kind == top[0]:  # ~50 candidates: only when it is the likeliest edit
+            elif kind == "block" and (kind == top[0] or kind in also):  # ~50: only when likeliest (or asked)
                 # the flagged move is in a 2-move block that belongs d plies later or earlier,
                 # or it is where such a block should land (the block now sits d plies later)
                 for d in range(4, 17, 2):

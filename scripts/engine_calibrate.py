@@ -54,6 +54,11 @@ def collect(args) -> None:
         raise SystemExit("no KataGo network found (--katago-model PATH)")
     judge = load_judge(found.path, threads=args.threads)
     knobs = repairer_settings(2.0)  # apply nothing: every candidate is judged in the first pass
+    if args.also is not None:  # the candidate set judged (written with each game, kept by fit --write)
+        knobs["engine_also"] = [k for k in args.also.split(",") if k]
+    if args.inserts is not None:
+        knobs["engine_inserts"] = args.inserts
+    candidates = {"engine_also": list(knobs["engine_also"]), "engine_inserts": bool(knobs["engine_inserts"])}
     judge.window = args.window
     repairer = ModelRepairer(load_detector(), engine=judge, **knobs)
     out = Path(args.out)
@@ -79,7 +84,7 @@ def collect(args) -> None:
                 "truths": [{"kind": t.kind, "positions": list(t.positions)} for t in case.truths],
                 "tagger": [float(p) for p in result.scores.p_wrong] if result.scores is not None else [],
                 "rules": [f.move - 1 for f in result.findings if f.kind != "suspect"],
-                "candidates": cands, "positions": judge.evaluated - n0,
+                "candidates": cands, "positions": judge.evaluated - n0, "candidate_set": candidates,
                 "seconds": round(time.perf_counter() - t0, 2),
             }) + "\n")
             fh.flush()
@@ -233,15 +238,17 @@ def fit(args) -> None:
         print("held out:", json.dumps(best_row["held_out"]))
     if args.write and best_row is not None:
         path = Path(__file__).resolve().parents[1] / "gofix" / "engine" / "calibration.json"
+        sets = {json.dumps(g.get("candidate_set", {}), sort_keys=True) for g in games}
+        if len(sets) > 1:
+            raise SystemExit(f"the files were collected with different candidate sets: {sorted(sets)}")
         settings = {"window": best_row["window"], "engine_scale": best_row["scale"],
                     "engine_offsets": best_row["offsets"], "engine_threshold": best_row["threshold"],
-                    "engine_flag": best_row["flag"]}
+                    "engine_flag": best_row["flag"], **json.loads(sets.pop())}
         path.write_text(json.dumps({
             "settings": settings,
             "fitted_on": f"{len(games)} games of {', '.join(str(f) for f in args.files)}",
             "command": "python scripts/engine_calibrate.py " + " ".join(sys.argv[1:]),
-            "collected_by": "python scripts/engine_calibrate.py collect --split val --games 60 --threads 1 "
-                            "--out results/engine-val.jsonl (stopped after the games it holds)",
+            "collected_by": args.collected_by,
             "simulated": best_row,
         }, indent=1) + "\n")
         print("wrote", path)
@@ -259,11 +266,18 @@ def main(argv=None) -> None:
     c.add_argument("--threads", type=int, default=None)
     c.add_argument("--katago-model", default=None)
     c.add_argument("--out", required=True)
+    c.add_argument("--also", default=None, help="edit classes tried at every suspect, comma-separated "
+                   "(e.g. swap2,pair_order,block,extra; default: the shipped calibration's)")
+    c.add_argument("--inserts", action=argparse.BooleanOptionalAction, default=None,
+                   help="the network's own inserts (a dropped move or pair) at every suspect")
     f = sub.add_parser("fit")
     f.add_argument("files", nargs="+")
     f.add_argument("--windows", type=int, nargs="+", default=[2, 4, 8, 12, 16])
     f.add_argument("--thresholds", type=float, nargs="+", default=[0.5, 0.7, 0.8, 0.9, 0.95])
     f.add_argument("--write", action="store_true")
+    f.add_argument("--collected-by", default="python scripts/engine_calibrate.py collect --split val --games 60 "
+                   "--threads 1 --out results/engine-val.jsonl (stopped after the games it holds)",
+                   help="the collect command, written into the calibration")
     f.add_argument("--level", choices=("game", "candidate"), default="game")
     f.add_argument("--test", nargs="*", default=[], help="held-out collected files: the chosen settings measured on them")
     args = ap.parse_args(argv)

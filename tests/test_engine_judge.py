@@ -131,6 +131,35 @@ def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game
     assert not result.edits and result.moves == clean
 
 
+@pytest.mark.parametrize("kind", ["dropped pair", "block moved", "dropped move"])
+def test_the_network_s_own_inserts_and_reorders_restore_what_the_tagger_s_heads_do_not_propose(kind):
+    from gofix.pretrained import load_detector
+    from gofix.repair import ModelRepairer
+
+    det = load_detector()
+    if det is None:
+        pytest.skip("no bundled tagger")
+    clean = random_game(random.Random(5), 80, 19)
+    i = 40
+    if kind == "dropped pair":
+        noisy = clean[:i] + clean[i + 2:]
+    elif kind == "dropped move":  # the transcriber kept the colours alternating: every later colour flips
+        noisy = clean[:i] + [Move("w" if m.colour == "b" else "b", m.point, m.sgf) for m in clean[i + 1:]]
+    else:  # moves 41-42 written 6 plies later
+        noisy = clean[:i] + clean[i + 2:i + 8] + clean[i:i + 2] + clean[i + 8:]
+    record = GameRecord("t.sgf", 0, 19, Node({}), noisy)
+    knobs = dict(engine_surprise=-3.0, engine_also=("swap2", "pair_order", "block", "extra"), engine_inserts=True)
+    result = ModelRepairer(det, engine=EngineJudge(_Oracle(clean), window=8), **knobs).repair(record)
+    assert [(m.colour, m.point) for m in result.moves] == [(m.colour, m.point) for m in clean]
+    assert result.edits and result.edits[0].moves[0] in (i + 1, i + 7)
+    # without them the tagger's edit heads (no encoder-decoder here) do not get it back
+    plain = ModelRepairer(det, engine=EngineJudge(_Oracle(clean), window=8), engine_surprise=-3.0).repair(record)
+    if kind == "dropped pair":
+        assert [(m.colour, m.point) for m in plain.moves] != [(m.colour, m.point) for m in clean]
+    untouched = ModelRepairer(det, engine=EngineJudge(_Oracle(clean), window=8), **knobs)
+    assert not untouched.repair(GameRecord("t.sgf", 0, 19, Node({}), clean)).edits
+
+
 def test_the_version_judge_picks_the_clean_version_and_the_rules_come_first():
     from gofix.engine.versions import VersionJudge
 

@@ -225,7 +225,7 @@ CALIBRATION = Path(__file__).resolve().parent / "calibration.json"
 # sigmoid(gain - 5), i.e. 0.9 at a gain of 7.2 nats.
 DEFAULT_SETTINGS = {"window": 12, "engine_scale": 1.0, "engine_offset": -5.0, "engine_threshold": 0.9,
                     "engine_flag": 0.5, "engine_offsets": {}, "engine_flags": 3, "engine_surprise": -6.0,
-                    "engine_keep": 3, "engine_proposals": 2}
+                    "engine_keep": 3, "engine_proposals": 2, "engine_also": [], "engine_inserts": False}
 
 
 def settings() -> dict:
