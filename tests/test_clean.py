@@ -126,12 +126,15 @@ def test_killed_clean_leaves_no_partial_files_and_resumes(tmp_path):
         (src / f"g{k:02d}.sgf").write_text(_sgf(random_game(random.Random(k), 30)))
     dst = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-c", SLOW_CLEAN, str(src), str(dst)])
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 600  # a loaded machine starts the child slowly
     while time.monotonic() < deadline:
         state = dst / STATE_DIR
         if state.exists() and len(list(state.glob("chunk-*"))) >= 5:
             break
         time.sleep(0.02)
+    else:
+        proc.kill()
+        pytest.fail("the clean run wrote no 5 chunks in 600 s")
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     written = [p for p in dst.glob("g*.sgf")]

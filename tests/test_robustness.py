@@ -50,7 +50,7 @@ def test_file_over_the_size_limit_is_unreadable_with_the_reason(tmp_path):
 class _StallsOnOneGame(RulesRepairer):
     def repair(self, record, first=None):
         if record.source.endswith("stall.sgf"):
-            time.sleep(5)
+            time.sleep(120)  # far past the limit: the run must not wait for it
         return super().repair(record)
 
 
@@ -61,7 +61,7 @@ def test_per_game_time_limit_keeps_the_batch_going(tmp_path):
         (src / name).write_text(_sgf(random_game(random.Random(len(name)), 40)))
     start = time.perf_counter()
     stats = clean_tree(src, tmp_path / "out", repairer_factory=_StallsOnOneGame, game_seconds=0.5)
-    assert time.perf_counter() - start < 4
+    assert time.perf_counter() - start < 60  # not a speed figure: it did not wait the 120 s
     assert stats.timed_out == 1 and stats.games == 3 and stats.clean == 2
     assert (tmp_path / "out" / "stall.sgf").read_bytes() == (src / "stall.sgf").read_bytes()
     report = (tmp_path / "out" / "report.jsonl").read_text()
