@@ -1,6 +1,6 @@
 """Calibrate the KataGo judge of repairs on corrupted games, and measure it.
 
-Two steps:
+Three commands:
 
 ``collect``: corrupt games of a split (one error per corrupted game, half the games clean: the
 reported mix), run the repair engine with the network as judge but applying nothing, and write
@@ -12,13 +12,20 @@ record. One JSON line per game; a rerun appends only games not yet in the file (
     python scripts/engine_calibrate.py collect --split val --games 80 --out results/engine-val.jsonl
 
 ``fit``: from collected files, per window length, fit the confidence sigmoid(scale * gain + offset
-of the edit's kind) that a judged candidate is the right repair (logistic regression over every
-candidate), choose the window and threshold (clean games left alone >= 99.5%, then exact repairs less three
+of the edit's kind) that a judged candidate is the right repair (logistic regression over each
+game's best candidate, ``--level game``; or every candidate), choose the window and threshold (clean games left alone >= 99.5%, then exact repairs less three
 times the wrong ones, then the higher threshold), and
 report what the repair engine would then do per game (exact repairs, clean games left alone,
 flags precision/recall); with ``--write`` the chosen settings go to gofix/engine/calibration.json.
 
     python scripts/engine_calibrate.py fit results/engine-val.jsonl [--write]
+
+``score``: the shipped calibration as it is (nothing fitted) on collected files: what the repair
+engine would do per game, and per kind of error how often the right repair was judged at all.
+``collect --also swap2,pair_order,block,extra --inserts`` collects with the broader candidate set
+(those classes at every suspect, the network's own inserts) that the calibration names.
+
+    python scripts/engine_calibrate.py score results/engine-test.jsonl
 
 Needs the network (``--katago-model`` or anything ``gofix engine info`` finds) and the corpus.
 """
@@ -197,8 +204,39 @@ def simulate(games: list[dict], window: int, scale: float, offsets: dict, thresh
             "flags": flags}
 
 
+def judged_by_kind(games: list[dict]) -> dict[str, str]:
+    """Per kind of planted error: games whose right repair was among the judged candidates / games."""
+    kinds: dict[str, list[int]] = {}
+    for g in games:
+        for t in g["truths"]:
+            k = kinds.setdefault(t["kind"], [0, 0])
+            k[0] += 1
+            k[1] += any(c["right"] for c in g["candidates"])
+    return {k: f"{v[1]}/{v[0]}" for k, v in sorted(kinds.items())}
+
+
+def _read(files) -> list[dict]:
+    return [json.loads(line) for f in files for line in Path(f).read_text().splitlines() if line.strip()]
+
+
+def score(args) -> None:
+    """The shipped calibration (``gofix/engine/calibration.json``), not refitted, on collected files."""
+    from gofix.engine.judge import settings
+
+    st = settings()
+    games = _read(args.files)
+    r = simulate(games, int(st["window"]), st["engine_scale"], st["engine_offsets"], st["engine_threshold"],
+                 st["engine_flag"])
+    print(f"{len(games)} games ({r['corrupted']} corrupted), window {r['window']}, threshold {r['threshold']}: "
+          f"exact {round(r['exact_repair'] * r['corrupted'])}/{r['corrupted']}, {r['wrong_repairs']} wrong, "
+          f"clean untouched {r['clean_untouched']:.3f}, flag precision {r['flag_precision']:.3f} "
+          f"({r['flags']} flags), recall {r['recall']:.3f}")
+    print("games whose right repair was among the judged candidates, per kind:", judged_by_kind(games))
+    print(json.dumps(r))
+
+
 def fit(args) -> None:
-    games = [json.loads(line) for f in args.files for line in Path(f).read_text().splitlines() if line.strip()]
+    games = _read(args.files)
     rows = []
     best_row, best_key = None, None
     for window in args.windows:
@@ -221,18 +259,11 @@ def fit(args) -> None:
     for r in rows:
         print(f"| {r['window']} | {r['scale']} | {r['threshold']} | {r['exact_repair']:.3f} | "
               f"{r['wrong_repairs']} | {r['clean_untouched']:.3f} | {r['flag_precision']:.3f} | {r['recall']:.3f} |")
-    kinds: dict[str, list[int]] = {}
-    for g in games:
-        for t in g["truths"]:
-            k = kinds.setdefault(t["kind"], [0, 0])
-            k[0] += 1
-            k[1] += any(c["right"] for c in g["candidates"])
-    print("games whose right repair was among the judged candidates, per kind:",
-          {k: f"{v[1]}/{v[0]}" for k, v in sorted(kinds.items())})
+    print("games whose right repair was among the judged candidates, per kind:", judged_by_kind(games))
     if best_row is not None:
         print("chosen:", json.dumps(best_row))
     if best_row is not None and args.test:
-        held = [json.loads(line) for f in args.test for line in Path(f).read_text().splitlines() if line.strip()]
+        held = _read(args.test)
         best_row["held_out"] = simulate(held, best_row["window"], best_row["scale"], best_row["offsets"],
                                         best_row["threshold"]) | {"files": [str(f) for f in args.test]}
         print("held out:", json.dumps(best_row["held_out"]))
@@ -280,8 +311,10 @@ def main(argv=None) -> None:
                    help="the collect command, written into the calibration")
     f.add_argument("--level", choices=("game", "candidate"), default="game")
     f.add_argument("--test", nargs="*", default=[], help="held-out collected files: the chosen settings measured on them")
+    sc = sub.add_parser("score", help="the shipped calibration measured on collected files (nothing fitted)")
+    sc.add_argument("files", nargs="+")
     args = ap.parse_args(argv)
-    collect(args) if args.cmd == "collect" else fit(args)
+    {"collect": collect, "fit": fit, "score": score}[args.cmd](args)
 
 
 if __name__ == "__main__":

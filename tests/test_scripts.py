@@ -74,6 +74,9 @@ def test_engine_calibration_separates_right_from_wrong_repairs_and_writes_nothin
     ec.main(["fit", str(path), "--windows", "4", "--thresholds", "0.5"])
     out = capsys.readouterr().out
     assert "chosen:" in out and "wrote" not in out
+    ec.main(["score", str(path)])  # the shipped calibration as it is: the right repairs are 39 nats up
+    out = capsys.readouterr().out
+    assert "40 games (20 corrupted)" in out and "exact 20/20, 0 wrong" in out and "'near': '20/20'" in out
 
 
 def test_the_shipped_engine_calibration_is_complete():
