@@ -80,7 +80,8 @@ def collect(args) -> None:
                 continue
             t0, n0 = time.perf_counter(), judge.evaluated
             repairer.trace = []
-            result = repairer.repair(_as_record(case))
+            record = _as_record(case)
+            result = repairer.repair(record)
             clean = [_key(m) for m in case.clean]
             cands = []
             for tr in repairer.trace:
@@ -92,6 +93,9 @@ def collect(args) -> None:
                 "tagger": [float(p) for p in result.scores.p_wrong] if result.scores is not None else [],
                 "rules": [f.move - 1 for f in result.findings if f.kind != "suspect"],
                 "candidates": cands, "positions": judge.evaluated - n0, "candidate_set": candidates,
+                # the network's log P of every recorded move (cached by the repair: free), for
+                # choosing suspects offline
+                "pass": [round(float(v), 3) for v in judge.pass_logp(record, list(record.moves))],
                 "seconds": round(time.perf_counter() - t0, 2),
             }) + "\n")
             fh.flush()
