@@ -153,6 +153,9 @@ def check(
     katago_model: Optional[Path] = _katago_model_option(),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0,
                              help="Worker processes for many files (0: all cores); reports keep the input order."),
+    html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
+                                        help="Also write a review report: one HTML file with the boards as "
+                                             "recorded and repaired for every finding."),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
@@ -172,6 +175,7 @@ def check(
         repairer = factory()
         reports = (report for path in paths for report in check_path(path, repairer=repairer))
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
+    kept: list = []  # the reports, for --html
     n_findings = 0
     n_warned = 0
     n_repairs_shown = 0
@@ -182,6 +186,9 @@ def check(
         for report in reports:
             counts[report.status] += 1
             n_findings += len(report.findings)
+            if html is not None:
+                kept.append(report if report.findings else GameReport(report.path, report.game, report.status,
+                                                                      error=report.error))
             n_warned += bool(report.warnings)
             if verbose and report.warnings and not as_json:
                 for w in report.warnings:
@@ -209,6 +216,15 @@ def check(
     (err if as_json else out).print(summary)
     if n_repairs_shown and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
+    if html is not None:
+        from .review.runs import check_review
+
+        flags = (["--rules-only"] if rules_only else []) + ([f"--model {model}"] if model else []) + (
+            [f"--threshold {threshold}"] if threshold is not None else [])
+        with _writing():
+            written = check_review(kept, html, flags=flags, rules_only=rules_only or factory.rules_only,
+                                   trust="" if rules_only else _plain(_trust_note(model, factory.engine_path is not None)))
+        (err if as_json else out).print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
@@ -243,6 +259,13 @@ def _trust_note(model: Optional[Path], engine: bool = False) -> str:
             f"{trust['share_right']:.0%} of the games this model changed were restored exactly "
             f"(right/changed by confidence: {bins}). The confidence ranks repairs; it is not a "
             f"probability. Check each one.[/dim]")
+
+
+def _plain(markup: str) -> str:
+    """Rich markup as plain text (for the HTML review)."""
+    from rich.text import Text
+
+    return Text.from_markup(markup).plain
 
 
 def _print_diagrams(report: GameReport, limit: int = 5) -> None:
@@ -518,11 +541,37 @@ def clean(
     out.print(t)
     out.print(f"report: {report or dst / 'report.jsonl'}"
               + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
+    _write_review(dst)
     if stats.repaired and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
     if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
+
+
+def _write_review(dst: Path) -> None:
+    """DST/review.html of the clean run in DST, with the trust line of the models it ran."""
+    from .review.runs import run_repairer, run_review
+
+    with _writing():
+        used = run_repairer(dst)
+        models = str(used.get("class", "")).endswith(".RepairerFactory") and not used.get("rules_only")
+        trust = "" if not models else _plain(_trust_note(
+            Path(used["model_path"]) if used.get("model_path") else None, bool(used.get("engine_path"))))
+        written = run_review(dst, trust=trust)
+    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
+
+
+@app.command()
+def review(
+    dst: Path = typer.Argument(..., exists=True, file_okay=False, help="The --out folder of a finished `gofix clean` run."),
+) -> None:
+    """Rebuild the HTML review report DST/review.html of a finished `gofix clean` run, from its report.jsonl
+    and the records (as read in SRC, repaired in DST).
+
+    Example: [bold]gofix review cleaned/[/bold]
+    """
+    _write_review(dst)
 
 
 @app.command()
