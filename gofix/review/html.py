@@ -167,7 +167,8 @@ def _section(n: int, g: ReviewGame, f: ReviewFinding, trust: str) -> str:
             + (f" · {_e(pb or '?')} (B) vs {_e(pw or '?')} (W)" if pb or pw else "")
             + (f" · {_e(dt)}" if dt else "") + "</div>",
             f'<div class="meta">found by <b>{_e(f.found_by)}</b>'
-            + (f" · repair chosen by <b>{_e(f.judged_by)}</b>: {_e(f.repair)}" if f.repair else
+            + (f" · repair chosen by <b>{_e(f.judged_by)}</b>: {_e(f.repair)}" if f.repair and f.repaired else
+               f" · the {_e(f.found_by)}'s hint, not applied: {_e(f.repair)}" if f.repair else
                " · made legal by this game's repair" if f.repaired else " · no repair proposed")
             + "</div>"]
     if g.edits:
