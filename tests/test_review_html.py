@@ -150,10 +150,12 @@ def test_render_one_section_per_finding_with_boards_marks_and_moves(tmp_path):
     assert "48\xa0" in first["text"] and "54\xa0" in first["text"] and "55\xa0" not in first["text"]  # 3 either side
     assert "Black One (B) vs White Two (W)" in first["text"] and "1846-09-11" in first["text"]
     assert "found by rules" in first["text"] and "Repairs: trust line" in first["text"]
-    # a suspect move with no repair: its board as recorded only
-    assert second["svgs"] == 1 and "no repair of this move" in second["text"] and "found by tagger" in second["text"]
+    # a suspect move with no repair, in a game repaired elsewhere: the same moment of the repaired game beside it
+    assert second["svgs"] == 2 and "after move 70 (no change here)" in second["text"] and not second["changed"]
+    assert "found by tagger" in second["text"] and "no repair proposed" in second["text"]
     assert "not SGF" in text and "u.sgf" in text  # the unreadable game is listed
-    assert "http" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing from the network
+    # nothing from the network: no outside link, script, style or image (the xmlns names are not fetched)
+    assert not re.findall(r'(?:src|href)="(?!#)[a-z]+:', text) and "url(http" not in text and "@import" not in text
     assert all(not src for src in page.scripts) and [h for h in page.links if h.startswith("#")] == ["#f1", "#f2"]
 
 

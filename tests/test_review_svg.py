@@ -71,8 +71,12 @@ def test_rectangular_board():
 def test_marks_and_shared_grid():
     pos = svg.Position(9, 9, {(4, 4): "b"}, marks={(4, 4): svg.CHANGED, (0, 0): svg.ILLEGAL})
     text = svg.board_svg(pos, shared_grid=True)
-    assert '<use href="#g9x9"/>' in text and "<style>" not in text and 'class="grid"' not in text
+    assert 'class="board g9x9"' in text and "<style>" not in text and 'class="grid"' not in text
     assert '<rect class="changed" x="4.5" y="4.5" width="1" height="1"/>' in text
     assert '<path class="illegal" d="M0.65 8.65' in text
     defs = svg.grid_defs([(9, 9), (19, 19), (9, 9)])
-    assert defs.count("<symbol") == 2 and 'id="g9x9"' in defs and 'id="g19x19"' in defs
+    assert defs.count("data:image/svg+xml,") == 2 and "svg.g9x9{" in defs and "svg.g19x19{" in defs
+    from urllib.parse import unquote
+
+    image = unquote(re.search(r'svg\.g9x9\{background:url\("data:image/svg\+xml,([^"]*)"\)', defs).group(1))
+    assert ET.fromstring(image).get("viewBox") == "-0.3 -0.3 10.6 10.6" and 'class="grid"' in image

@@ -202,7 +202,8 @@ def _boards(g: ReviewGame, f: ReviewFinding) -> tuple[str, str]:
         return '<p class="norep">(the record is not at hand: no board)</p>', ""
     size, moves = rec.size, rec.moves
     setup = {"setup_black": rec.setup_black, "setup_white": rec.setup_white}
-    reg = nearest(regions(moves, g.repaired), f.move) if g.repaired is not None else None
+    found = _regions(g)
+    reg = nearest(found, f.move)
     i = f.move - 1
     end_r = max(f.move, reg.i2) if reg else f.move
     rule = f.kind in RULE_KINDS
@@ -225,10 +226,28 @@ def _boards(g: ReviewGame, f: ReviewFinding) -> tuple[str, str]:
         figs.append(_figure(right, f"repaired, after move {end_p}", f"{g.path} game {g.game} repaired"))
         plo, phi = max(0, reg.j1 - (reg.i1 - lo)), min(len(g.repaired), reg.j2 + (hi - reg.i2))
         listed.append(("repaired", _move_list(g.repaired, plo, phi, set(range(reg.j1, reg.j2)), size)))
+    elif g.repaired is not None:  # repaired elsewhere in the game: the same moment of the repaired line
+        end_p = end_r + sum((r.j2 - r.j1) - (r.i2 - r.i1) for r in found if r.i2 <= end_r)
+        right = svg.position(size, g.repaired, end_p, last=LAST_NUMBERS, **setup)
+        figs.append(_figure(right, f"repaired game, after move {end_p} (no change here)",
+                            f"{g.path} game {g.game} repaired"))
     else:
         figs.append('<figure><p class="norep">no repair of this move</p></figure>')
     lists = "".join(f'<div class="moves">{_e(label)}: {text}</div>' for label, text in listed)
     return '<div class="boards">' + "".join(figs) + "</div>", lists
+
+
+_REGIONS: dict[int, tuple] = {}  # id(game) -> (game, its regions): one alignment per game, not per finding
+
+
+def _regions(g: ReviewGame) -> list:
+    if g.repaired is None or g.record is None:
+        return []
+    hit = _REGIONS.get(id(g))
+    if hit is None or hit[0] is not g:
+        _REGIONS.clear()
+        hit = _REGIONS[id(g)] = (g, regions(g.record.moves, g.repaired))
+    return hit[1]
 
 
 def _mark(pos: svg.Position, changed: Sequence[Move], size: int) -> None:

@@ -67,18 +67,20 @@ class ReviewGame:
 
 
 def game_from_line(line: dict, record: GameRecord | None = None, repaired: Sequence[Move] | None = None, *,
-                   rules_only: bool = False) -> ReviewGame:
+                   rules_only: bool = False, repairer: str = "tagger") -> ReviewGame:
     """A ``ReviewGame`` from one report line (``clean`` report.jsonl, or ``check``'s game dict with
-    ``edits``/``changed`` added), the record as read and the repaired main line, if at hand."""
+    ``edits``/``changed`` added), the record as read and the repaired main line, if at hand.
+    ``repairer``: what found suspects and chose repairs when no engine did (the bundled models:
+    'tagger'; another repairer: its name)."""
     open_ = {id(f) for f in not_repaired(line)}
     engine = line.get("engine")
     edits = list(line.get("edits") or ())
-    judged = f"engine {engine}" if engine else ("rules only" if rules_only else "tagger")
+    judged = f"engine {engine}" if engine else ("rules only" if rules_only else repairer)
     findings = [
         ReviewFinding(
             move=int(f["move"]), colour=f["colour"], point=f["point"], kind=f["kind"],
             confidence=float(f["confidence"]), repair=f.get("repair"), repaired=id(f) not in open_,
-            found_by="rules" if f["kind"] in RULE_KINDS else "tagger",
+            found_by="rules" if f["kind"] in RULE_KINDS else repairer,
             judged_by=judged if f.get("repair") else "",
         )
         for f in line.get("findings") or ()

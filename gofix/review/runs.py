@@ -100,7 +100,10 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
     except (OSError, ValueError) as exc:
         raise ReviewError(f"cannot read the report {report!r} of the run in {dst!r}: {exc}") from None
     src = run.get("src") or ""
-    rules_only = bool(run_repairer(dst).get("rules_only"))
+    used = run_repairer(dst)
+    rules_only = bool(used.get("rules_only"))
+    kind = str(used.get("class", ""))  # the bundled models' factory, or another repairer: named by its class
+    repairer = "tagger" if not kind or kind.endswith(".RepairerFactory") else kind.rsplit(".", 1)[-1]
     flags = ["--rules-only"] if rules_only else []
     wanted = {line["path"] for line in lines if line.get("findings")}
     found = _sources(src, wanted)  # path as the report names it -> (source under SRC now, output name)
@@ -112,7 +115,7 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
         repaired = None
         if line.get("changed") and rel:
             repaired = _main_line(os.path.join(dst, rel), line.get("game"))
-        game = game_from_line(line, rec, repaired, rules_only=rules_only)
+        game = game_from_line(line, rec, repaired, rules_only=rules_only, repairer=repairer)
         if game.findings:
             game.command = reproduce("gofix fix", line["path"], [*flags, "-o", "fixed.sgf"])
             game.link = rel

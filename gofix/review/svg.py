@@ -12,7 +12,7 @@ Column letters skip I and rows count from the bottom, as GTP and ``coords.to_gtp
 Stones are zero-length path segments with round caps (``M3 15h0``: seven bytes a stone), one path
 for the black stones and two for the white ones (outline, then fill), so a full 19x19 board is a few
 kilobytes; the grid, star points and coordinates of a size can be drawn once per page
-(``grid_defs``) and referenced by every board of that size (``shared_grid=True``).
+(``grid_defs``: a background image) and shown under every board of that size (``shared_grid=True``).
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ def grid(cols: int, rows: int) -> str:
     for r in range(rows):
         y = rows - r + .15
         labels.append(f'<text x=".05" y="{y}">{r + 1}</text><text x="{cols + .95}" y="{y}">{r + 1}</text>')
-    # presentation attributes, not classes: a <symbol> drawn through <use> is styled where it is defined
+    # presentation attributes, not classes: the grid is also drawn as an image of its own (grid_defs)
     return (f'<rect class="wood" x=".5" y=".5" width="{cols}" height="{rows}" fill="#e3b96a"/>'
             f'<path class="grid" d="{lines}" stroke="#000" stroke-width=".04" fill="none"/>'
             + (f'<path class="star" d="{dots}" stroke="#000" stroke-width=".22" stroke-linecap="round"/>'
@@ -103,10 +103,21 @@ def grid(cols: int, rows: int) -> str:
 
 
 def grid_defs(sizes) -> str:
-    """One hidden ``<svg>`` holding a ``<symbol>`` per ``(cols, rows)`` in ``sizes``, for boards drawn
-    with ``shared_grid=True`` in the same HTML page."""
-    symbols = "".join(f'<symbol id="{grid_id(c, r)}">{grid(c, r)}</symbol>' for c, r in sorted(set(sizes)))
-    return f'<svg width="0" height="0" style="position:absolute" aria-hidden="true">{symbols}</svg>'
+    """A ``<style>`` that paints the empty board of each ``(cols, rows)`` in ``sizes`` as the background
+    of the boards drawn with ``shared_grid=True`` in the same page: one image per size that the browser
+    decodes once, where a ``<use>`` per board would copy the grid's elements into every board."""
+    from urllib.parse import quote
+
+    rules = []
+    for c, r in sorted(set(sizes)):
+        image = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_view(c, r)}">{grid(c, r)}</svg>')
+        rules.append(f'svg.{grid_id(c, r)}{{background:url("data:image/svg+xml,{quote(image, safe=" =:/.,-")}") '
+                     "0 0/100% 100% no-repeat}")
+    return "<style>" + "".join(rules) + "</style>"
+
+
+def _view(cols: int, rows: int) -> str:
+    return f"{_VIEW:g} {_VIEW:g} {cols + 1 - 2 * _VIEW:g} {rows + 1 - 2 * _VIEW:g}"
 
 
 STYLE = """
@@ -126,17 +137,16 @@ svg.board .last{fill:none;stroke:#1769d6;stroke-width:.1}
 def board_svg(pos: Position, *, title: str = "", shared_grid: bool = False, width: int | None = None) -> str:
     """An ``<svg class="board">`` of ``pos`` (see the module doc for its coordinates).
 
-    With ``shared_grid`` the grid is a ``<use>`` of ``grid_defs``' symbol (the page must hold it);
-    else it is drawn inline, and the style (``STYLE``) too, so the SVG stands alone.
+    With ``shared_grid`` the grid is the background ``grid_defs`` gives its class (the page must hold
+    that style); else it is drawn inline, and the style (``STYLE``) too, so the SVG stands alone.
     """
     cols, rows = pos.cols, pos.rows
-    parts = [f'<svg class="board" xmlns="http://www.w3.org/2000/svg" viewBox="{_VIEW:g} {_VIEW:g} {cols + 1 - 2 * _VIEW:g} {rows + 1 - 2 * _VIEW:g}"'
+    kind = f"board {grid_id(cols, rows)}" if shared_grid else "board"
+    parts = [f'<svg class="{kind}" xmlns="http://www.w3.org/2000/svg" viewBox="{_view(cols, rows)}"'
              + (f' width="{width}"' if width else "") + ">"]
     if title:
         parts.append(f"<title>{_esc(title)}</title>")
-    if shared_grid:
-        parts.append(f'<use href="#{grid_id(cols, rows)}"/>')
-    else:
+    if not shared_grid:
         parts.append(f"<style>{STYLE}</style>" + grid(cols, rows))
     for colour in ("b", "w"):
         d = "".join("M{} {}h0".format(*xy(p, rows)) for p, c in sorted(pos.stones.items()) if c == colour)
