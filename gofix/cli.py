@@ -935,6 +935,9 @@ def compare(
     min_confidence: float = _min_confidence_option("('both plausible')"),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
+    html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
+                                        help="Also write a review page: every region's versions on whole boards "
+                                             "side by side, with the verdict."),
 ) -> None:
     """Compare records of one game: where they differ, how, and which version is right.
 
@@ -966,6 +969,12 @@ def compare(
             sys.stdout.write(json.dumps(rep.to_dict(files), ensure_ascii=False) + "\n")
     else:
         _print_comparison(files, records, reports, diagrams)
+    if html is not None:
+        from .review.runs import compare_review
+
+        with _writing():
+            written = compare_review(html, files, records, reports, [_verdict_text(files, r) for r in reports])
+        (err if as_json else out).print(f"review: {escape(written.path)}")
     raise typer.Exit(1 if reports else 0)
 
 

@@ -225,3 +225,46 @@ def test_clean_command_writes_review_html(tmp_path):
     res = runner.invoke(app, ["review", str(src)])
     assert res.exit_code == 2 and "holds no gofix run" in res.output
     assert re.search(r"review\.html \(\d+ findings?\)", runner.invoke(app, ["review", str(dst)]).output)
+
+
+def test_compare_html_shows_every_version_of_each_region(tmp_path):
+    """Three records, one of them a rotated copy with a move one point off and two moves missing: a section
+    per region, a board per record in the first record's orientation, the region's stones framed, the
+    verdict as the terminal says it."""
+    from gofix.coords import transform
+
+    game = random_game(random.Random(7), 160)
+    used = {m.point for m in game}
+    r, c = game[40].point
+    off = next((r + dr, c + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)
+               if (r + dr, c + dc) not in used and 0 <= r + dr < 19 and 0 <= c + dc < 19)
+    other = list(game)
+    other[40] = other[40]._replace(point=off)
+    other = other[:90] + other[92:]
+    rotated = [m._replace(point=transform(m.point, 1, 19)) for m in other]
+
+    def write(name, moves):
+        path = tmp_path / name
+        path.write_text("(;FF[4]GM[1]SZ[19]" + "".join(
+            f";{m.colour.upper()}[{'abcdefghijklmnopqrs'[m.point[1]]}{'abcdefghijklmnopqrs'[18 - m.point[0]]}]"
+            for m in moves) + ")")
+        return str(path)
+
+    a, b, same = write("a.sgf", game), write("b.sgf", rotated), write("same.sgf", game)
+    out = tmp_path / "cmp.html"
+    res = runner.invoke(app, ["compare", a, b, same, "--rules-only", "--html", str(out)], terminal_width=200)
+    assert res.exit_code == 1, res.output
+    text = out.read_text(encoding="utf-8")
+    page = _parse(text)
+    for s in page.sections:
+        s["changed"] = [tuple(map(int, p)) for p in s["changed"]]
+    assert [s["data-kind"] for s in page.sections] == ["substitution", "extra_in_A"]
+    assert [s["data-verdict"] for s in page.sections] == ["0", "0"]  # a and same: the majority
+    first = page.sections[0]
+    assert first["svgs"] == 3 and "by majority (2 of 3)" in first["text"]
+    # b's version of the region, drawn in a's orientation: the one-point-off stone framed where a would have it
+    assert svg.xy(off, 19) in first["changed"] and svg.xy(game[40].point, 19) in first["changed"]
+    assert "[1] after move 41" in first["text"] and "[0] after move 41 (judged right)" in first["text"]
+    assert "[1] after move 90: lacks the region" in page.sections[1]["text"]
+    assert page.ids["n-regions"] == "2" and f"review: {out}" in res.output
+

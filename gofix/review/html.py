@@ -42,7 +42,7 @@ td.r,th.r{text-align:right}
 .counts td{font-size:1.1em}
 #filters{margin:.8em 0;padding:.5em;background:#f4f4f4}
 #filters label{margin-right:1.2em}
-section.finding{border-top:2px solid #bbb;padding:.6em 0;content-visibility:auto;contain-intrinsic-size:auto 560px}
+section.finding,section.region{border-top:2px solid #bbb;padding:.6em 0;content-visibility:auto;contain-intrinsic-size:auto 560px}
 .boards{display:flex;gap:16px;flex-wrap:wrap}
 .boards figure{margin:0}.boards figcaption{text-align:center;font-size:.9em}
 .boards svg{width:340px;height:340px}
@@ -91,9 +91,6 @@ def render(games: Sequence[ReviewGame], *, title: str, trust: str = "", subtitle
     sections = [_section(n, g, f, trust) for n, (g, f) in enumerate(items, 1)]
     kinds = sorted({f.kind for _, f in items})
     out = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>{_e(title)}</title><style>{_CSS}{svg.STYLE}</style></head><body>",
-        svg.grid_defs(sizes),
         f"<h1>{_e(title)}</h1>",
         f"<p>{_e(subtitle)}</p>" if subtitle else "",
         '<table class="counts"><tr>' + "".join(f'<th class="r">{_e(_OUTCOME_WORDS[o])}</th>' for o in OUTCOMES
@@ -116,9 +113,16 @@ def render(games: Sequence[ReviewGame], *, title: str, trust: str = "", subtitle
         _index(items),
         *sections,
         _unread([g for g in games if outcome(g) in ("refused", "unreadable")]),
-        f"<script>{_JS}</script></body></html>\n",
     ]
-    return "".join(out)
+    return document(title, "".join(out), sizes, script=_JS)
+
+
+def document(title: str, body: str, sizes, script: str = "") -> str:
+    """A whole page: ``body`` with the report's style, the shared grids of the board ``sizes`` (``(cols,
+    rows)`` pairs, ``svg.grid_defs``) and ``script``, if any, at the end."""
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>{_e(title)}</title><style>{_CSS}{svg.STYLE}</style>{svg.grid_defs(sizes)}</head><body>"
+            + body + (f"<script>{script}</script>" if script else "") + "</body></html>\n")
 
 
 def _histogram(values: list[float], bins: int = 10) -> str:
@@ -215,7 +219,7 @@ def _boards(g: ReviewGame, f: ReviewFinding) -> tuple[str, str]:
     p = moves[i].point if i < len(moves) else None
     if p is not None and on_board(p, size):
         left.marks[p] = svg.ILLEGAL if rule else left.marks.get(p, svg.LAST)
-    figs = [_figure(left, f"as recorded, after move {end_r}", f"{g.path} game {g.game} as recorded")]
+    figs = [figure(left, f"as recorded, after move {end_r}", f"{g.path} game {g.game} as recorded")]
     lo = max(0, min(i, reg.i1 if reg else i) - CONTEXT)
     hi = min(len(moves), max(i + 1, reg.i2 if reg else i + 1) + CONTEXT)
     listed = [("as recorded", _move_list(moves, lo, hi, set(range(reg.i1, reg.i2)) if reg else {i}, size))]
@@ -223,13 +227,13 @@ def _boards(g: ReviewGame, f: ReviewFinding) -> tuple[str, str]:
         end_p = reg.j2 + max(0, end_r - reg.i2)
         right = svg.position(size, g.repaired, end_p, last=LAST_NUMBERS, **setup)
         _mark(right, g.repaired[reg.j1:reg.j2], size)
-        figs.append(_figure(right, f"repaired, after move {end_p}", f"{g.path} game {g.game} repaired"))
+        figs.append(figure(right, f"repaired, after move {end_p}", f"{g.path} game {g.game} repaired"))
         plo, phi = max(0, reg.j1 - (reg.i1 - lo)), min(len(g.repaired), reg.j2 + (hi - reg.i2))
         listed.append(("repaired", _move_list(g.repaired, plo, phi, set(range(reg.j1, reg.j2)), size)))
     elif g.repaired is not None:  # repaired elsewhere in the game: the same moment of the repaired line
         end_p = end_r + sum((r.j2 - r.j1) - (r.i2 - r.i1) for r in found if r.i2 <= end_r)
         right = svg.position(size, g.repaired, end_p, last=LAST_NUMBERS, **setup)
-        figs.append(_figure(right, f"repaired game, after move {end_p} (no change here)",
+        figs.append(figure(right, f"repaired game, after move {end_p} (no change here)",
                             f"{g.path} game {g.game} repaired"))
     else:
         figs.append('<figure><p class="norep">no repair of this move</p></figure>')
@@ -256,7 +260,8 @@ def _mark(pos: svg.Position, changed: Sequence[Move], size: int) -> None:
             pos.marks[m.point] = svg.CHANGED
 
 
-def _figure(pos: svg.Position, caption: str, title: str) -> str:
+def figure(pos: svg.Position, caption: str, title: str) -> str:
+    """A board (``svg.board_svg`` with the shared grid) and its caption."""
     return f"<figure>{svg.board_svg(pos, title=title, shared_grid=True)}<figcaption>{_e(caption)}</figcaption></figure>"
 
 

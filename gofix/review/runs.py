@@ -127,10 +127,23 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
 def write(games: list[ReviewGame], out_path, *, title: str, trust: str = "", subtitle: str = "") -> ReviewStats:
     """Render ``games`` (``html.render``) and write the page atomically to ``out_path`` (its folder made)."""
     text = render(games, title=title, trust=trust, subtitle=subtitle).encode("utf-8")
-    folder = os.path.dirname(os.path.abspath(os.fspath(out_path)))
-    os.makedirs(folder, exist_ok=True)
-    atomic_write(os.fspath(out_path), text)
+    _write_page(out_path, text)
     return ReviewStats(os.fspath(out_path), len(games), sum(len(g.findings) for g in games), len(text))
+
+
+def compare_review(out_path, files, records, reports, verdicts) -> ReviewStats:
+    """Write ``gofix compare``'s review page (``versions.compare_page``) to ``out_path``; ``findings``
+    counts the regions."""
+    from .versions import compare_page
+
+    text = compare_page(files, records, reports, verdicts).encode("utf-8")
+    _write_page(out_path, text)
+    return ReviewStats(os.fspath(out_path), len(records), len(reports), len(text))
+
+
+def _write_page(out_path, text: bytes) -> None:
+    os.makedirs(os.path.dirname(os.path.abspath(os.fspath(out_path))), exist_ok=True)
+    atomic_write(os.fspath(out_path), text)
 
 
 def _sources(src: str, wanted: set[str]) -> dict[str, tuple[str, str | None]]:
@@ -194,5 +207,5 @@ def _main_line(path: str, game) -> list | None:
     return None
 
 
-__all__ = ["REVIEW_NAME", "ReviewError", "ReviewStats", "check_review", "outcome", "reproduce", "run_repairer",
-           "run_review"]
+__all__ = ["REVIEW_NAME", "ReviewError", "ReviewStats", "check_review", "compare_review", "outcome", "reproduce",
+           "run_repairer", "run_review"]
