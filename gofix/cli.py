@@ -1113,6 +1113,12 @@ def reconcile(
               f"judge: {'rules only' if rules_only else 'model'}. "
               f"report: {report or dst / 'reconcile.jsonl'}"
               + (f" ({_n(stats.resumed, 'group')} finished by an earlier run)" if stats.resumed else ""))
+    if g.records:
+        from .review.runs import reconcile_review
+
+        with _writing():
+            written = reconcile_review(dst)
+        out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
     if g.records == 0:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)

@@ -268,3 +268,41 @@ def test_compare_html_shows_every_version_of_each_region(tmp_path):
     assert "[1] after move 90: lacks the region" in page.sections[1]["text"]
     assert page.ids["n-regions"] == "2" and f"review: {out}" in res.output
 
+
+
+def test_reconcile_writes_review_of_each_group(tmp_path):
+    """`gofix reconcile` writes DST/review.html: each group that differs, its regions with every record's
+    version on a board (an archive member and a rotated copy too) and the verdict from reconcile.jsonl."""
+    import zipfile
+
+    from gofix.coords import to_sgf, transform
+
+    game = random_game(random.Random(11), 120)
+    wrong = list(game)
+    p = (game[60].point[0], (game[60].point[1] + 7) % 19)
+    wrong[60] = wrong[60]._replace(point=p, sgf=to_sgf(p, 19))
+
+    def body(moves, sym=0):
+        return "(;FF[4]GM[1]SZ[19]" + "".join(
+            f";{m.colour.upper()}[{to_sgf(transform(m.point, sym, 19), 19)}]" for m in moves) + ")\n"
+
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a.sgf").write_text(body(game))
+    (src / "sub" / "b.sgf").write_text(body(game, 5))
+    (src / "sub" / "c.sgf").write_text(body(wrong, 2))
+    with zipfile.ZipFile(src / "pack.zip", "w") as z:
+        z.writestr("in/d.sgf", body(game, 6))
+    dst = tmp_path / "out"
+    res = runner.invoke(app, ["reconcile", str(src), "--out", str(dst), "--rules-only"], terminal_width=200)
+    assert res.exit_code in (0, 1), res.output
+    (line,) = [json.loads(t) for t in (dst / "reconcile.jsonl").read_text().splitlines()]
+    page = _parse((dst / "review.html").read_text(encoding="utf-8"))
+    assert page.ids["n-groups"] == "1" and page.ids["n-regions"] == str(len(line["regions"])) == "1"
+    (section,) = page.sections
+    assert section["id"] == "g1r1" and section["data-kind"] == line["regions"][0]["kind"]
+    assert section["svgs"] == 4 and "by majority, 75% of the records" in section["text"]
+    assert "after move 61" in section["text"] and "a.sgf" in page.links
+    changed = {tuple(map(int, q)) for q in section["changed"]}
+    assert svg.xy(game[60].point, 19) in changed and svg.xy(p, 19) in changed  # c's version, in a's orientation
+    assert "review:" in res.output and "1 region in 1 group" in res.output

@@ -63,17 +63,27 @@ def check_review(reports: Iterable, out_path, *, flags: Sequence[str] = (), trus
                  subtitle=f"{len(games)} game(s) checked; repairs are those `gofix fix` would make.")
 
 
-def _run_record(dst: str) -> dict:
+def _run_record(dst: str, command: str = "clean") -> dict:
     try:
         with open(os.path.join(dst, RUN_FILE), encoding="utf-8") as f:
             run = json.load(f)
     except (OSError, ValueError):
         raise ReviewError(f"{dst!r} holds no gofix run ({RUN_FILE} missing or unreadable): "
-                          "run `gofix clean SRC --out DST` first") from None
-    if not isinstance(run, dict) or run.get("command") != "clean":
+                          f"run `gofix {command} SRC --out DST` first") from None
+    if not isinstance(run, dict) or run.get("command") != command:
         raise ReviewError(f"{dst!r} holds a run of `gofix {run.get('command') if isinstance(run, dict) else '?'}`, "
-                          "not of `gofix clean`")
+                          f"not of `gofix {command}`")
     return run
+
+
+def _report_lines(dst: str, run: dict, default: str) -> tuple[str, list[dict]]:
+    reports = run.get("reports") or [default]
+    report = reports[0] if os.path.isabs(reports[0]) else os.path.join(dst, reports[0])
+    try:
+        with open(report, encoding="utf-8") as f:
+            return report, [json.loads(t) for t in f if t.strip()]
+    except (OSError, ValueError) as exc:
+        raise ReviewError(f"cannot read the report {report!r} of the run in {dst!r}: {exc}") from None
 
 
 def run_repairer(dst) -> dict:
@@ -92,13 +102,7 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
     """
     dst = os.fspath(dst)
     run = _run_record(dst)
-    reports = run.get("reports") or ["report.jsonl"]
-    report = reports[0] if os.path.isabs(reports[0]) else os.path.join(dst, reports[0])
-    try:
-        with open(report, encoding="utf-8") as f:
-            lines = [json.loads(t) for t in f if t.strip()]
-    except (OSError, ValueError) as exc:
-        raise ReviewError(f"cannot read the report {report!r} of the run in {dst!r}: {exc}") from None
+    report, lines = _report_lines(dst, run, "report.jsonl")
     src = run.get("src") or ""
     used = run_repairer(dst)
     rules_only = bool(used.get("rules_only"))
@@ -122,6 +126,57 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
         games.append(game)
     return write(games, out_path or os.path.join(dst, REVIEW_NAME), title=f"gofix clean {src}: review",
                  trust=trust, subtitle=f"{len(games)} game(s); report {report}; repaired records under {dst}.")
+
+
+def reconcile_review(dst, *, out_path=None) -> ReviewStats:
+    """Write ``DST/review.html`` (or ``out_path``) for the finished ``gofix reconcile`` run in ``dst``: every
+    group whose records differ, each region's versions side by side and the verdict
+    (``versions.reconcile_page``), from ``reconcile.jsonl`` and the records in SRC (a group whose
+    records are gone from SRC is left out). ``games`` counts the groups shown, ``findings`` their
+    regions. Raises ReviewError as ``run_review``."""
+    from ..compare import RegionReport
+    from .versions import reconcile_page
+
+    dst = os.fspath(dst)
+    run = _run_record(dst, "reconcile")
+    report, lines = _report_lines(dst, run, "reconcile.jsonl")
+    src = run.get("src") or ""
+    differ = [line for line in lines if line.get("regions")]
+    ids = [[sid.rpartition("#") for sid in line["sources"]] for line in differ]
+    found = _sources(src, {path for group in ids for path, _, _ in group})
+    records = _records(found)
+    groups = []
+    for line, group in zip(differ, ids):
+        recs = [records.get((path, int(index))) for path, _, index in group]
+        if any(r is None for r in recs) or len({r.size for r in recs}) != 1:
+            continue
+        files = [f"{path}#{index}" for path, _, index in group]
+        reports, verdicts = [], []
+        for reg in line["regions"]:
+            k = line["sources"].index(reg["verdict"]) if reg.get("verdict") in line["sources"] else None
+            reports.append(RegionReport(reg["kind"], [tuple(m) for m in reg["moves"]], k, float(reg["confidence"]),
+                                        reg["decided_by"], [[k]] if k is not None else [], reg.get("reason", ""),
+                                        symmetries=list(line["symmetries"])))
+            verdicts.append(_verdict(reg, files[k] if k is not None else None))
+        rel = found.get(group[0][0], (None, None))[1]
+        groups.append((files, recs, reports, verdicts, rel if rel and os.path.exists(os.path.join(dst, rel)) else None))
+    text = reconcile_page(groups, title=f"gofix reconcile {src}: review",
+                          subtitle=f"{len(lines)} group(s) in the report {report}; reconciled records under {dst}."
+                          ).encode("utf-8")
+    path = out_path or os.path.join(dst, REVIEW_NAME)
+    _write_page(path, text)
+    return ReviewStats(os.fspath(path), len(groups), sum(len(g[2]) for g in groups), len(text))
+
+
+def _verdict(region: dict, name: str | None) -> str:
+    """A reconcile report line's verdict on one region, in words."""
+    if name is None:
+        return f"undecided ({region.get('reason') or region.get('decided_by')}); the base record's version kept"
+    how = {"majority": f"by majority, {region['confidence']:.0%} of the records",
+           "judge": f"by the judge ({region.get('reason')}), confidence {region['confidence']:.2f}",
+           "illegal": "by the rules: the other versions make an illegal move"}.get(region["decided_by"],
+                                                                                  region["decided_by"])
+    return f"{name}'s version, {how}"
 
 
 def write(games: list[ReviewGame], out_path, *, title: str, trust: str = "", subtitle: str = "") -> ReviewStats:
@@ -207,5 +262,5 @@ def _main_line(path: str, game) -> list | None:
     return None
 
 
-__all__ = ["REVIEW_NAME", "ReviewError", "ReviewStats", "check_review", "compare_review", "outcome", "reproduce",
-           "run_repairer", "run_review"]
+__all__ = ["REVIEW_NAME", "ReviewError", "ReviewStats", "check_review", "compare_review", "outcome",
+           "reconcile_review", "reproduce", "run_repairer", "run_review"]
