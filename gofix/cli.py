@@ -514,6 +514,7 @@ def clean(
     from .clean import clean_tree
 
     _refuse_overwrite(src, dst, report)
+    review_kept = _review_there(dst, force)
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
                                 engine=engine, katago_model=katago_model)
@@ -541,7 +542,7 @@ def clean(
     out.print(t)
     out.print(f"report: {report or dst / 'report.jsonl'}"
               + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
-    _write_review(dst)
+    _write_review(dst, review_kept)
     if stats.repaired and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
     if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
@@ -549,9 +550,29 @@ def clean(
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
 
 
-def _write_review(dst: Path) -> None:
-    """DST/review.html of the clean run in DST, with the trust line of the models it ran."""
+def _review_there(dst: Path, force: bool) -> bool:
+    """Whether DST/review.html was there before this run: then it is kept, as every output there before
+    is, unless --force (``_write_review`` says so)."""
+    from .review.runs import REVIEW_NAME
+
+    return (dst / REVIEW_NAME).exists() and not force
+
+
+def _say_review_kept(dst: Path) -> None:
+    from .review.runs import REVIEW_NAME
+
+    err.print(f"[yellow]kept[/yellow] {escape(str(dst / REVIEW_NAME))}, there before this run: not rewritten "
+              "(--force overwrites it; `gofix review` rebuilds it)")
+
+
+def _write_review(dst: Path, kept: bool = False) -> None:
+    """DST/review.html of the clean run in DST, with the trust line of the models it ran; ``kept``: it was
+    there before the run, and is not rewritten."""
     from .review.runs import run_repairer, run_review
+
+    if kept:
+        _say_review_kept(dst)
+        return
 
     with _writing():
         used = run_repairer(dst)
@@ -567,11 +588,25 @@ def review(
     dst: Path = typer.Argument(..., exists=True, file_okay=False, help="The --out folder of a finished `gofix clean` run."),
 ) -> None:
     """Rebuild the HTML review report DST/review.html of a finished `gofix clean` run, from its report.jsonl
-    and the records (as read in SRC, repaired in DST).
+    and the records (as read in SRC, repaired in DST), or of a `gofix reconcile` run, from its reconcile.jsonl.
 
     Example: [bold]gofix review cleaned/[/bold]
     """
-    _write_review(dst)
+    from .review.runs import run_command
+
+    if run_command(dst) == "reconcile":
+        _write_reconcile_review(dst)
+    else:
+        _write_review(dst)
+
+
+def _write_reconcile_review(dst: Path) -> None:
+    """DST/review.html of the reconcile run in DST."""
+    from .review.runs import reconcile_review
+
+    with _writing():
+        written = reconcile_review(dst)
+    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
 
 
 @app.command()
@@ -1080,6 +1115,7 @@ def reconcile(
         from .engine.versions import VersionJudge
 
         factory = functools.partial(VersionJudge, str(engine_path))
+    review_kept = _review_there(dst, force)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("grouping", total=None, rate=0.0)
@@ -1113,12 +1149,10 @@ def reconcile(
               f"judge: {'rules only' if rules_only else 'model'}. "
               f"report: {report or dst / 'reconcile.jsonl'}"
               + (f" ({_n(stats.resumed, 'group')} finished by an earlier run)" if stats.resumed else ""))
-    if g.records:
-        from .review.runs import reconcile_review
-
-        with _writing():
-            written = reconcile_review(dst)
-        out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
+    if g.records and review_kept:
+        _say_review_kept(dst)
+    elif g.records:
+        _write_reconcile_review(dst)
     if g.records == 0:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)

@@ -306,3 +306,23 @@ def test_reconcile_writes_review_of_each_group(tmp_path):
     changed = {tuple(map(int, q)) for q in section["changed"]}
     assert svg.xy(game[60].point, 19) in changed and svg.xy(p, 19) in changed  # c's version, in a's orientation
     assert "review:" in res.output and "1 region in 1 group" in res.output
+
+
+def test_a_review_html_there_before_the_run_is_kept_and_review_rebuilds_a_reconcile_run(tmp_path):
+    """As every output there before a run: DST/review.html is kept (said on stderr) unless --force;
+    `gofix review DST` rebuilds it, for a reconcile run too."""
+    _, bad = _bad_game(4)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "bad.sgf").write_text(_sgf(bad))
+    (src / "copy.sgf").write_text(_sgf(bad))
+    for command, opts in (("clean", ["--rules-only", "--jobs", "1"]), ("reconcile", ["--rules-only"])):
+        dst = tmp_path / command
+        dst.mkdir()
+        (dst / "review.html").write_text("mine")
+        res = runner.invoke(app, [command, str(src), "--out", str(dst), *opts])
+        assert res.exit_code in (0, 1), res.output
+        assert (dst / "review.html").read_text() == "mine" and "kept" in res.output and "review.html" in res.output
+        res = runner.invoke(app, ["review", str(dst)])
+        assert res.exit_code == 0, res.output
+        assert (dst / "review.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

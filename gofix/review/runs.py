@@ -86,6 +86,16 @@ def _report_lines(dst: str, run: dict, default: str) -> tuple[str, list[dict]]:
         raise ReviewError(f"cannot read the report {report!r} of the run in {dst!r}: {exc}") from None
 
 
+def run_command(dst) -> str | None:
+    """The command of the run recorded in ``dst`` ('clean', 'reconcile', ...), or None when there is none."""
+    try:
+        with open(os.path.join(os.fspath(dst), RUN_FILE), encoding="utf-8") as f:
+            run = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return run.get("command") if isinstance(run, dict) else None
+
+
 def run_repairer(dst) -> dict:
     """The repairer options (``batch.describe`` of the factory: ``rules_only``, ``model_path``,
     ``engine_path``, ...) of the ``gofix clean`` run in ``dst``; raises ReviewError as ``run_review``."""
@@ -263,4 +273,4 @@ def _main_line(path: str, game) -> list | None:
 
 
 __all__ = ["REVIEW_NAME", "ReviewError", "ReviewStats", "check_review", "compare_review", "outcome",
-           "reconcile_review", "reproduce", "run_repairer", "run_review"]
+           "reconcile_review", "reproduce", "run_command", "run_repairer", "run_review"]
