@@ -46,3 +46,33 @@ def test_chromium_renders_the_report_and_it_loads(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
     assert int.from_bytes(data[16:20], "big") == 800 and int.from_bytes(data[20:24], "big") == 900
     assert mod.load_ms(html, runs=1) < 10_000
+
+
+@pytest.mark.skipif(not any(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")),
+                    reason="no Chromium installed")
+def test_the_filters_and_the_sort_work_in_chromium(tmp_path):
+    """The page's script, run by Chromium: kind 'suspect' hides the others, sort by confidence orders
+    the sections and the index rows, highest first, and says how many are shown."""
+    import re
+    import subprocess
+
+    from gofix.review.model import ReviewGame, ReviewFinding
+
+    def finding(move, kind, conf):
+        return ReviewFinding(move, "B", "aa", kind, conf, None, False, "rules" if kind != "suspect" else "tagger", "")
+
+    game = ReviewGame("g.sgf", 0, "flagged", False, 19, 80,
+                      findings=[finding(10, "suspect", 0.6), finding(20, "occupied", 1.0), finding(30, "suspect", 0.9)])
+    text = render([game], title="t").replace(
+        "</body>", "<script>var k=document.getElementById('fkind');k.value='suspect';k.dispatchEvent(new Event('input'));"
+                   "var s=document.getElementById('fsort');s.value='conf';s.dispatchEvent(new Event('input'));</script></body>")
+    page = tmp_path / "p.html"
+    page.write_text(text, encoding="utf-8")
+    exe = _script().chromium()
+    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    sections = re.findall(r'<section class="finding" id="(f\d)"[^>]*?( style="display: none;")?>', dom)
+    assert [k for k, hidden in sections if not hidden] == ["f3", "f1"] and ("f2", ' style="display: none;"') in sections
+    rows = re.findall(r'<tr data-order="(\d)"[^>]*?( style="display: none;")?>', dom)
+    assert [k for k, hidden in rows if not hidden] == ["3", "1"] and ("2", ' style="display: none;"') in rows
+    assert re.search(r'id="shown">2<', dom)

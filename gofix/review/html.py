@@ -111,7 +111,7 @@ def render(games: Sequence[ReviewGame], *, title: str, trust: str = "", subtitle
         '</option><option value="move">move number</option></select></label>'
         f' showing <b id="shown">{len(items)}</b></div>',
         _index(items),
-        *sections,
+        '<div id="findings">', *sections, "</div>",
         _unread([g for g in games if outcome(g) in ("refused", "unreadable")]),
     ]
     return document(title, "".join(out), sizes, script=_JS)
