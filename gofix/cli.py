@@ -573,7 +573,6 @@ def _write_review(dst: Path, kept: bool = False) -> None:
     if kept:
         _say_review_kept(dst)
         return
-
     with _writing():
         used = run_repairer(dst)
         models = str(used.get("class", "")).endswith(".RepairerFactory") and not used.get("rules_only")
@@ -585,7 +584,7 @@ def _write_review(dst: Path, kept: bool = False) -> None:
 
 @app.command()
 def review(
-    dst: Path = typer.Argument(..., exists=True, file_okay=False, help="The --out folder of a finished `gofix clean` run."),
+    dst: Path = typer.Argument(..., exists=True, file_okay=False, help="The --out folder of a finished `gofix clean` or `gofix reconcile` run."),
 ) -> None:
     """Rebuild the HTML review report DST/review.html of a finished `gofix clean` run, from its report.jsonl
     and the records (as read in SRC, repaired in DST), or of a `gofix reconcile` run, from its reconcile.jsonl.
