@@ -75,6 +75,9 @@ class GameReport:
     warnings: list[str] = field(default_factory=list)
     record: GameRecord | None = field(default=None, repr=False)  # for diagrams; not serialised
     engine: str | None = None  # the KataGo network that judged the repairs, by name (None: no engine)
+    # the repairs as clean's report line holds them ('changed', 'edits', 'caused') and the repaired
+    # main line ('moves'), for the review report (gofix.review); not serialised
+    repairs: dict | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict:
         extra = {"engine": self.engine} if self.engine else {}
@@ -140,6 +143,9 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
         warnings=list(record.warnings),
         record=record,
         engine=getattr(result, "engine", None) if repairer is not None else None,
+        repairs=None if repairer is None else {
+            "changed": result.changed, "edits": [e.to_dict() for e in result.edits],
+            "caused": list(result.caused), "moves": result.moves},
     )
 
 
@@ -264,7 +270,7 @@ def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
     reports = list(_check_items(items, [], repairer, max(1, len(items))))
     for r in reports:
         if r.status != "flagged":
-            r.record = None
+            r.record = r.repairs = None
     return reports
 
 

@@ -153,6 +153,9 @@ def check(
     katago_model: Optional[Path] = _katago_model_option(),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0,
                              help="Worker processes for many files (0: all cores); reports keep the input order."),
+    html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
+                                        help="Also write a review report: one HTML file with the boards as "
+                                             "recorded and repaired for every finding."),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
@@ -172,6 +175,7 @@ def check(
         repairer = factory()
         reports = (report for path in paths for report in check_path(path, repairer=repairer))
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
+    kept: list = []  # the reports, for --html
     n_findings = 0
     n_warned = 0
     n_repairs_shown = 0
@@ -182,6 +186,9 @@ def check(
         for report in reports:
             counts[report.status] += 1
             n_findings += len(report.findings)
+            if html is not None:
+                kept.append(report if report.findings else GameReport(report.path, report.game, report.status,
+                                                                      error=report.error))
             n_warned += bool(report.warnings)
             if verbose and report.warnings and not as_json:
                 for w in report.warnings:
@@ -209,6 +216,15 @@ def check(
     (err if as_json else out).print(summary)
     if n_repairs_shown and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
+    if html is not None:
+        from .review.runs import check_review
+
+        flags = (["--rules-only"] if rules_only else []) + ([f"--model {model}"] if model else []) + (
+            [f"--threshold {threshold}"] if threshold is not None else [])
+        with _writing():
+            written = check_review(kept, html, flags=flags, rules_only=rules_only or factory.rules_only,
+                                   trust="" if rules_only else _plain(_trust_note(model, factory.engine_path is not None)))
+        (err if as_json else out).print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
     if total == 0 or counts["unreadable"] == total:
         raise typer.Exit(2)
     raise typer.Exit(1 if counts["flagged"] or counts["unreadable"] else 0)
@@ -243,6 +259,13 @@ def _trust_note(model: Optional[Path], engine: bool = False) -> str:
             f"{trust['share_right']:.0%} of the games this model changed were restored exactly "
             f"(right/changed by confidence: {bins}). The confidence ranks repairs; it is not a "
             f"probability. Check each one.[/dim]")
+
+
+def _plain(markup: str) -> str:
+    """Rich markup as plain text (for the HTML review)."""
+    from rich.text import Text
+
+    return Text.from_markup(markup).plain
 
 
 def _print_diagrams(report: GameReport, limit: int = 5) -> None:
@@ -491,6 +514,7 @@ def clean(
     from .clean import clean_tree
 
     _refuse_overwrite(src, dst, report)
+    review_kept = _review_there(dst, force)
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
                                 engine=engine, katago_model=katago_model)
@@ -518,11 +542,70 @@ def clean(
     out.print(t)
     out.print(f"report: {report or dst / 'report.jsonl'}"
               + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
+    _write_review(dst, review_kept)
     if stats.repaired and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
     if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
+
+
+def _review_there(dst: Path, force: bool) -> bool:
+    """Whether DST/review.html was there before this run: then it is kept, as every output there before
+    is, unless --force (``_write_review`` says so)."""
+    from .review.runs import REVIEW_NAME
+
+    return (dst / REVIEW_NAME).exists() and not force
+
+
+def _say_review_kept(dst: Path) -> None:
+    from .review.runs import REVIEW_NAME
+
+    err.print(f"[yellow]kept[/yellow] {escape(str(dst / REVIEW_NAME))}, there before this run: not rewritten "
+              "(--force overwrites it; `gofix review` rebuilds it)")
+
+
+def _write_review(dst: Path, kept: bool = False) -> None:
+    """DST/review.html of the clean run in DST, with the trust line of the models it ran; ``kept``: it was
+    there before the run, and is not rewritten."""
+    from .review.runs import run_repairer, run_review
+
+    if kept:
+        _say_review_kept(dst)
+        return
+    with _writing():
+        used = run_repairer(dst)
+        models = str(used.get("class", "")).endswith(".RepairerFactory") and not used.get("rules_only")
+        trust = "" if not models else _plain(_trust_note(
+            Path(used["model_path"]) if used.get("model_path") else None, bool(used.get("engine_path"))))
+        written = run_review(dst, trust=trust)
+    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
+
+
+@app.command()
+def review(
+    dst: Path = typer.Argument(..., exists=True, file_okay=False, help="The --out folder of a finished `gofix clean` or `gofix reconcile` run."),
+) -> None:
+    """Rebuild the HTML review report DST/review.html of a finished `gofix clean` run, from its report.jsonl
+    and the records (as read in SRC, repaired in DST), or of a `gofix reconcile` run, from its reconcile.jsonl.
+
+    Example: [bold]gofix review cleaned/[/bold]
+    """
+    from .review.runs import run_command
+
+    if run_command(dst) == "reconcile":
+        _write_reconcile_review(dst)
+    else:
+        _write_review(dst)
+
+
+def _write_reconcile_review(dst: Path) -> None:
+    """DST/review.html of the reconcile run in DST."""
+    from .review.runs import reconcile_review
+
+    with _writing():
+        written = reconcile_review(dst)
+    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
 
 
 @app.command()
@@ -886,6 +969,9 @@ def compare(
     min_confidence: float = _min_confidence_option("('both plausible')"),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
+    html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
+                                        help="Also write a review page: every region's versions on whole boards "
+                                             "side by side, with the verdict."),
 ) -> None:
     """Compare records of one game: where they differ, how, and which version is right.
 
@@ -917,6 +1003,12 @@ def compare(
             sys.stdout.write(json.dumps(rep.to_dict(files), ensure_ascii=False) + "\n")
     else:
         _print_comparison(files, records, reports, diagrams)
+    if html is not None:
+        from .review.runs import compare_review
+
+        with _writing():
+            written = compare_review(html, files, records, reports, [_verdict_text(files, r) for r in reports])
+        (err if as_json else out).print(f"review: {escape(written.path)}")
     raise typer.Exit(1 if reports else 0)
 
 
@@ -1022,6 +1114,7 @@ def reconcile(
         from .engine.versions import VersionJudge
 
         factory = functools.partial(VersionJudge, str(engine_path))
+    review_kept = _review_there(dst, force)
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("grouping", total=None, rate=0.0)
@@ -1055,6 +1148,10 @@ def reconcile(
               f"judge: {'rules only' if rules_only else 'model'}. "
               f"report: {report or dst / 'reconcile.jsonl'}"
               + (f" ({_n(stats.resumed, 'group')} finished by an earlier run)" if stats.resumed else ""))
+    if g.records and review_kept:
+        _say_review_kept(dst)
+    elif g.records:
+        _write_reconcile_review(dst)
     if g.records == 0:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)

@@ -1,15 +1,26 @@
-"""Make ``data/demo.sgf``: a generated 19x19 game with planted transcription errors.
+"""Make ``data/demo.sgf``: a real 19th-century game with three planted transcription errors.
 
-The game is not a real game: moves are drawn by a seeded random player that
-plays legal moves near the recent action (so the position looks like a
-fight), then three typical transcription errors are planted:
+The game is the "ear-reddening game", Yasuda (later Honinbo) Shusaku (Black, 4 dan) against Inoue
+Gennan Inseki (White, 8 dan), played 1846-09-11, 14 and 15 (Koka 3-7-21, 24, 25), Black won by 2
+points; 325 moves. A game played in 1846 is in the public domain; its moves are facts. The moves
+below are Andries Brouwer's transcription (homepages.cwi.nl/~aeb/go/games/, the "aeb collection"),
+as public repositories quote it move for move, e.g. a Haskell SGF parser's example
+(``earReddeningGame_sgf``) and a KataGo front end's bundled sample (``SampleGames.swift``);
+kota7/gogamer (GPL-2) ``inst/extdata/mimiaka.sgf`` is the same game with moves 22-25 and 113-117
+in another order. They were checked move by move against ``pro/Shusaku/126.sgf`` of the project's
+corpus (/work/shared, not in this repository): all 325 moves agree (tests/test_demo.py does this
+where the corpus is at hand).
 
-1. a move from 61 on moved one point to a neighbouring point (legal: only a model can see it);
-2. moves 91 and 93 (same colour) swapped (legal or not, depending on the position);
-3. move 121 recorded on an occupied point (the rules see it).
+Three errors of the commonest real kinds are planted, at moves drawn with ``--seed`` (chosen before
+anyone looked at what gofix makes of them; README says what it does):
 
-The planted errors are written into the root comment, so a user can compare
-what ``gofix check`` reports against the truth. Run from the repository root:
+1. one point off: a move between 40 and 110 recorded on an empty neighbouring point;
+2. two moves of one colour exchanged: moves ``k`` and ``k + 2`` between 120 and 200;
+3. a dropped pair: two moves (one of each colour) between 210 and 290 left out, so the colours
+   after them stay right and every later number is two less.
+
+The planted errors are written into the root comment, so a user can compare what ``gofix check``
+reports against the truth. Run from the repository root:
 
     python scripts/make_demo.py            # writes data/demo.sgf
 """
@@ -18,44 +29,43 @@ from __future__ import annotations
 
 import argparse
 import random
+import re
 from pathlib import Path
 
 from gofix.board import Board, replay
-from gofix.synth import random_game
-from gofix.coords import to_gtp, to_sgf
+from gofix.coords import from_sgf, to_gtp, to_sgf
 from gofix.record import Move
 
 SIZE = 19
+SOURCE = "Andries Brouwer's collection (homepages.cwi.nl/~aeb/go/games/), as public repositories quote it"
+HEADER = ("PB[Yasuda Shusaku]BR[4d]PW[Inoue Gennan Inseki]WR[8d]RE[B+2]KM[0]RU[Japanese]"
+          "JD[Koka 3-7-21,24,25]DT[1846-09-11,14,15]GN[The ear-reddening game]")
+MOVES = """
+;B[qd];W[dc];B[pq];W[oc];B[cp];W[cf];B[ep];W[qo];B[pe];W[np];B[po];W[pp];B[op];W[qp];B[oq];W[oo];B[pn];W[qq]
+;B[nq];W[on];B[pm];W[om];B[pl];W[mp];B[mq];W[ol];B[pk];W[lq];B[lr];W[kr];B[lp];W[kq];B[qr];W[rr];B[rs];W[mr]
+;B[nr];W[pr];B[ps];W[qs];B[no];W[mo];B[qr];W[rm];B[rl];W[qs];B[lo];W[mn];B[qr];W[qm];B[or];W[ql];B[qj];W[rj]
+;B[ri];W[rk];B[ln];W[mm];B[qi];W[rq];B[jn];W[ls];B[ns];W[gq];B[go];W[ck];B[kc];W[ic];B[pc];W[nj];B[ke];W[og]
+;B[oh];W[pb];B[qb];W[ng];B[mi];W[mj];B[nd];W[ph];B[qg];W[pg];B[hq];W[hr];B[ir];W[iq];B[hp];W[jr];B[fc];W[lc]
+;B[ld];W[mc];B[lb];W[mb];B[md];W[qf];B[pf];W[qh];B[rg];W[rh];B[sh];W[rf];B[sg];W[pj];B[pi];W[oi];B[oj];W[ni]
+;B[qk];W[ok];B[qe];W[kb];B[jb];W[ka];B[jc];W[ob];B[ja];W[la];B[db];W[cc];B[fe];W[cn];B[gr];W[is];B[fq];W[io]
+;B[ji];W[eb];B[fb];W[eg];B[dj];W[dk];B[ej];W[cj];B[dh];W[ij];B[hm];W[gj];B[eh];W[fl];B[fg];W[er];B[dm];W[fn]
+;B[dn];W[gn];B[jj];W[jk];B[kk];W[ii];B[ik];W[jl];B[kl];W[il];B[jh];W[co];B[do];W[ih];B[hn];W[hl];B[bl];W[dg]
+;B[gh];W[ch];B[ig];W[ec];B[cr];W[fd];B[gd];W[ed];B[gc];W[bk];B[cm];W[gs];B[gp];W[li];B[kg];W[in];B[lj];W[lg]
+;B[gm];W[jf];B[jg];W[im];B[fm];W[kf];B[lf];W[mf];B[le];W[gf];B[hf];W[ff];B[gg];W[lk];B[kj];W[km];B[lm];W[ll]
+;B[jm];W[ge];B[he];W[ef];B[ea];W[cb];B[fr];W[fs];B[dr];W[qa];B[ra];W[pa];B[rb];W[da];B[gi];W[fj];B[fi];W[fa]
+;B[ga];W[gl];B[ek];W[em];B[ho];W[el];B[en];W[jo];B[kn];W[ci];B[lh];W[mh];B[mg];W[di];B[ei];W[lg];B[qn];W[rn]
+;B[re];W[sl];B[mg];W[bm];B[am];W[lg];B[eq];W[es];B[mg];W[ha];B[gb];W[lg];B[ds];W[hs];B[mg];W[sj];B[si];W[lg]
+;B[sr];W[sq];B[mg];W[hd];B[hb];W[lg];B[ro];W[so];B[mg];W[ss];B[qs];W[lg];B[sn];W[rp];B[mg];W[cl];B[bn];W[lg]
+;B[ml];W[mk];B[mg];W[pj];B[sf];W[lg];B[nn];W[nl];B[mg];W[ib];B[ia];W[lg];B[nc];W[nb];B[mg];W[jd];B[kd];W[lg]
+;B[ma];W[na];B[mg];W[qc];B[rc];W[lg];B[js];W[ks];B[mg];W[hc];B[id];W[lg];B[fk];W[hj];B[mg];W[hh];B[hg];W[lg]
+;B[gk];W[hk];B[mg];W[ak];B[lg];W[al];B[bm];W[nf];B[od];W[ki];B[ms];W[kp];B[ip];W[jp];B[lr];W[oj];B[mr];W[ea]
+;B[sr]
+"""
 
 
-def plant_errors(moves: list[Move], rng: random.Random) -> tuple[list[Move], list[str]]:
-    noisy = list(moves)
-    notes = []
-    # 1. one point off, onto an empty neighbouring point (legal): first move from 61 on where it fits
-    later = {m.point for m in noisy}
-    for i in range(60, 80):
-        colour, real, _ = noisy[i]
-        board = _board_before(noisy, i)
-        spots = [(real[0] + dr, real[1] + dc) for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (-1, -1))]
-        spots = [p for p in spots if 0 <= p[0] < SIZE and 0 <= p[1] < SIZE and p not in later and board.is_legal(colour, p)]
-        if spots:
-            noisy[i] = Move(colour, spots[0], to_sgf(spots[0], SIZE))
-            notes.append(f"move {i + 1}: {colour.upper()} {to_gtp(spots[0], SIZE)} was really {to_gtp(real, SIZE)} (one point off)")
-            break
-    # 2. two same-colour moves swapped
-    i = 90
-    noisy[i], noisy[i + 2] = noisy[i + 2], noisy[i]
-    notes.append(f"moves {i + 1} and {i + 3} swapped (were {to_gtp(moves[i].point, SIZE)} then {to_gtp(moves[i + 2].point, SIZE)})")
-    # 3. a stone recorded on an occupied point
-    i = 120
-    board = _board_before(noisy, i)
-    colour, real, _ = noisy[i]
-    black, white = board.stones()
-    occupied = sorted(black + white, key=lambda q: max(abs(q[0] - real[0]), abs(q[1] - real[1])))
-    p = occupied[0]
-    noisy[i] = Move(colour, p, to_sgf(p, SIZE))
-    notes.append(f"move {i + 1}: {colour.upper()} {to_gtp(p, SIZE)} (occupied) was really {to_gtp(real, SIZE)}")
-    return noisy, notes
+def source_moves() -> list[Move]:
+    """The 325 moves of the game as transcribed (see the module doc)."""
+    return [Move(c.lower(), from_sgf(v, SIZE), v) for c, v in re.findall(r";([BW])\[([a-s]{2})\]", MOVES)]
 
 
 def _board_before(moves: list[Move], i: int) -> Board:
@@ -65,32 +75,62 @@ def _board_before(moves: list[Move], i: int) -> Board:
     return b
 
 
+def _name(m: Move) -> str:
+    return f"{m.colour.upper()} {to_gtp(m.point, SIZE)}"
+
+
+def plant_errors(moves: list[Move], rng: random.Random) -> tuple[list[Move], list[str]]:
+    """The record with the three errors of the module doc, and a line for each (numbers as in the
+    record as written, i.e. after the errors before it)."""
+    noisy = list(moves)
+    notes = []
+    # 1. one point off, onto an empty neighbouring point (legal there)
+    while True:
+        i = rng.randrange(39, 110)
+        colour, real, _ = noisy[i]
+        board = _board_before(noisy, i)
+        spots = [(real[0] + dr, real[1] + dc) for dr, dc in ((0, 1), (1, 0), (0, -1), (-1, 0))]
+        spots = [p for p in spots if 0 <= p[0] < SIZE and 0 <= p[1] < SIZE and board.is_legal(colour, p)]
+        if spots:
+            p = rng.choice(spots)
+            noisy[i] = Move(colour, p, to_sgf(p, SIZE))
+            notes.append(f"move {i + 1}: {colour.upper()} {to_gtp(p, SIZE)} was really {to_gtp(real, SIZE)} "
+                         "(one point off)")
+            break
+    # 2. two moves of one colour exchanged
+    k = rng.randrange(119, 198)
+    noisy[k], noisy[k + 2] = noisy[k + 2], noisy[k]
+    notes.append(f"moves {k + 1} and {k + 3} exchanged: the record has {_name(noisy[k])} then {_name(noisy[k + 2])}, "
+                 f"the game {_name(moves[k])} then {_name(moves[k + 2])}")
+    # 3. a dropped pair
+    j = rng.randrange(209, 289)
+    dropped = noisy[j:j + 2]
+    del noisy[j:j + 2]
+    notes.append(f"after move {j}: the pair {_name(dropped[0])}, {_name(dropped[1])} (moves {j + 1} and {j + 2} of "
+                 f"the game) is missing; every later move is numbered two less")
+    return noisy, notes
+
+
 def to_sgf_text(moves: list[Move], notes: list[str], seed: int) -> str:
     comment = (
-        f"Generated by scripts/make_demo.py --seed {seed}: not a real game. Planted errors:\n"
-        + "\n".join(notes)
+        "A real game with three planted transcription errors, made by scripts/make_demo.py "
+        f"--seed {seed}.\nThe game: Yasuda Shusaku (B) - Inoue Gennan Inseki (W), 1846, the ear-reddening "
+        f"game (public domain). Moves: {SOURCE}.\nPlanted errors:\n" + "\n".join(notes)
     )
     comment = comment.replace("\\", "\\\\").replace("]", "\\]")
-    head = (
-        f"(;FF[4]GM[1]CA[UTF-8]SZ[{SIZE}]KM[6.5]RU[Japanese]AP[gofix make_demo]"
-        f"PB[Demo Black]PW[Demo White]GN[gofix demo]C[{comment}]\n"
-    )
-    body = "".join(
-        f";{m.colour.upper()}[{m.sgf}]" + ("\n" if (k + 1) % 10 == 0 else "") for k, m in enumerate(moves)
-    )
+    head = f"(;FF[4]GM[1]CA[UTF-8]SZ[{SIZE}]AP[gofix make_demo]{HEADER}C[{comment}]\n"
+    body = "".join(f";{m.colour.upper()}[{m.sgf}]" + ("\n" if (k + 1) % 18 == 0 else "") for k, m in enumerate(moves))
     return head + body + ")\n"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--moves", type=int, default=160)
+    ap.add_argument("--seed", type=int, default=1846)
     ap.add_argument("--out", type=Path, default=Path("data/demo.sgf"))
     args = ap.parse_args()
-    rng = random.Random(args.seed)
-    clean = random_game(rng, args.moves, SIZE)
-    assert all(c == "ok" for c in replay(SIZE, clean).classes)
-    noisy, notes = plant_errors(clean, rng)
+    clean = source_moves()
+    assert len(clean) == 325 and all(c == "ok" for c in replay(SIZE, clean).classes)
+    noisy, notes = plant_errors(clean, random.Random(args.seed))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(to_sgf_text(noisy, notes, args.seed), encoding="utf-8")
     print(f"wrote {args.out}: {len(noisy)} moves; planted: " + "; ".join(notes))

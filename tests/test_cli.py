@@ -154,7 +154,8 @@ def test_check_output_refuses_the_input_and_what_is_inside_it(tmp_path):
     check_output(folder, tmp_path / "out")
 
 
-@pytest.mark.parametrize("command", ["check", "fix", "clean", "compare", "convert", "corrupt", "eval", "reconcile", "train"])
+@pytest.mark.parametrize("command", ["check", "fix", "clean", "compare", "convert", "corrupt", "eval", "reconcile", "train",
+                                     "review"])
 def test_every_command_has_help_with_an_example(command):
     res = runner.invoke(app, [command, "--help"], terminal_width=200)
     assert res.exit_code == 0
