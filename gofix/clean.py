@@ -46,7 +46,7 @@ from typing import Callable, Iterator
 
 from .batch import (OutputRun, UnsafePathError, check_output, describe, input_file, input_stamp, named,
                     output_names, output_run, path_error, safe_target)
-from .check import GameReport, first_looks, init_worker, worker_repairer
+from .check import GameReport, attach_repairs, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
 from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
                      sniff_format)
@@ -140,9 +140,13 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
                           "changed": False, "edits": [], "timeout": True})
             out_records.append(g)
             continue
-        report = GameReport(g.source, g.index, "flagged" if result.findings or result.edits else "clean",
-                            g.size, len(g.moves), result.findings, engine=getattr(result, "engine", None))
         changed = result.changed and not any_unreadable
+        # each finding an applied edit answers carries that edit's Repair, as in ``gofix check``
+        findings = result.findings
+        if changed:
+            findings = sorted(attach_repairs(list(findings), result.edits, g), key=lambda f: f.move)
+        report = GameReport(g.source, g.index, "flagged" if findings or result.edits else "clean",
+                            g.size, len(g.moves), findings, engine=getattr(result, "engine", None))
         if changed:
             summary = f"gofix: {len(result.edits)} edit(s); the original main line is kept as a variation"
             notes = _notes(result)
@@ -166,7 +170,7 @@ def _notes(result) -> dict[int, str]:
     for e in result.edits:
         start = e.edit.start
         for j in range(start, start + max(len(e.edit.insert), 1)):
-            notes[j] = f"gofix: {e.description} (confidence {e.confidence:.2f})"
+            notes[j] = f"gofix: {e.as_repair().describe(confidence=True)}"
     return notes
 
 

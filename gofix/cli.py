@@ -90,14 +90,13 @@ def _finding_table(report: GameReport) -> Table:
     t.add_column("point")
     t.add_column("sgf")
     t.add_column("kind")
-    t.add_column("conf", justify="right")
-    t.add_column("what is wrong / repair")
+    t.add_column("suspicion", justify="right")
+    t.add_column("what is wrong")
+    t.add_column("repair")
     for f in report.findings:
-        what = f.note or f.kind
-        if f.repair:
-            what += f" → {f.repair}"
+        fix = f.repair.describe(confidence=True) if f.repair is not None else ""
         t.add_row(str(f.move), f.colour, f.gtp or "?", escape(f.point) or "(pass)", f.kind,
-                  f"{f.confidence:.2f}", escape(what))
+                  f"{f.confidence:.2f}", escape(f.note or f.kind), escape(fix))
     return t
 
 
@@ -452,7 +451,7 @@ def fix(
     n_edits = sum(len(line["edits"]) for line in lines)
     for line in lines:
         for e in line["edits"]:
-            out.print(f"game {line['game']}: {e['description']} ({e['confidence']:.2f})")
+            out.print(f"game {line['game']}: {escape(_repair_line(e))}")
         for f in not_repaired(line):
             out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
                       f"{escape('[' + f['point'] + ']')} {f['kind']}")
@@ -462,6 +461,13 @@ def fix(
         out.print(_trust_note(model, getattr(repairer, "engine", None) is not None))
     flagged = any(line["status"] != "clean" for line in lines)
     raise typer.Exit(1 if flagged else 0)
+
+
+def _repair_line(e: dict) -> str:
+    """A report line's edit (``edits.Repair.to_dict``) in words, with its one confidence and who decided."""
+    from .edits import decider_words
+
+    return f"{e['description']}, confidence {e['confidence']:.2f}, decided by {decider_words(e.get('decided_by'))}"
 
 
 @app.command()
@@ -912,15 +918,16 @@ def compare(
     except GofixError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
+    by = "engine" if judge.engine_path is not None else "tagger"  # who judged ties
     if as_json:
         for rep in reports:
-            sys.stdout.write(json.dumps(rep.to_dict(files), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(rep.to_dict(files, records, by), ensure_ascii=False) + "\n")
     else:
-        _print_comparison(files, records, reports, diagrams)
+        _print_comparison(files, records, reports, diagrams, by)
     raise typer.Exit(1 if reports else 0)
 
 
-def _print_comparison(files, records, reports, diagrams: bool) -> None:
+def _print_comparison(files, records, reports, diagrams: bool, by: str = "tagger") -> None:
     from .compare import region_diagrams, version_text
 
     size = records[0].size
@@ -937,10 +944,13 @@ def _print_comparison(files, records, reports, diagrams: bool) -> None:
         where = ", ".join(f"[{i}] " + (str(a) if a == b else f"{a}-{b}" if a < b else f"none (after {b})")
                           for i, (a, b) in enumerate(rep.moves))
         extra = f", offset {rep.offset}" if rep.offset else ""
-        out.print(f"\n[bold]region {n}: {rep.kind}[/bold]{extra}  moves {where}")
+        out.print(f"\n[bold]region {n}: {escape(rep.what())}[/bold]{extra}  moves {where}")
         for i in range(len(records)):
             out.print(f"  [{i}] {escape(version_text(records, rep, i))}")
         out.print("  verdict: " + escape(_verdict_text(files, rep)))
+        fix = rep.repair(records, by)
+        if fix is not None:
+            out.print(f"  repair of [0]: {escape(fix.describe(confidence=True))}")
         if diagrams:
             boards = region_diagrams(records, rep)
             if any(boards):

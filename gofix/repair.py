@@ -16,26 +16,32 @@ import numpy as np
 
 from .check import Finding, rule_findings
 from .corrupt import Edit
+from .edits import Repair
 from .record import GameRecord, Move, RecordView
 
 
 @dataclass
 class AppliedEdit:
-    """One change made to a record."""
+    """One change made to a record; ``repair`` its structured form (``edits.Repair``), which every
+    output renders (``to_dict`` is ``Repair.to_dict``)."""
 
     kind: str  # replace | swap2 | pair_order | block | delete | insert | colour
     moves: tuple[int, ...]  # 1-based numbers, in the record as read, of the moves it touches
     confidence: float  # in [0, 1]
-    description: str  # e.g. "W 57 at Q4 -> R4"
+    description: str  # e.g. "W 57 at Q4 -> R4 (one point off)": ``repair.describe()``
     edit: Edit  # the splice that makes the change
+    repair: Repair | None = None  # None: made without the moves it replaces (``as_repair`` fills in)
+
+    def as_repair(self) -> Repair:
+        """The structured repair: ``repair``, or one made from these fields (no ``was`` moves)."""
+        if self.repair is not None:
+            return self.repair
+        return Repair(self.kind, tuple(self.moves), (), tuple((m.colour, m.point) for m in self.edit.insert),
+                      float(self.confidence), recolour=self.edit.recolour,
+                      at=self.moves[0] if self.moves else None)
 
     def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "moves": list(self.moves),
-            "confidence": round(float(self.confidence), 4),
-            "description": self.description,
-        }
+        return {**self.as_repair().to_dict(), "description": self.description}
 
 
 @dataclass
@@ -227,7 +233,8 @@ class ModelRepairer:
             cand, conf = best
             numbers = tuple(self._origin[i] + 1 for i in cand.touched
                             if i < len(self._origin) and self._origin[i] is not None)
-            edits.append(AppliedEdit(cand.kind, numbers, conf, cand.words, cand.edit))
+            fix = self._repair_of(cand, numbers, moves, conf, src is not None, record.size)
+            edits.append(AppliedEdit(cand.kind, numbers, conf, fix.describe(), cand.edit, fix))
             e = cand.edit
             self._origin = self._origin[: e.start] + [None] * len(e.insert) + self._origin[e.start + e.delete :]
             from .corrupt import apply_edit
@@ -249,6 +256,20 @@ class ModelRepairer:
         return RepairResult(moves, edits, findings, first, judged,
                             None if self.engine is None else self.engine.name,
                             sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved))
+
+    def _repair_of(self, cand: _Candidate, numbers, moves, conf: float, scored: bool, size: int) -> Repair:
+        """The structured ``Repair`` of candidate ``cand`` on the current ``moves`` (``numbers``: the
+        moves it touches, as read), and who decided it."""
+        e = cand.edit
+        s = e.start
+        at = (self._origin[s] + 1 if s < len(self._origin) and self._origin[s] is not None
+              else self._n_read + 1 if s >= len(self._origin) else None)
+        if self.engine is not None:
+            by = "engine"
+        else:
+            by = {"tagger": "tagger", "seq2seq": "seq2seq", "both": "tagger+seq2seq"}[self.judge if scored else "tagger"]
+        return Repair(cand.kind, numbers, tuple((m.colour, m.point) for m in moves[s : s + e.delete]),
+                      tuple((m.colour, m.point) for m in e.insert), float(conf), by, e.recolour, size, at)
 
     def _engine_findings(self, record, findings, judged) -> list[Finding]:
         """The rules' findings, and a ``suspect`` finding at every move where the network found an
