@@ -131,7 +131,8 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
     """
     if repairer is not None:
         result = repairer.repair(record, first=first)
-        findings = attach_repairs(list(result.findings), result.edits, record)
+        findings = attach_declined(attach_repairs(list(result.findings), result.edits, record),
+                                   getattr(result, "declined", ()), record)
     else:
         findings = rule_findings(record)
         for det in detectors:
@@ -200,6 +201,25 @@ def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[F
                 gtp = to_gtp(p, record.size) if p is None or on_board(p, record.size) else ""
                 findings.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(e.confidence), fix, gtp,
                                         "the repair engine would change this move", point))
+    return findings
+
+
+def attach_declined(findings: list[Finding], declined, record: GameRecord) -> list[Finding]:
+    """Put each repair found but not applied (``RepairResult.declined``: ``edits.Repair`` with
+    ``applied`` False) on the findings it answers that no applied edit answers, so a shown repair
+    says when ``gofix fix`` would not apply it and why; one that answers no finding (an earlier
+    stone a rule finding collides with) becomes a ``suspect`` finding at its first move, as
+    ``attach_repairs`` does for an applied edit."""
+    for fix in declined:
+        hit = [f for f in findings if answers(fix.kind, fix.moves, f.move)]
+        for f in hit:
+            if f.repair is None:
+                f.repair = fix
+        if not hit and fix.moves and 0 < fix.moves[0] <= len(record.moves):
+            colour, p, sgf = record.moves[fix.moves[0] - 1]
+            gtp = to_gtp(p, record.size) if p is None or on_board(p, record.size) else ""
+            findings.append(Finding(fix.moves[0], colour.upper(), sgf, "suspect", float(fix.confidence), fix, gtp,
+                                    "the repair engine found a repair here it would not apply"))
     return findings
 
 

@@ -46,7 +46,7 @@ from typing import Callable, Iterator
 
 from .batch import (OutputRun, UnsafePathError, check_output, describe, input_file, input_stamp, named,
                     output_names, output_run, path_error, safe_target)
-from .check import GameReport, attach_repairs, first_looks, init_worker, worker_repairer
+from .check import GameReport, attach_declined, attach_repairs, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
 from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
                      sniff_format)
@@ -144,7 +144,8 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
         # each finding an applied edit answers carries that edit's Repair, as in ``gofix check``
         findings = result.findings
         if changed:
-            findings = sorted(attach_repairs(list(findings), result.edits, g), key=lambda f: f.move)
+            findings = attach_repairs(list(findings), result.edits, g)
+        findings = sorted(attach_declined(list(findings), getattr(result, "declined", ()), g), key=lambda f: f.move)
         report = GameReport(g.source, g.index, "flagged" if findings or result.edits else "clean",
                             g.size, len(g.moves), findings, engine=getattr(result, "engine", None))
         if changed:

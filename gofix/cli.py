@@ -131,6 +131,18 @@ def _katago_model_option():
                              "(`gofix engine fetch`), KaTrain's models.")
 
 
+def _flag_threshold_option():
+    return typer.Option(None, "--flag-threshold", "--threshold", min=0.0, max=1.0,
+                        help="Suspicion at which the tagger flags a move (default: the model's calibrated one). "
+                             "`check --threshold` is this one.")
+
+
+def _apply_threshold_option():
+    return typer.Option(None, "--apply-threshold", min=0.0, max=1.0,
+                        help="Confidence a repair needs to be applied (default: the model's calibrated one). "
+                             "`fix --threshold` and `clean --threshold` are this one.")
+
+
 @app.command()
 def check(
     paths: List[Path] = typer.Argument(
@@ -143,8 +155,8 @@ def check(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
-    threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0,
-                                              help="Suspicion at which the model flags a move (default: the model's calibrated one)."),
+    threshold: Optional[float] = _flag_threshold_option(),
+    apply_threshold: Optional[float] = _apply_threshold_option(),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
@@ -155,15 +167,17 @@ def check(
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
-    The repairs are those `gofix fix` would apply (same models, same thresholds), with their confidence.
+    The repairs are those `gofix fix` would apply with the same options (--flag-threshold,
+    --apply-threshold, models), with their confidence; a repair found but below --apply-threshold
+    is shown too, saying it would not be applied and why.
 
     Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json --jobs 0 > report.jsonl[/bold]
     """
     from .check import check_path, check_paths_parallel
 
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq,
-                                engine=engine, katago_model=katago_model)
+    factory = _repairer_factory(rules_only, model, apply_threshold, threads=1 if n_jobs > 1 else None,
+                                seq2seq=seq2seq, engine=engine, katago_model=katago_model)
     factory.flag_threshold = threshold
     if n_jobs > 1:
         reports = check_paths_parallel(paths, factory, n_jobs)
@@ -400,7 +414,11 @@ def fix(
                                        "is and SRC.sgf written beside it."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
     threshold: Optional[float] = typer.Option(
-        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
+        None, "--apply-threshold", "--threshold", min=0.0, max=1.0,
+        help="Confidence a repair needs to be applied (default: the model's calibrated one)."),
+    flag_threshold: Optional[float] = typer.Option(
+        None, "--flag-threshold", min=0.0, max=1.0,
+        help="Suspicion at which the tagger flags a move (default: the model's calibrated one), as in check."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
@@ -432,8 +450,10 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, engine=engine,
-                                 katago_model=katago_model)()
+    factory = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, engine=engine,
+                                katago_model=katago_model)
+    factory.flag_threshold = flag_threshold
+    repairer = factory()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -453,8 +473,11 @@ def fix(
         for e in line["edits"]:
             out.print(f"game {line['game']}: {escape(_repair_line(e))}")
         for f in not_repaired(line):
+            found = f.get("repair") or {}
+            why = (f" (found {found['description']}, confidence {found['confidence']:.2f}; not applied: "
+                   f"{found['why_not']})" if found.get("why_not") else "")
             out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
-                      f"{escape('[' + f['point'] + ']')} {f['kind']}")
+                      f"{escape('[' + f['point'] + ']')} {f['kind']}{escape(why)}")
     out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
@@ -477,7 +500,11 @@ def clean(
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
     threshold: Optional[float] = typer.Option(
-        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
+        None, "--apply-threshold", "--threshold", min=0.0, max=1.0,
+        help="Confidence a repair needs to be applied (default: the model's calibrated one)."),
+    flag_threshold: Optional[float] = typer.Option(
+        None, "--flag-threshold", min=0.0, max=1.0,
+        help="Suspicion at which the tagger flags a move (default: the model's calibrated one), as in check."),
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
@@ -500,6 +527,7 @@ def clean(
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
                                 engine=engine, katago_model=katago_model)
+    factory.flag_threshold = flag_threshold
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)

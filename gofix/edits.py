@@ -16,7 +16,9 @@ finding's ``repair``) and ``gofix compare --json`` (a region's ``repair`` of rec
      "from_gtp": [str], "to_gtp": [str],  # the same as people read them ('Q16', 'pass')
      "confidence": float,  # how sure gofix is of this repair, in [0, 1] (one figure per repair)
      "decided_by": str,    # tagger | seq2seq | tagger+seq2seq | engine | rules | majority
-     "description": str}   # describe(): the repair in words, rendered from the fields above
+     "description": str,   # describe(): the repair in words, rendered from the fields above
+     "applied": bool,      # false: `gofix check` shows it, `fix` would not apply it (below its threshold)
+     "why_not": str|null}  # why not, in words: "confidence 0.41 below the 0.90 to apply"
 
 ``kind`` is a stable token for programs; people read ``what`` and ``description``. No torch, no
 files: the ground layer (coords, record) only.
@@ -120,6 +122,8 @@ class Repair:
     size: int = 19
     at: int | None = None
     what: str = field(default="")
+    applied: bool = True  # False: found, but below what applying needs (``why_not`` says what)
+    why_not: str = ""  # e.g. 'confidence 0.41 below the 0.90 to apply'
 
     def __post_init__(self):
         if not self.what:
@@ -171,6 +175,8 @@ class Repair:
             text = f"{span} ({self.what})" + (f" -> {' '.join(self._move(*m) for m in now)}" if now else "")
         if confidence:
             text += f", confidence {self.confidence:.2f}, decided by {self.decider()}"
+            if not self.applied:
+                text += f"; not applied: {self.why_not}"
         return text
 
     def decider(self) -> str:
@@ -192,4 +198,6 @@ class Repair:
             "confidence": round(float(self.confidence), 4),
             "decided_by": self.decided_by,
             "description": self.describe(),
+            "applied": self.applied,
+            "why_not": self.why_not or None,
         }

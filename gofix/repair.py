@@ -10,7 +10,7 @@ it only reports. The model-based engine lives in ``ModelRepairer``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,6 +56,9 @@ class RepairResult:
     engine: str | None = None  # the network that judged, by name
     # 1-based moves of rule findings (record as read) that the edits make legal: caused by an edited move
     caused: list = field(default_factory=list)
+    # the best repair found at each suspect of the last pass and not applied (``edits.Repair`` with
+    # ``applied`` False and ``why_not`` in words): what `gofix check` shows beside what `fix` does
+    declined: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -181,6 +184,7 @@ class ModelRepairer:
         self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
         self._judged: dict | None = None
         self._pass = 0  # the repair pass under way (for the trace)
+        self._declined: list = []  # this pass's best candidates not applied: (candidate, confidence, why)
 
     # -------------------------------------------------------------- public
 
@@ -225,10 +229,17 @@ class ModelRepairer:
             order = [int(i) for i in np.argsort(lp) if lp[i] < self.engine_surprise]
             surprising = order[: self.engine_flags]
         self._judged = judged
+        declined: list[Repair] = []
         for self._pass in range(self.max_passes):
             extra = [self._origin.index(i) for i in surprising if i in self._origin]
+            self._declined = []
             best = self._best_edit(record, moves, scores, src, extra)
-            if best is None:
+            if best is None:  # this pass's best candidates, each below what applying needs
+                for cand, conf, why in self._declined:
+                    numbers = tuple(self._origin[i] + 1 for i in cand.touched
+                                    if i < len(self._origin) and self._origin[i] is not None)
+                    fix = self._repair_of(cand, numbers, moves, conf, src is not None, record.size)
+                    declined.append(replace(fix, applied=False, why_not=why))
                 break
             cand, conf = best
             numbers = tuple(self._origin[i] + 1 for i in cand.touched
@@ -255,7 +266,8 @@ class ModelRepairer:
             findings = self._engine_findings(record, findings, judged)
         return RepairResult(moves, edits, findings, first, judged,
                             None if self.engine is None else self.engine.name,
-                            sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved))
+                            sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved),
+                            declined)
 
     def _repair_of(self, cand: _Candidate, numbers, moves, conf: float, scored: bool, size: int) -> Repair:
         """The structured ``Repair`` of candidate ``cand`` on the current ``moves`` (``numbers``: the
@@ -396,6 +408,10 @@ class ModelRepairer:
                 need = self.rule_threshold
             if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
+            elif gain > 0 and i not in low:  # (a move under the flag is not shown as a finding)
+                why = (f"confidence {conf:.2f} below the {need:.2f} to apply" if conf < need else
+                       f"evidence {gain:.2f} nats below the {self.keep_bias:.2f} needed to change a record")
+                self._declined.append((kept[k][0], conf, why))
         return None if best is None else (best[0], best[1])
 
     def _engine_candidates(self, record, moves, i) -> list[_Candidate]:
@@ -472,6 +488,7 @@ class ModelRepairer:
         found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
                                     [groups[g][1][k][1] for g, k in picks])
         best = None
+        top: dict[int, tuple] = {}  # per suspect: its best candidate below engine_threshold
         for (g, k), m in zip(picks, found):
             c = groups[g][1][k][0]
             gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
@@ -490,6 +507,11 @@ class ModelRepairer:
                     self._judged[o] = max(self._judged.get(o, 0.0), conf)
             if conf >= self.engine_threshold and (best is None or conf > best[1]):
                 best = (c, conf, gain)
+            elif conf > top.get(g, (None, 0.0))[1]:
+                top[g] = (c, conf)
+        if best is None:  # the network's best at each suspect, below what applying needs
+            self._declined += [(c, conf, f"confidence {conf:.2f} below the {self.engine_threshold:.2f} to apply")
+                               for c, conf in top.values() if conf >= self.engine_flag]
         return None if best is None else (best[0], best[1])
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:

@@ -15,7 +15,7 @@ from gofix.edits import Repair, replace_reason
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.sgf"
 KEYS = {"kind", "what", "moves", "colour", "from", "to", "from_gtp", "to_gtp", "confidence", "decided_by",
-        "description"}
+        "description", "applied", "why_not"}
 # the tagger's and the repair engine's internal names that must not reach people
 INTERNAL = re.compile(r"\((near|two_lines|digit|transpose|mirror|block|extra|colour)\)|"
                       r"\b(two_lines|missing_before|missing_after|pair_order|swap2)\b")
@@ -26,7 +26,7 @@ def test_a_repair_is_a_flat_object_in_words():
     assert r.to_dict() == {"kind": "replace", "what": "two lines off", "moves": [69], "colour": "B",
                            "from": ["en"], "to": ["gn"], "from_gtp": ["E6"], "to_gtp": ["G6"],
                            "confidence": 0.953, "decided_by": "tagger",
-                           "description": "B 69 at E6 -> G6 (two lines off)"}
+                           "description": "B 69 at E6 -> G6 (two lines off)", "applied": True, "why_not": None}
     assert r.describe(confidence=True) == "B 69 at E6 -> G6 (two lines off), confidence 0.95, decided by the tagger"
 
 
