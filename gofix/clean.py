@@ -94,6 +94,8 @@ class CleanStats:
     resumed_files: int = 0  # finished by an earlier run
     existing: int = 0  # files not written: their output was in DST before the run (kept)
     refused: list[str] = field(default_factory=list)  # sources not written (unsafe names)
+    changed: list[str] = field(default_factory=list)  # outputs (relative to DST) with a repaired game, in input order
+    resumed_games: int = 0  # games of the files an earlier run finished (not this run's work)
 
 
 # ------------------------------------------------------------------ worker side
@@ -316,6 +318,8 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
             done[rel] = lines
             _count(stats, lines)
             stats.files += 1
+            if any(line.get("changed") for line in lines):
+                stats.changed.append(rel)
         if progress:
             progress(stats.games)
         pending.clear()
@@ -332,6 +336,9 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
                 _count(stats, done[task[1]])
                 stats.files += 1
                 stats.resumed_files += 1
+                stats.resumed_games += len(done[task[1]])
+                if any(line.get("changed") for line in done[task[1]]):
+                    stats.changed.append(task[1])
                 continue
             _, source, rel, data = task
             order.append(rel)

