@@ -212,13 +212,16 @@ def _existed(source: str, rel: str) -> dict:
             "game": None, "output": rel, "changed": False, "edits": []}
 
 
-def _tasks(src, run: OutputRun, done: dict, stamps: dict, stats: CleanStats) -> Iterator[tuple]:
+def _tasks(src, run: OutputRun, done: dict, stamps: dict, stats: CleanStats,
+           limit: int | None = None) -> Iterator[tuple]:
     """('done', rel) for files an earlier run finished (their input unchanged since), ('refused',
     source, report line) for files not written, ('exists', source, report line) for outputs kept,
-    else ('todo', source, rel, data or error)."""
+    else ('todo', source, rel, data or error); with ``limit``, the first ``limit`` files only."""
     root = os.fspath(src)
     names = output_names(root)
-    for source, load in iter_sources(root):
+    for n, (source, load) in enumerate(iter_sources(root)):
+        if limit is not None and n >= limit:
+            return
         rel = None
         try:
             rel = named(names, source, root)
@@ -256,12 +259,13 @@ def clean_tree(
     progress: Callable[[int], None] | None = None,
     force: bool = False,
     options: dict | None = None,
+    limit: int | None = None,
 ) -> CleanStats:
     """Repair everything under ``src`` into ``dst`` (see the module doc); return the counts.
 
     ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
     it must be picklable then, e.g. a top-level function or class).
-    ``report_path`` defaults to ``dst/report.jsonl``. What DST holds already is handled by
+    ``report_path`` defaults to ``dst/report.jsonl``; ``limit``: the first ``limit`` files of ``src`` only. What DST holds already is handled by
     ``batch.output_run`` (kept unless ``force``; a finished run or one with other options is
     refused: OutputExistsError); the run's options are ``game_seconds`` and ``options`` (default:
     ``batch.describe(repairer_factory)``). Raises UnsafePathError when ``dst`` or the report is
@@ -271,13 +275,16 @@ def clean_tree(
     report_path = os.fspath(report_path) if report_path else safe_target(dst, "report.jsonl")
     described = {"repairer": describe(repairer_factory) if options is None else options,
                  "game_seconds": game_seconds}
+    if limit is not None:  # a sample is a run of its own (a whole run into the same DST: other options)
+        described["limit"] = limit
     with output_run("clean", src, dst, state_dir=STATE_DIR, options=described, force=force,
                     reports=[report_path]) as run:
-        return _clean(src, run, report_path, repairer_factory, jobs, game_seconds, chunk, batch_files, progress)
+        return _clean(src, run, report_path, repairer_factory, jobs, game_seconds, chunk, batch_files, progress,
+                      limit)
 
 
 def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, game_seconds, chunk: int,
-           batch_files: int, progress) -> CleanStats:
+           batch_files: int, progress, limit: int | None = None) -> CleanStats:
     state = run.state
     stats = CleanStats()
     done, stamps = _load_markers(state)
@@ -325,7 +332,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
         pending.clear()
 
     try:
-        for task in _tasks(src, run, done, stamps, stats):
+        for task in _tasks(src, run, done, stamps, stats, limit):
             if task[0] in ("refused", "exists"):  # in the report, in input order; not a marker (redone each run)
                 key = f"\0{task[0]}\0" + task[1]
                 order.append(key)

@@ -145,6 +145,20 @@ def _katago_model_option():
                              "names, gofix's cache (`gofix engine fetch`), KaTrain's models.")
 
 
+def _jobs_option():
+    """--jobs/-j, the same on every command: worker processes, default 1, 0 for all cores."""
+    return typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (default 1; 0: all cores); output keeps "
+                                                       "the input order.")
+
+
+def _limit_option(what: str):
+    return typer.Option(None, "--limit", min=1, help=f"Only the first N {what} of the input (a sample).")
+
+
+def _quiet_option(what: str = "the summary line"):
+    return typer.Option(False, "--quiet", "-q", help=f"Print only {what} (and what was unreadable or refused).")
+
+
 def _flag_threshold_option(alias: bool = False):
     return typer.Option(None, "--flag-threshold", min=0.0, max=1.0,
                         help="Suspicion at which the tagger flags a move (default: the model's calibrated one)"
@@ -169,7 +183,7 @@ def check(
         help="Game records (SGF, GIB, NGF, UGF/UGI), directories (recursive), .zip/.tar/.tar.gz archives."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines, one object per game, on stdout."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and unreadable games)."),
+    quiet: bool = _quiet_option(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print what was read with recovery (warnings)."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
@@ -182,8 +196,8 @@ def check(
     seq2seq: Optional[Path] = _seq2seq_option(),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0,
-                             help="Worker processes for many files (0: all cores); reports keep the input order."),
+    jobs: int = _jobs_option(),
+    limit: Optional[int] = _limit_option("games"),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
@@ -208,6 +222,11 @@ def check(
     else:
         repairer = factory()
         reports = (report for path in paths for report in check_path(path, repairer=repairer))
+    source = reports
+    if limit is not None:
+        import itertools
+
+        reports = itertools.islice(source, limit)
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     n_findings = 0
     n_warned = 0
@@ -235,6 +254,8 @@ def check(
             done = sum(counts.values())
             elapsed = time.perf_counter() - start
             progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
+    if hasattr(source, "close"):
+        source.close()  # a --limit stopped early: the worker processes end here
     total = sum(counts.values())
     elapsed = time.perf_counter() - start
     summary = (
@@ -319,11 +340,17 @@ def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> No
 
 
 @contextmanager
-def _writing():
+def _writing(resume: str | None = None):
     """Around a library call that writes: a typed error (or the system's, e.g. an --out under
-    /proc or under a regular file, a full disk) becomes one line on stderr and exit code 2."""
+    /proc or under a regular file, a full disk) becomes one line on stderr and exit code 2; with
+    ``resume`` (what was kept, and how to go on), Ctrl-C becomes one line saying so, exit code 130."""
     try:
         yield
+    except KeyboardInterrupt:
+        if resume is None:
+            raise
+        err.print(f"interrupted: {escape(resume)}")
+        raise typer.Exit(130) from None
     except GofixError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -521,7 +548,7 @@ def _repair_line(e: dict) -> str:
 def clean(
     src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to clean."),
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's relative paths."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    jobs: int = _jobs_option(),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
     threshold: Optional[float] = _apply_threshold_option(alias=True),
     flag_threshold: Optional[float] = _flag_threshold_option(),
@@ -534,6 +561,8 @@ def clean(
     katago_model: Optional[Path] = _katago_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
     force: bool = _force_option(),
+    limit: Optional[int] = _limit_option("files"),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
 
@@ -561,9 +590,9 @@ def clean(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the files finished so far are kept in {dst}; the same command resumes from them"):
             stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
-                               game_seconds=game_seconds, progress=tick, force=force)
+                               game_seconds=game_seconds, progress=tick, force=force, limit=limit)
     elapsed = time.perf_counter() - start
     if stats.existing:
         err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'file')} whose output was in {escape(str(dst))} before "
@@ -574,13 +603,20 @@ def clean(
     done = stats.games - stats.resumed_games  # this run's work only: a resumed run's speed is its own
     t.add_row(str(stats.games), str(stats.clean), str(stats.repaired), str(stats.flagged), str(stats.unreadable),
               str(stats.timed_out), str(stats.files), f"{done / elapsed if elapsed > 0 else 0:.0f}")
-    out.print(t)
+    if quiet:
+        out.print(f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')}: {stats.clean} clean, {stats.repaired} "
+                  f"repaired, {stats.flagged} flagged not repaired, {stats.unreadable} unreadable, "
+                  f"{stats.timed_out} timed out; report: {report or dst / 'report.jsonl'}")
+    else:
+        out.print(t)
     where = report or dst / "report.jsonl"
-    out.print(f"report: {where}"
-              + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
-    if stats.repaired and not rules_only:
+    if not quiet:
+        out.print(f"report: {where}"
+                  + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
+    if stats.repaired and not rules_only and not quiet:
         out.print(_trust_note(model, factory.engine_path is not None))
-    _list_files(out, "changed", [str(dst / rel) for rel in stats.changed], f'"changed": true in {where}')
+    if not quiet:
+        _list_files(out, "changed", [str(dst / rel) for rel in stats.changed], f'"changed": true in {where}')
     _list_files(err, "refused", stats.refused, f'"status": "refused" in {where}')
     if (stats.games == 0 and not stats.existing and not stats.refused) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
@@ -605,6 +641,7 @@ def convert(
     force: bool = typer.Option(False, "--force", help="Overwrite outputs that exist (default: keep them, listed as "
                                                       "'exists') and redo a finished run into the same --out."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/convert-report.jsonl)."),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Convert game records of any readable format to SGF (FF[4], UTF-8), without repairing anything.
 
@@ -626,7 +663,7 @@ def convert(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the files finished so far are kept in {dst}; the same command resumes from them"):
             stats = convert_tree(src, dst, overwrite=force, report_path=report, progress=tick)
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
@@ -635,7 +672,8 @@ def convert(
         t.add_column(col, justify="left" if col == "format" else "right")
     for fmt in sorted({f for f, _ in stats.by_format}):
         t.add_row(fmt.upper(), str(stats.by_format[fmt, "converted"]), str(stats.by_format[fmt, "unreadable"]))
-    out.print(t)
+    if not quiet:
+        out.print(t)
     out.print(f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')} written to {escape(str(dst))}"
               + (f"; {_n(stats.existing, 'file')} skipped, their output was there before this run (--force "
                  "overwrites)" if stats.existing else "")
@@ -860,8 +898,9 @@ def train(
     Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
     gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
 
-    Exit codes: 0 trained; 2 usage error, no game records found, no usable games, or a bad
-    checkpoint.
+    Exit codes: 0 trained; 2 usage error, no game records found, no usable games, a bad
+    checkpoint, or a --resume whose budget is spent already (it says so); 130 interrupted (Ctrl-C:
+    the last checkpoint is kept, --resume goes on from it).
     """
     if data.suffix != ".npz":  # a cache already built holds its games
         _require_records(data)
@@ -889,6 +928,7 @@ def train(
         make_folder(out_dir)
     cache = data
     if data.suffix != ".npz":
+        from .cli_train import cache_line
         from .data import build_cache
 
         cache = out_dir / "cache.npz"
@@ -896,7 +936,7 @@ def train(
             with _progress(err.is_terminal) as progress:
                 task = progress.add_task("reading games", total=None, rate=0.0)
                 stats = build_cache([data], cache, progress=lambda n, kept: progress.update(task, completed=n))
-            out.print(f"cache {cache}: {stats}")
+            out.print(cache_line(cache, stats))
     kinds = ["birnn", "seq2seq"] if model == "all" else [model]
     if model == "all":
         budget = budget / 2
@@ -906,35 +946,31 @@ def train(
                            mix=mix, pipeline=pipeline)
                for kind in kinds]
 
-    class Report:
-        def __init__(self, progress, task):
-            self.progress, self.task = progress, task
+    from .cli_train import TrainReport, progress as train_progress, results_table
+    from .errors import BudgetSpentError
 
-        def on_step(self, info):
-            self.progress.update(self.task, completed=min(info["elapsed_s"], budget),
-                                 description=f"step {info['step']} loss {info['loss']:.3f}")
-
-        def on_eval(self, info):
-            keys = ("loss", "precision", "recall", "f05", "top_flag", "point_top1", "token_acc", "repair_acc")
-            out.print("validation: " + ", ".join(f"{k} {info[k]:.3f}" for k in keys if k in info))
-
-        def on_checkpoint(self, path, info):
-            out.print(f"checkpoint {escape(str(path))}")
-
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, disable=not err.is_terminal) as progress:
+    done = []
+    with train_progress(err) as bar:
         for cfg in configs:
-            task = progress.add_task(f"training {cfg.model}", total=budget)
+            task = bar.add_task(f"training {cfg.model}", total=budget, rate=0.0, loss=0.0)
             try:
-                metrics = run_training(cfg, [Report(progress, task)])
+                metrics = run_training(cfg, [TrainReport(bar, task, budget, out)])
             except NoGamesError:  # as eval says it
                 err.print(f"[red]error:[/red] no usable games in {escape(str(data))} "
                           "(19x19, legal, 30+ moves, split train)")
                 raise typer.Exit(2) from None
+            except BudgetSpentError as exc:  # --resume of a run that used its budget: says so, trains nothing
+                err.print(f"[yellow]nothing to do:[/yellow] {escape(str(exc))}")
+                raise typer.Exit(2) from None
             except (CheckpointError, ValueError) as exc:  # a bad --init-from file, or one for another model
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
-            out.print(f"done ({cfg.model}, {escape(cfg.out_dir)}): {metrics}")
+            except KeyboardInterrupt:
+                err.print(f"interrupted: {escape(os.path.join(cfg.out_dir, 'last.pt'))} keeps the last checkpoint "
+                          "(written at each validation); the same command with --resume goes on from it")
+                raise typer.Exit(130) from None
+            done.append((cfg.model, cfg.out_dir, metrics))
+    out.print(results_table(done))
 
 
 class _LazyJudge:
@@ -1072,7 +1108,7 @@ def _verdict_text(files, rep) -> str:
 def reconcile(
     src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to search."),
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory: one reconciled record per group."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    jobs: int = _jobs_option(),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file, one JSON line per group "
                                                                  "(default DST/reconcile.jsonl)."),
     singletons: bool = typer.Option(False, "--singletons", help="Also copy the games that have no other record."),
@@ -1082,6 +1118,7 @@ def reconcile(
     force: bool = _force_option(),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 
@@ -1126,7 +1163,7 @@ def reconcile(
             progress.update(task, description=stage, completed=n, total=total,
                             rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the groups finished so far are kept in {dst}; the same command resumes from them"):
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
                                    singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
     elapsed = time.perf_counter() - start
@@ -1142,7 +1179,8 @@ def reconcile(
     t.add_row(str(stats.groups), str(stats.records), str(stats.agree), str(stats.regions), str(stats.majority),
               str(stats.judge), str(stats.illegal), str(stats.undecided), str(stats.failed),
               f"{stats.group_seconds:.1f}", f"{stats.judge_seconds:.1f}", f"{elapsed:.1f}")
-    out.print(t)
+    if not quiet:
+        out.print(t)
     g = stats.grouping
     out.print(f"{_n(g.records, 'game')} read ({stats.unreadable} unreadable, {g.too_short} too short to group); "
               f"{stats.singletons} in no group{' (copied)' if singletons else ''}. "
