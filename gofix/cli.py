@@ -1167,6 +1167,8 @@ def reconcile(
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
                                    singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
     elapsed = time.perf_counter() - start
+    for line in stats.refused:
+        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
         were = "was" if stats.existing == 1 else "were"
         err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'output')} that {were} in {escape(str(dst))} "
