@@ -1119,6 +1119,7 @@ def reconcile(
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
     quiet: bool = _quiet_option(),
+    limit: Optional[int] = _limit_option("files"),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 
@@ -1165,7 +1166,8 @@ def reconcile(
 
         with _writing(f"the groups finished so far are kept in {dst}; the same command resumes from them"):
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
-                                   singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
+                                   singletons=singletons, progress=tick, min_confidence=min_confidence, force=force,
+                                   limit=limit)
     elapsed = time.perf_counter() - start
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")

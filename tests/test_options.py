@@ -41,7 +41,7 @@ def test_every_jobs_option_has_one_default_and_every_quiet_is_q():
     for cmd in ("check", "clean", "convert", "reconcile"):
         p = _option(cmd, "--quiet")
         assert p is not None and "-q" in p.opts, cmd
-    for cmd in ("check", "clean"):
+    for cmd in ("check", "clean", "reconcile"):
         assert _option(cmd, "--limit") is not None, cmd
 
 
@@ -75,3 +75,17 @@ def test_ctrl_c_says_what_was_kept_and_how_to_resume(games, tmp_path, monkeypatc
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("interrupted: ") and str(out) in lines[0], res.stderr
     assert "the same command resumes" in lines[0]
+
+
+def test_reconcile_limit_groups_the_first_files_only(tmp_path):
+    """Two copies of game A then two of game B: --limit 2 reconciles A's group only."""
+    d = tmp_path / "rl"
+    d.mkdir()
+    for name, seed, pb in (("a0", 1, "x"), ("a1", 1, "y"), ("b0", 2, "x"), ("b1", 2, "y")):
+        (d / f"{name}.sgf").write_text(_sgf(random_game(random.Random(seed), 60)).replace("SZ[19]", f"SZ[19]PB[{pb}]"))
+    whole = runner.invoke(app, ["reconcile", str(d), "--out", str(tmp_path / "w"), "--rules-only", "-q"])
+    part = runner.invoke(app, ["reconcile", str(d), "--out", str(tmp_path / "p"), "--rules-only", "-q", "--limit", "2"])
+    assert whole.exit_code == 0 and part.exit_code == 0, (whole.output, part.output)
+    groups = [json.loads(x)["sources"] for x in (tmp_path / "p" / "reconcile.jsonl").read_text().splitlines()]
+    assert groups == [[f"{d / 'a0.sgf'}#0", f"{d / 'a1.sgf'}#0"]]
+    assert len((tmp_path / "w" / "reconcile.jsonl").read_text().splitlines()) == 2
