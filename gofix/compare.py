@@ -59,6 +59,7 @@ from typing import Sequence
 
 from .align import Alignment, Region, align, in_orientation
 from .coords import on_board, to_gtp, transform
+from .edits import Repair
 from .errors import GofixError, SgfError
 from .record import GameRecord, Move, recolour
 
@@ -111,10 +112,56 @@ class RegionReport:
         """``moves`` as half-open 0-based index ranges."""
         return [(first - 1, last) for first, last in self.moves]
 
-    def to_dict(self, files: Sequence[str]) -> dict:
-        """The ``gofix compare --json`` line."""
-        return {"files": list(files), "moves": [list(m) for m in self.moves], "kind": self.kind,
+    def what(self) -> str:
+        """The region's kind in words ('a move at another point', ...): what people read."""
+        return REGION_WORDS.get(self.kind, self.kind)
+
+    def repair(self, records: Sequence[GameRecord], judge: str = "tagger") -> Repair | None:
+        """The change the verdict makes to record [0] (``edits.Repair``: its moves in the region taken
+        out, the chosen version's put in, in [0]'s orientation), or None when [0]'s version is the
+        one chosen or nothing was decided. ``judge``: who the judge was ('tagger' or 'engine')."""
+        if self.verdict is None or (self.groups and self.verdict in self.groups[0]):
+            return None
+        size = records[0].size
+
+        def version(i: int) -> tuple:
+            lo, hi = self.spans[i]
+            sym = self.symmetries[i] if self.symmetries else 0
+            return tuple((m.colour, transform(m.point, sym, size) if m.point is not None else None)
+                         for m in records[i].moves[lo:hi])
+
+        first, last = self.moves[0]
+        by = {"majority": "majority", "illegal": "rules"}.get(self.decided_by, judge)
+        return Repair(_REGION_EDIT.get(self.kind, "replace"), tuple(range(first, last + 1)) or (first,),
+                      version(0), version(self.verdict), float(self.confidence), by, size=size, at=first,
+                      what=self.what())
+
+    def to_dict(self, files: Sequence[str], records: Sequence[GameRecord] | None = None,
+                judge: str = "tagger") -> dict:
+        """The ``gofix compare --json`` line; with ``records``, also ``what`` (the kind in words) and
+        ``repair`` (``repair(records, judge)`` as ``Repair.to_dict``, or null)."""
+        line = {"files": list(files), "moves": [list(m) for m in self.moves], "kind": self.kind,
                 "verdict": self.verdict, "confidence": round(self.confidence, 4)}
+        if records is not None:
+            fix = self.repair(records, judge)
+            line.update(what=self.what(), repair=fix.to_dict() if fix is not None else None)
+        return line
+
+
+# a region's kind (``align``) in words, and the kind of edit that turns record [0]'s version into another
+REGION_WORDS = {
+    "substitution": "a move at another point",
+    "swap": "two moves of one colour swapped",
+    "reorder": "two pairs of moves in the other order",
+    "moved_block": "a run of moves played at another place",
+    "replace_block": "a stretch of moves that differs",
+    "extra_in_A": "moves only in the first record",
+    "extra_in_B": "moves missing from the first record",
+    "truncated_tail": "one record stops where the other goes on",
+    "recolour": "the same points in the other colour",
+}
+_REGION_EDIT = {"substitution": "replace", "swap": "swap2", "reorder": "pair_order", "moved_block": "block",
+                "extra_in_A": "delete", "extra_in_B": "insert", "recolour": "colour"}
 
 
 # ---------------------------------------------------------------- reading

@@ -3,7 +3,7 @@
 ``ModelDetector(checkpoint_or_model).analyse(record) -> MoveScores`` gives the
 raw per-move figures (for the evaluation harness and the repair engine);
 ``findings(record, rule_findings)`` turns the moves with ``p_wrong >=
-threshold`` into ``Finding(kind='suspect')`` with a repair in words. Only
+threshold`` into ``Finding(kind='suspect')`` with what looks wrong in words. Only
 19x19 records are analysed; others get ``None`` / no findings.
 """
 
@@ -18,19 +18,25 @@ import torch
 from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
-from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves
+from .data import EDIT_CLASSES, SIZE, collate, encode_moves
 from .record import RecordView
 from .results import Output
 
-_SENTENCE = {
-    "swap2": "swap with move {n}",
-    "pair_order": "pairs out of order: exchange with the {side} pair",
-    "block": "moves out of order near here (a displaced block)",
-    "extra": "delete this move",
-    "missing_before": "a move is missing before this one",
-    "missing_after": "a move is missing after this one",
-    "digit": "row or column off by ten",
-    "mirror": "counted from the wrong edge",
+# the tagger's edit classes (``data.EDIT_CLASSES``) in words: what a finding's note says (the class
+# names themselves never reach users)
+CLASS_WORDS = {
+    "near": "probably one point off",
+    "two_lines": "probably two lines off",
+    "digit": "probably a digit slip (row or column off by ten)",
+    "transpose": "probably x and y swapped",
+    "mirror": "probably counted from the wrong edge",
+    "swap2": "probably swapped with a move of its colour two before or after",
+    "pair_order": "probably a pair of moves out of order",
+    "block": "probably in a block of moves out of place",
+    "extra": "probably an extra move",
+    "missing_before": "probably a move missing before it",
+    "missing_after": "probably a move missing after it",
+    "colour": "probably the wrong colour",
 }
 
 
@@ -174,35 +180,37 @@ class ModelDetector:
                 continue
             colour, point, sgf = record.moves[i]
             gtp = to_gtp(point, SIZE) if point is None or on_board(point, SIZE) else ""
-            repair = self._repair(record, scores, i)
-            where = scores.best_point[i] if scores.edit(i) in ("near", "two_lines") else None
-            out.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(scores.p_wrong[i]), repair, gtp,
-                               f"the model finds this move unlikely ({scores.edit(i)})", where))
+            hint = self._hint(record, scores, i)
+            kind = scores.edit(i)
+            where = scores.best_point[i] if kind in ("near", "two_lines") else None
+            note = f"the model finds this move unlikely: {CLASS_WORDS.get(kind, 'probably mistyped')}"
+            out.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(scores.p_wrong[i]), None, gtp,
+                               note + (f", {hint}" if hint else ""), where))
         return out
 
     @staticmethod
-    def _repair(record, scores: MoveScores, i: int) -> str | None:
+    def _hint(record, scores: MoveScores, i: int) -> str | None:
+        """Where the tagger's likeliest edit of move ``i`` points, in words ('likely F4', 'with
+        move 12'), or None; the repair itself is the repair engine's (``repair.ModelRepairer``)."""
         kind = scores.edit(i)
         moves = record.moves
-        if kind in REPLACE_KINDS:
+        if kind in ("near", "two_lines", "transpose"):
             p = scores.best_point[i]
             if kind == "transpose" and moves[i].point is not None:
                 r, c = moves[i].point
                 p = (SIZE - 1 - c, SIZE - 1 - r)
-            if p is not None and on_board(p, SIZE) and kind in ("near", "two_lines", "transpose"):
-                return f"likely {to_gtp(p, SIZE)}"
-            return _SENTENCE.get(kind, "likely elsewhere")
+            return f"likely {to_gtp(p, SIZE)}" if p is not None and on_board(p, SIZE) else None
         if kind == "swap2":
             cands = [j for j in (i - 2, i + 2) if 0 <= j < len(moves)]
             j = max(cands, key=lambda j: scores.p_wrong[j]) if cands else i
-            return _SENTENCE["swap2"].format(n=j + 1)
+            return f"with move {j + 1}"
         if kind == "pair_order":
             side = "next" if i + 2 < len(moves) and scores.p_wrong[min(i + 2, len(moves) - 1)] >= \
                 scores.p_wrong[max(i - 2, 0)] else "previous"
-            return _SENTENCE["pair_order"].format(side=side)
+            return f"with the {side} pair"
         if kind == "colour":
-            return f"wrong colour: likely {'W' if moves[i].colour == 'b' else 'B'}"
-        return _SENTENCE.get(kind)
+            return f"likely {'W' if moves[i].colour == 'b' else 'B'}"
+        return None
 
 
 def _sym(point, sym: int):

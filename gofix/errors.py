@@ -43,3 +43,7 @@ class CheckpointError(GofixError):
 
 class NoGamesError(GofixError, ValueError):
     """No usable game to train or evaluate on (an empty folder, or none that is 19x19, legal, 30+ moves)."""
+
+
+class BudgetSpentError(GofixError, ValueError):
+    """``train --resume`` of a run that has used its whole time budget (or step limit) already."""

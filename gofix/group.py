@@ -407,8 +407,9 @@ def _compact_files(task: tuple[list[tuple[str, bytes | str]], GroupConfig]) -> l
 
 
 def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
-                  chunk: int = 256) -> Iterable[Compact | tuple[str, int, str]]:
-    """Every game under ``src`` (file, directory, archive) reduced by ``compact``, in input order.
+                  chunk: int = 256, limit: int | None = None) -> Iterable[Compact | tuple[str, int, str]]:
+    """Every game under ``src`` (file, directory, archive) reduced by ``compact``, in input order;
+    with ``limit``, those of its first ``limit`` files only.
 
     ``jobs`` > 1 parses in that many processes (files go to them in chunks of ``chunk``); an input
     of one chunk is parsed here, without starting them.
@@ -416,7 +417,9 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
     from .sgf_io import iter_sources, load_reason
 
     def files():
-        for source, load in iter_sources(src):
+        for n, (source, load) in enumerate(iter_sources(src)):
+            if limit is not None and n >= limit:
+                return
             try:
                 yield source, load()
             except Exception as exc:  # noqa: BLE001 - an unreadable member must not stop the batch
@@ -458,6 +461,7 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
 
 
 def group_path(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
-               progress: Callable[[int], None] | None = None) -> Grouping:
-    """Group every game under ``src`` (see the module doc); ``progress(records read)`` now and then."""
-    return group_compacts(iter_compacts(src, config, jobs), config, progress)
+               progress: Callable[[int], None] | None = None, limit: int | None = None) -> Grouping:
+    """Group every game under ``src`` (see the module doc; with ``limit``, of its first ``limit``
+    files); ``progress(records read)`` now and then."""
+    return group_compacts(iter_compacts(src, config, jobs, limit=limit), config, progress)

@@ -493,6 +493,7 @@ def reconcile_tree(
     progress: Callable[[str, int, int | None], None] | None = None,
     min_confidence: float | None = None,
     force: bool = False,
+    limit: int | None = None,
 ) -> ReconcileStats:
     """Reconcile every group of records of one game under ``src`` into ``dst`` (see the module doc).
 
@@ -500,7 +501,8 @@ def reconcile_tree(
     a class or ``functools.partial``); None: ties stay undecided. ``report_path`` defaults to
     ``dst/reconcile.jsonl``. ``progress(stage, done, total)``: stage 'grouping' (records read)
     then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
-    on a tie (None: ``compare.MIN_CONFIDENCE``). What DST holds already is handled by
+    on a tie (None: ``compare.MIN_CONFIDENCE``). ``limit``: the records of the first ``limit``
+    files of ``src`` only. What DST holds already is handled by
     ``batch.output_run`` (kept unless ``force``; a finished run or one with other options refused:
     OutputExistsError); a resumed run reuses a group an earlier run finished only when its
     records and their files are unchanged. Raises UnsafePathError when ``dst`` or the report is
@@ -513,10 +515,12 @@ def reconcile_tree(
     report_path = os.fspath(report_path) if report_path else safe_target(dst_s, "reconcile.jsonl")
     options = {"judge": describe(judge_factory), "singletons": singletons, "config": asdict(config),
                "min_confidence": min_confidence}
+    if limit is not None:  # a sample (the first ``limit`` files) is a run of its own
+        options["limit"] = limit
     with output_run("reconcile", src_s, dst_s, state_dir=STATE_DIR, options=options, force=force,
                     reports=[report_path]) as run:
         stats, report_lines = _reconcile(src_s, run, judge_factory, jobs, singletons, config, chunk, progress,
-                                         min_confidence)
+                                         min_confidence, limit)
         report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in report_lines)
         try:
             atomic_write(report_path, report.encode("utf-8"))
@@ -526,7 +530,7 @@ def reconcile_tree(
 
 
 def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, config: GroupConfig, chunk: int,
-               progress, min_confidence) -> tuple[ReconcileStats, list[dict]]:
+               progress, min_confidence, limit: int | None = None) -> tuple[ReconcileStats, list[dict]]:
     from .batch import UnsafePathError, check_output, input_file, input_stamp, relative_output
     from .sgf_io import atomic_write, iter_sources
 
@@ -539,7 +543,7 @@ def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, conf
     if grouping is None:
         t0 = time.perf_counter()
         grouping = group_path(src_s, config, jobs=jobs,
-                              progress=(lambda n: progress("grouping", n, None)) if progress else None)
+                              progress=(lambda n: progress("grouping", n, None)) if progress else None, limit=limit)
         stats.group_seconds = time.perf_counter() - t0
         _save_grouping(groups_file, fp, grouping, config)
     stats.grouping = grouping.stats

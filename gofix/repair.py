@@ -10,32 +10,38 @@ it only reports. The model-based engine lives in ``ModelRepairer``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from .check import Finding, rule_findings
 from .corrupt import Edit
+from .edits import Repair
 from .record import GameRecord, Move, RecordView
 
 
 @dataclass
 class AppliedEdit:
-    """One change made to a record."""
+    """One change made to a record; ``repair`` its structured form (``edits.Repair``), which every
+    output renders (``to_dict`` is ``Repair.to_dict``)."""
 
     kind: str  # replace | swap2 | pair_order | block | delete | insert | colour
     moves: tuple[int, ...]  # 1-based numbers, in the record as read, of the moves it touches
     confidence: float  # in [0, 1]
-    description: str  # e.g. "W 57 at Q4 -> R4"
+    description: str  # e.g. "W 57 at Q4 -> R4 (one point off)": ``repair.describe()``
     edit: Edit  # the splice that makes the change
+    repair: Repair | None = None  # None: made without the moves it replaces (``as_repair`` fills in)
+
+    def as_repair(self) -> Repair:
+        """The structured repair: ``repair``, or one made from these fields (no ``was`` moves)."""
+        if self.repair is not None:
+            return self.repair
+        return Repair(self.kind, tuple(self.moves), (), tuple((m.colour, m.point) for m in self.edit.insert),
+                      float(self.confidence), recolour=self.edit.recolour,
+                      at=self.moves[0] if self.moves else None)
 
     def to_dict(self) -> dict:
-        return {
-            "kind": self.kind,
-            "moves": list(self.moves),
-            "confidence": round(float(self.confidence), 4),
-            "description": self.description,
-        }
+        return {**self.as_repair().to_dict(), "description": self.description}
 
 
 @dataclass
@@ -50,6 +56,9 @@ class RepairResult:
     engine: str | None = None  # the network that judged, by name
     # 1-based moves of rule findings (record as read) that the edits make legal: caused by an edited move
     caused: list = field(default_factory=list)
+    # the best repair found at each suspect of the last pass and not applied (``edits.Repair`` with
+    # ``applied`` False and ``why_not`` in words): what `gofix check` shows beside what `fix` does
+    declined: list = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -181,6 +190,7 @@ class ModelRepairer:
         self.trace: list | None = None  # a list: every judged candidate is appended (for calibration)
         self._judged: dict | None = None
         self._pass = 0  # the repair pass under way (for the trace)
+        self._declined: list = []  # this pass's best candidates not applied: (candidate, confidence, why)
 
     # -------------------------------------------------------------- public
 
@@ -225,15 +235,23 @@ class ModelRepairer:
             order = [int(i) for i in np.argsort(lp) if lp[i] < self.engine_surprise]
             surprising = order[: self.engine_flags]
         self._judged = judged
+        declined: list[Repair] = []
         for self._pass in range(self.max_passes):
             extra = [self._origin.index(i) for i in surprising if i in self._origin]
+            self._declined = []
             best = self._best_edit(record, moves, scores, src, extra)
-            if best is None:
+            if best is None:  # this pass's best candidates, each below what applying needs
+                for cand, conf, why in self._declined:
+                    numbers = tuple(self._origin[i] + 1 for i in cand.touched
+                                    if i < len(self._origin) and self._origin[i] is not None)
+                    fix = self._repair_of(cand, numbers, moves, conf, src is not None, record.size)
+                    declined.append(replace(fix, applied=False, why_not=why))
                 break
             cand, conf = best
             numbers = tuple(self._origin[i] + 1 for i in cand.touched
                             if i < len(self._origin) and self._origin[i] is not None)
-            edits.append(AppliedEdit(cand.kind, numbers, conf, cand.words, cand.edit))
+            fix = self._repair_of(cand, numbers, moves, conf, src is not None, record.size)
+            edits.append(AppliedEdit(cand.kind, numbers, conf, fix.describe(), cand.edit, fix))
             e = cand.edit
             self._origin = self._origin[: e.start] + [None] * len(e.insert) + self._origin[e.start + e.delete :]
             from .corrupt import apply_edit
@@ -254,7 +272,22 @@ class ModelRepairer:
             findings = self._engine_findings(record, findings, judged)
         return RepairResult(moves, edits, findings, first, judged,
                             None if self.engine is None else self.engine.name,
-                            sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved))
+                            sorted(f.move for f in findings if f.kind != "suspect" and f.move in resolved),
+                            declined)
+
+    def _repair_of(self, cand: _Candidate, numbers, moves, conf: float, scored: bool, size: int) -> Repair:
+        """The structured ``Repair`` of candidate ``cand`` on the current ``moves`` (``numbers``: the
+        moves it touches, as read), and who decided it."""
+        e = cand.edit
+        s = e.start
+        at = (self._origin[s] + 1 if s < len(self._origin) and self._origin[s] is not None
+              else self._n_read + 1 if s >= len(self._origin) else None)
+        if self.engine is not None:
+            by = "engine"
+        else:
+            by = {"tagger": "tagger", "seq2seq": "seq2seq", "both": "tagger+seq2seq"}[self.judge if scored else "tagger"]
+        return Repair(cand.kind, numbers, tuple((m.colour, m.point) for m in moves[s : s + e.delete]),
+                      tuple((m.colour, m.point) for m in e.insert), float(conf), by, e.recolour, size, at)
 
     def _engine_findings(self, record, findings, judged) -> list[Finding]:
         """The rules' findings, and a ``suspect`` finding at every move where the network found an
@@ -383,6 +416,10 @@ class ModelRepairer:
                 need = self.rule_threshold
             if gain >= self.keep_bias and conf >= need and (best is None or gain > best[2]):
                 best = (kept[k][0], conf, gain)
+            elif gain > 0 and i not in low:  # (a move under the flag is not shown as a finding)
+                why = (f"confidence {conf:.2f} below the {need:.2f} to apply" if conf < need else
+                       f"evidence {gain:.2f} nats below the {self.keep_bias:.2f} needed to change a record")
+                self._declined.append((kept[k][0], conf, why))
         return None if best is None else (best[0], best[1])
 
     def _engine_candidates(self, record, moves, i) -> list[_Candidate]:
@@ -498,6 +535,7 @@ class ModelRepairer:
         found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
                                     [groups[g][1][k][1] for g, k in picks])
         best = None
+        top: dict[int, tuple] = {}  # per suspect: its best candidate below engine_threshold
         for (g, k), m in zip(picks, found):
             c = groups[g][1][k][0]
             gain = m.margin + self.legal_bonus * fixed[g][k] - self.edit_cost * _size(c.edit)
@@ -516,6 +554,11 @@ class ModelRepairer:
                     self._judged[o] = max(self._judged.get(o, 0.0), conf)
             if conf >= self.engine_threshold and (best is None or conf > best[1]):
                 best = (c, conf, gain)
+            elif conf > top.get(g, (None, 0.0))[1]:
+                top[g] = (c, conf)
+        if best is None:  # the network's best at each suspect, below what applying needs
+            self._declined += [(c, conf, f"confidence {conf:.2f} below the {self.engine_threshold:.2f} to apply")
+                               for c, conf in top.values() if conf >= self.engine_flag]
         return None if best is None else (best[0], best[1])
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:

@@ -348,6 +348,13 @@ def train(cfg: TrainConfig, callbacks=(), *, cache: GameCache | None = None) -> 
         if ck.get("rng"):
             torch.set_rng_state(ck["rng"]["torch"])
         history = list(ck.get("history") or [])
+        if (cfg.time_budget_s and elapsed0 >= cfg.time_budget_s) or (cfg.max_steps and step >= cfg.max_steps):
+            from .errors import BudgetSpentError
+
+            spent = (f"{elapsed0:.0f} s of its {cfg.time_budget_s:.0f} s time budget"
+                     if cfg.time_budget_s and elapsed0 >= cfg.time_budget_s else f"{step} of its {cfg.max_steps} steps")
+            raise BudgetSpentError(f"{last_path} has trained {spent} already (step {step}): nothing left to train; "
+                                   "give a larger budget (it counts the time already trained) to go on")
     ddp = torch.nn.parallel.DistributedDataParallel(model) if world > 1 else model
 
     cache = cache if cache is not None else GameCache.load(cfg.cache)

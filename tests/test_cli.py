@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gofix.cli import app
-from gofix.coords import to_sgf
+from gofix.coords import to_gtp, to_sgf
 from gofix.synth import random_game
 
 runner = CliRunner()
@@ -49,9 +49,9 @@ def test_check_json_schema_and_exit_code(games):
     flagged = by_status["flagged"]
     assert flagged["path"].endswith("bad.sgf") and flagged["size"] == 19 and flagged["moves"] == 80
     f = flagged["findings"][0]
-    assert set(f) == {"move", "colour", "point", "kind", "confidence", "repair"}
-    assert f == {"move": 51, "colour": bad[50].colour.upper(), "point": bad[10].sgf,
-                 "kind": "occupied", "confidence": 1.0, "repair": None}
+    assert set(f) == {"move", "colour", "point", "gtp", "kind", "confidence", "note", "repair"}
+    assert f == {"move": 51, "colour": bad[50].colour.upper(), "point": bad[10].sgf, "gtp": to_gtp(bad[10].point, 19),
+                 "kind": "occupied", "confidence": 1.0, "note": "point is already occupied", "repair": None}
     assert by_status["clean"]["findings"] == [] and by_status["clean"]["error"] is None
     assert by_status["unreadable"]["error"] and by_status["unreadable"]["path"].endswith("broken.sgf")
 
@@ -248,14 +248,15 @@ def test_check_says_how_far_to_trust_its_repairs(tmp_path):
                                      {"confidence": [0.9, 1.0], "changed": 6, "right": 6}]}
     model.with_suffix(".json").write_text(json.dumps(card))
     res = runner.invoke(app, ["check", str(demo), "--model", str(model), "--no-diagrams"])
-    assert res.exit_code == 1 and "→" in res.stdout, res.output  # the demo gets a repair
+    assert res.exit_code == 1 and re.search(r"confidence \d\.\d\d", res.stdout), res.output  # the demo gets a repair
     text = " ".join(res.stdout.split())
     assert "on 1,234 validation games" in text and "70%" in text and "0.50+: 1/4" in text and "0.90+: 6/6" in text
     res = runner.invoke(app, ["fix", str(demo), "-o", str(tmp_path / "fixed.sgf"), "--model", str(model)])
-    assert res.exit_code == 1 and "on 1,234 validation games" in " ".join(res.stdout.split()), res.output
+    # exit 0: the one repair answers every finding (issue 20.10)
+    assert res.exit_code == 0 and "on 1,234 validation games" in " ".join(res.stdout.split()), res.output
     res = runner.invoke(app, ["clean", str(demo), "--out", str(tmp_path / "cleaned"), "--model", str(model),
                               "--jobs", "1"])
-    assert res.exit_code == 1 and "on 1,234 validation games" in " ".join(res.stdout.split()), res.output
+    assert res.exit_code == 0 and "on 1,234 validation games" in " ".join(res.stdout.split()), res.output
     del card["change_trust"]
     model.with_suffix(".json").write_text(json.dumps(card))
     res = runner.invoke(app, ["check", str(demo), "--model", str(model), "--no-diagrams"])

@@ -205,12 +205,20 @@ def test_cli_exit_codes_and_json(tmp_path):
     assert len(lines) == 2
     rows = [json.loads(line) for line in lines]
     assert rows[0] == {"files": [a, b], "moves": [[41, 41], [41, 41]], "kind": "substitution",
-                       "verdict": rows[0]["verdict"], "confidence": rows[0]["confidence"]}
+                       "verdict": rows[0]["verdict"], "confidence": rows[0]["confidence"],
+                       "what": "a move at another point", "repair": rows[0]["repair"]}
     assert rows[1]["moves"] == [[91, 92], [91, 90]] and rows[1]["kind"] == "extra_in_A"
-    assert all(list(r) == ["files", "moves", "kind", "verdict", "confidence"] for r in rows)
+    assert all(list(r) == ["files", "moves", "kind", "verdict", "confidence", "what", "repair"] for r in rows)
+    # where the verdict is b's version, the repair of a is the one object check, fix and clean use (issue 20.5)
+    for r in rows:
+        fix = r["repair"]
+        assert (fix is None) == (r["verdict"] in (None, 0)), r
+        if fix is not None:
+            assert fix["moves"][0] == r["moves"][0][0] and fix["confidence"] == r["confidence"]
+            assert fix["decided_by"] == "rules" and "_" not in fix["description"], fix
     assert all(r["verdict"] in (None, 0, 1) and isinstance(r["confidence"], float) for r in rows)
     res = runner.invoke(app, ["compare", a, b, same, "--rules-only"], terminal_width=200)
-    assert res.exit_code == 1 and "by majority (2 of 3)" in res.stdout and "region 2: extra_in_A" in res.stdout
+    assert res.exit_code == 1 and "by majority (2 of 3)" in res.stdout and "region 2: moves only in the first record" in res.stdout
 
 
 def test_cli_bad_input_exits_2(tmp_path):
@@ -507,3 +515,20 @@ def test_cli_shows_a_joint_verdict(tmp_path):
     fa, fb = _write(tmp_path / "a.sgf", a), _write(tmp_path / "b.sgf", b)
     res = runner.invoke(app, ["compare", fa, fb, "--rules-only", "--no-diagrams"], terminal_width=200)
     assert " ".join(res.stdout.split()).count("with its neighbours, moves 41-101 of [0], neither (both legal, 0.50))") == 2
+
+
+def test_a_majority_verdict_is_the_repair_of_the_first_record():
+    """Two records against one: [0]'s version loses, and the repair of [0] is an ``edits.Repair``
+    (the move at the majority's point, in words, decided by the majority) (issue 20.5)."""
+    odd = _sub(GAME, 40)
+    recs = [GameRecord(f"{n}.sgf", 0, SIZE, Node(), moves=list(m)) for n, m in (("a", odd), ("b", GAME), ("c", GAME))]
+    (rep,) = compare_records(recs, judge=None)
+    assert rep.verdict == 1 and rep.decided_by == "majority"
+    fix = rep.repair(recs)
+    d = fix.to_dict()
+    assert d["kind"] == "replace" and d["moves"] == [41] and d["decided_by"] == "majority"
+    assert d["from"] == [to_sgf(odd[40].point, SIZE)] and d["to_gtp"] == [to_gtp(GAME[40].point, SIZE)]
+    assert d["description"] == (f"{GAME[40].colour.upper()} 41 at {to_gtp(odd[40].point, SIZE)} -> "
+                                f"{to_gtp(GAME[40].point, SIZE)} (a move at another point)")
+    assert rep.to_dict(["a", "b", "c"], recs)["repair"] == d
+    assert compare_records(recs[1:] + recs[:1], judge=None)[0].repair(recs[1:] + recs[:1]) is None

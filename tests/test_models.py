@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import torch
@@ -150,7 +151,11 @@ def test_model_detector_findings(tmp_path):
     assert len(found) == 60
     for f in found:
         assert isinstance(f, Finding) and f.kind == "suspect" and 0.5 <= f.confidence <= 1.0
-        assert set(f.to_dict()) == {"move", "colour", "point", "kind", "confidence", "repair"}
+        assert set(f.to_dict()) == {"move", "colour", "point", "gtp", "kind", "confidence", "note", "repair"}
+        # the tagger's classes reach users in words, never by their internal names ('near', 'swap2', ...)
+        assert f.to_dict()["repair"] is None and f.note.startswith("the model finds this move unlikely: ")
+        assert not any(re.search(rf"\b{name}\b", f.note) for name in data.EDIT_CLASSES[1:] if "_" in name
+                       or name in ("near", "digit", "transpose", "mirror", "swap2", "extra")), f.note
     report = check_record(rec, [det])
     assert report.status == "flagged"
     assert det.findings(GameRecord("s.sgf", 0, 9, Node(), moves=[]), []) == []

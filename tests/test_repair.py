@@ -243,8 +243,10 @@ def test_check_reports_the_repair_fix_would_make():
     rec = _record(noisy)
     report = check_record(rec, repairer=ModelRepairer(BlindDetector(clean, "near", clean[i].point)))
     f = next(f for f in report.findings if f.move == i + 1)
-    assert f.kind == "occupied" and to_gtp(clean[i].point, 19) in f.repair and f.repair_point == clean[i].point
-    assert "(0." in f.repair or "(1.00)" in f.repair
+    d = f.repair.to_dict()
+    assert f.kind == "occupied" and d["to_gtp"] == [to_gtp(clean[i].point, 19)] and f.repair_point == clean[i].point
+    assert d["kind"] == "replace" and d["moves"] == [i + 1] and 0 < d["confidence"] <= 1
+    assert to_gtp(clean[i].point, 19) in f.repair.describe() and "(0." not in f.repair.describe()
     # a clean record gives a clean report
     assert check_record(_record(clean), repairer=ModelRepairer(BlindDetector(clean, "near"))).status == "clean"
 
@@ -282,7 +284,7 @@ def test_later_edits_are_numbered_as_the_record_was_read():
         assert by_kind["delete"].moves == (31,)
         report = check_record(_record(noisy), repairer=ModelRepairer(Both(clean, "near", clean[80].point),
                                                                      keep_bias=0.1))
-        assert any(f.move == 82 and f.repair and "82" in f.repair for f in report.findings)
+        assert any(f.move == 82 and f.repair and "82" in f.repair.describe() for f in report.findings)
         return
     pytest.skip("no game where both errors were repaired")
 
@@ -439,7 +441,7 @@ def test_check_shows_where_the_missing_move_goes_and_its_colour():
     clean, noisy = _gap_case("drop_one")
     gap = next(k for k, (a, b) in enumerate(zip(noisy, clean)) if (a[0], a[1]) != (b[0], b[1]))
     report = check_record(_record(noisy), repairer=ModelRepairer(GapDetector(clean), gap_radius=18))
-    f = next(f for f in report.findings if f.repair and "inserted" in f.repair)
+    f = next(f for f in report.findings if f.repair and "inserted" in f.repair.describe())
     assert f.move == gap + 1 and f.repair_point == clean[gap].point and f.repair_colour == clean[gap].colour
     assert f.repair_colour != noisy[gap].colour  # two moves of one colour met at the gap
 
@@ -486,7 +488,8 @@ def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
                                Finding(40, moves[39].colour.upper(), moves[39].sgf, "suspect", 0.7)],
                               [_applied_insert(69)], rec)
     assert [f.move for f in findings] == [68, 40]
-    assert findings[0].repair == "W D4 inserted before move 69 (missing move) (0.90)"
+    assert findings[0].repair.describe() == "W D4 inserted before move 69 (missing move)"
+    assert findings[0].repair.to_dict()["confidence"] == 0.9
     assert findings[1].repair is None
 
 

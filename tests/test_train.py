@@ -241,7 +241,8 @@ def test_train_cli_on_a_folder_without_games_says_what_eval_says(tmp_path):
 
     from gofix.cli import app
 
-    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty").mkdir()  # no usable game: one 9x9 record (an empty folder is 'no game records found')
+    (tmp_path / "empty" / "small.sgf").write_text("(;GM[1]SZ[9];B[aa];W[bb])")
     runner = CliRunner()
     with _Deadline(120):
         res = runner.invoke(app, ["train", str(tmp_path / "empty"), "--out", str(tmp_path / "o"),
