@@ -10,6 +10,10 @@ of ``gofix check --json`` (one object per game), exactly::
                    "confidence": float, "repair": str|null}],
      "error": str|null}
 
+plus ``"more_findings": int`` when a game has more than ``MAX_FINDINGS``
+findings: the first ``MAX_FINDINGS`` in move order are listed, the rest only
+counted (the key is absent otherwise).
+
 ``move`` is the 1-based main-line move number as read, ``point`` the SGF
 coordinate as written ("" for a pass), ``kind`` one of ``FINDING_KINDS``.
 """
@@ -23,6 +27,7 @@ from .board import replay_record
 from .coords import on_board, to_gtp
 from .record import GameRecord
 
+MAX_FINDINGS = 1_000  # findings listed per game; past it they are counted (GameReport.more_findings), not listed
 FINDING_KINDS = ("occupied", "suicide", "ko", "superko", "turn", "offboard", "suspect")
 
 _RULE_TEXT = {
@@ -75,9 +80,23 @@ class GameReport:
     warnings: list[str] = field(default_factory=list)
     record: GameRecord | None = field(default=None, repr=False)  # for diagrams; not serialised
     engine: str | None = None  # the KataGo network that judged the repairs, by name (None: no engine)
+    more_findings: int = 0  # findings past MAX_FINDINGS: counted, not listed
+
+    def __post_init__(self) -> None:
+        # a record of thousands of illegal moves must not make a report (or its JSON) of thousands
+        if len(self.findings) > MAX_FINDINGS:
+            self.more_findings += len(self.findings) - MAX_FINDINGS
+            self.findings = self.findings[:MAX_FINDINGS]
+
+    @property
+    def n_findings(self) -> int:
+        """All the game's findings, listed or not."""
+        return len(self.findings) + self.more_findings
 
     def to_dict(self) -> dict:
         extra = {"engine": self.engine} if self.engine else {}
+        if self.more_findings:
+            extra["more_findings"] = self.more_findings
         return {
             "path": self.path,
             "game": self.game,
@@ -194,6 +213,11 @@ def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[F
                 findings.append(Finding(i + 1, colour.upper(), sgf, "suspect", float(e.confidence), text, gtp,
                                         "the repair engine would change this move", point))
     return findings
+
+
+def unlisted(more: int) -> str:
+    """The words for findings counted, not listed: 'and 8,765 more findings not listed'."""
+    return f"and {more:,} more finding{'' if more == 1 else 's'} not listed (gofix lists {MAX_FINDINGS:,} per game)"
 
 
 def unreadable_report(source: str, index: int, reason: str) -> GameReport:

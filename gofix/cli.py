@@ -160,7 +160,7 @@ def check(
 
     Example: [bold]gofix check game.sgf[/bold]   or   [bold]gofix check archive.tar.gz --json --jobs 0 > report.jsonl[/bold]
     """
-    from .check import check_path, check_paths_parallel
+    from .check import check_path, check_paths_parallel, unlisted
 
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, None, threads=1 if n_jobs > 1 else None, seq2seq=seq2seq,
@@ -181,7 +181,7 @@ def check(
         task = progress.add_task("checking", total=None, rate=0.0)
         for report in reports:
             counts[report.status] += 1
-            n_findings += len(report.findings)
+            n_findings += report.n_findings
             n_warned += bool(report.warnings)
             if verbose and report.warnings and not as_json:
                 for w in report.warnings:
@@ -192,6 +192,8 @@ def check(
                 err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
             elif report.status == "flagged" and not quiet:
                 out.print(_finding_table(report), soft_wrap=False)
+                if report.more_findings:
+                    out.print(unlisted(report.more_findings))
                 n_repairs_shown += sum(f.repair is not None for f in report.findings)
                 if diagrams:
                     _print_diagrams(report)
@@ -416,7 +418,7 @@ def fix(
 
     Example: [bold]gofix fix game.sgf -o game-fixed.sgf[/bold]
     """
-    from .check import not_repaired
+    from .check import not_repaired, unlisted
     from .clean import clean_file
     from .sgf_io import atomic_write, sniff_format
 
@@ -456,6 +458,8 @@ def fix(
         for f in not_repaired(line):
             out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
                       f"{escape('[' + f['point'] + ']')} {f['kind']}")
+        if line.get("more_findings"):
+            out.print(f"game {line['game']}: {unlisted(line['more_findings'])}")
     out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:
