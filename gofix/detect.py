@@ -18,7 +18,7 @@ import torch
 from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
-from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves
+from .data import EDIT_CLASSES, REPLACE_KINDS, SIZE, collate, encode_moves, padded_runs
 from .record import RecordView
 from .results import Output
 
@@ -54,23 +54,6 @@ class MoveScores:
 CHUNK = 1024  # moves the tagger sees at once; a longer record is run in pieces (memory stays bounded)
 OVERLAP = 128  # moves of context either side of a piece
 BATCH_MOVES = 4096  # padded moves (records x the longest) per forward of records up to CHUNK moves
-
-
-def _batches(items: list, lengths: list[int], budget: int) -> list[list]:
-    """``items`` cut, in order, into runs whose count times their longest length is at most ``budget``
-    (a run holds at least one item)."""
-    out: list[list] = []
-    run: list = []
-    longest = 0
-    for item, n in zip(items, lengths):
-        if run and (len(run) + 1) * max(longest, n) > budget:
-            out.append(run)
-            run, longest = [], 0
-        run.append(item)
-        longest = max(longest, n)
-    if run:
-        out.append(run)
-    return out
 
 
 class ModelDetector:
@@ -117,7 +100,7 @@ class ModelDetector:
         for sym in self.syms:
             got = {}
             short = [k for k in idx if len(records[k].moves) <= CHUNK]
-            for part in _batches(short, [len(records[k].moves) for k in short], BATCH_MOVES):
+            for part in padded_runs(short, [len(records[k].moves) for k in short], BATCH_MOVES):
                 got.update(zip(part, self._forward([encode(k, sym) for k in part], sym)))
             for k in idx:
                 if k not in got:

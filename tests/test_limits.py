@@ -120,6 +120,7 @@ def test_the_tagger_runs_many_records_a_bounded_batch_at_a_time(monkeypatch):
     import torch
 
     from gofix import detect
+    from gofix.data import padded_runs
     from gofix.models.birnn import BiRNNTagger, preset
     from gofix.record import RecordView
     from gofix.synth import random_game
@@ -138,5 +139,5 @@ def test_the_tagger_runs_many_records_a_bounded_batch_at_a_time(monkeypatch):
     assert len(seen) > 5 and max(seen) <= 256  # never every record in one forward
     for a, b in zip(together, apart):
         np.testing.assert_allclose(a.p_wrong, b.p_wrong, rtol=1e-4, atol=1e-5)
-    assert detect._batches(list("abcd"), [10, 30, 5, 40], 60) == [["a", "b"], ["c"], ["d"]]
-    assert detect._batches(["x"], [500], 60) == [["x"]]  # one record over the budget runs alone
+    assert padded_runs(list("abcd"), [10, 30, 5, 40], 60) == [["a", "b"], ["c"], ["d"]]
+    assert padded_runs(["x"], [500], 60) == [["x"]]  # one record over the budget runs alone
