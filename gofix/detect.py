@@ -53,7 +53,7 @@ class MoveScores:
 
 CHUNK = 1024  # moves the tagger sees at once; a longer record is run in pieces (memory stays bounded)
 OVERLAP = 128  # moves of context either side of a piece
-BATCH_MOVES = 4096  # padded moves (records x the longest) per forward of records up to CHUNK moves
+BATCH_MOVES = CHUNK + 2 * OVERLAP  # padded moves (records x the longest) per forward: no more than a piece
 
 
 class ModelDetector:
