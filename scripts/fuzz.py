@@ -8,8 +8,8 @@ and random bytes through ``gofix.fuzz.exercise`` (read, check, write, read back)
 Through the CLI (``--rounds``, each with fresh seeds): a tree of hostile files (``gofix.fuzz.hostile_files``:
 huge counts and digit strings, odd encodings, records over the limits, a long repetitive record,
 mutated records, an archive with a '../' member) run through the commands that read (check, compare)
-and write (clean, convert, reconcile, fix): outside SRC, with --out inside SRC and SRC inside --out,
-with a symbolic link inside DST, and two runs at once into one --out. Counted: tracebacks, exit codes
+and write (clean, convert, reconcile, fix): outside SRC, rerun, with --out inside SRC and SRC inside
+--out, --out under a file and under /proc, a symbolic link inside DST, two runs at once into one --out. Counted: tracebacks, exit codes
 outside 0/1/2, inputs changed (every file hashed before and after), files written outside --out (the
 whole work tree snapshotted), and each run's peak RSS (``os.wait4``). Last, with the tagger,
 ``gofix check --json`` on a ``--big``-move record (0: not run).
@@ -201,6 +201,11 @@ def cli_round(work: Path, rng: random.Random, seeds: list[bytes], tally: Tally) 
         run_all([(make(src / f"inner-{name}"), [])], work, inputs, tally)
         run_all([(make(work), [])], work, inputs, tally)
         run_all([(make(src / "sub"), [])], work, inputs, tally)
+    # an --out under a regular file, and under /proc: one line, exit 2
+    (work / "afile").write_bytes(b"not a folder")
+    for name, make in writers.items():
+        run_all([(make(work / "afile" / "x"), [])], work, inputs, tally)
+        run_all([(make(Path("/proc") / f"gofix-fuzz-{name}"), [])], work, inputs, tally)
     # a symbolic link inside DST pointing outside it: never written through
     for name, make in writers.items():
         out, outside = work / f"linked-{name}", work / f"outside-{name}"
