@@ -10,6 +10,10 @@ of ``gofix check --json`` (one object per game), exactly::
                    "confidence": float, "note": str, "repair": {...}|null}],
      "error": str|null}
 
+plus ``"more_findings": int`` when a game has more than ``MAX_FINDINGS``
+findings: the first ``MAX_FINDINGS`` in move order are listed, the rest only
+counted (the key is absent otherwise).
+
 ``move`` is the 1-based main-line move number as read, ``point`` the SGF
 coordinate as written ("" for a pass), ``gtp`` the same as people read it,
 ``kind`` one of ``FINDING_KINDS``, ``confidence`` how suspicious the move is
@@ -28,6 +32,7 @@ from .coords import on_board, to_gtp
 from .edits import Repair
 from .record import GameRecord
 
+MAX_FINDINGS = 1_000  # findings listed per game; past it they are counted (GameReport.more_findings), not listed
 FINDING_KINDS = ("occupied", "suicide", "ko", "superko", "turn", "offboard", "suspect")
 
 _RULE_TEXT = {
@@ -85,9 +90,23 @@ class GameReport:
     # the repairs as clean's report line holds them ('changed', 'edits', 'caused') and the repaired
     # main line ('moves'), for the review report (gofix.review); not serialised
     repairs: dict | None = field(default=None, repr=False)
+    more_findings: int = 0  # findings past MAX_FINDINGS: counted, not listed
+
+    def __post_init__(self) -> None:
+        # a record of thousands of illegal moves must not make a report (or its JSON) of thousands
+        if len(self.findings) > MAX_FINDINGS:
+            self.more_findings += len(self.findings) - MAX_FINDINGS
+            self.findings = self.findings[:MAX_FINDINGS]
+
+    @property
+    def n_findings(self) -> int:
+        """All the game's findings, listed or not."""
+        return len(self.findings) + self.more_findings
 
     def to_dict(self) -> dict:
         extra = {"engine": self.engine} if self.engine else {}
+        if self.more_findings:
+            extra["more_findings"] = self.more_findings
         return {
             "path": self.path,
             "game": self.game,
@@ -227,6 +246,11 @@ def attach_declined(findings: list[Finding], declined, record: GameRecord) -> li
             findings.append(Finding(fix.moves[0], colour.upper(), sgf, "suspect", float(fix.confidence), fix, gtp,
                                     "the repair engine found a repair here it would not apply"))
     return findings
+
+
+def unlisted(more: int) -> str:
+    """The words for findings counted, not listed: 'and 8,765 more findings not listed'."""
+    return f"and {more:,} more finding{'' if more == 1 else 's'} not listed (gofix lists {MAX_FINDINGS:,} per game)"
 
 
 def unreadable_report(source: str, index: int, reason: str) -> GameReport:

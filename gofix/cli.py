@@ -214,7 +214,7 @@ def check(
     game records found, or nothing readable.
     """
     _require_records(*paths)
-    from .check import check_path, check_paths_parallel
+    from .check import check_path, check_paths_parallel, unlisted
 
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, apply_threshold, threads=1 if n_jobs > 1 else None,
@@ -241,7 +241,7 @@ def check(
         task = progress.add_task("checking", total=None, rate=0.0)
         for report in reports:
             counts[report.status] += 1
-            n_findings += len(report.findings)
+            n_findings += report.n_findings
             if html is not None:
                 kept.append(report if report.findings else GameReport(report.path, report.game, report.status,
                                                                       error=report.error))
@@ -255,6 +255,8 @@ def check(
                 err.print(f"[yellow]unreadable[/yellow] {escape(report.path)} game {report.game}: {escape(report.error)}")
             elif report.status == "flagged" and not quiet:
                 out.print(_finding_table(report), soft_wrap=False)
+                if report.more_findings:
+                    out.print(unlisted(report.more_findings))
                 n_repairs_shown += sum(f.repair is not None for f in report.findings)
                 if diagrams:
                     _print_diagrams(report)
@@ -507,7 +509,7 @@ def fix(
     Exit codes: 0 written, every finding repaired (or none); 1 written, but a finding is left not
     repaired; 2 usage error, an unreadable record, or an --out that exists (without --force).
     """
-    from .check import not_repaired
+    from .check import not_repaired, unlisted
     from .clean import clean_file
     from .sgf_io import atomic_write, sniff_format
 
@@ -552,6 +554,8 @@ def fix(
                    f"{found['why_not']})" if found.get("why_not") else "")
             out.print(f"game {line['game']}: not repaired: {f['colour']} {f['move']} "
                       f"{escape('[' + f['point'] + ']')} {f['kind']}{escape(why)}")
+        if line.get("more_findings"):
+            out.print(f"game {line['game']}: {unlisted(line['more_findings'])}")
     out.print(f"wrote {target}: {_n(n_edits, 'edit')} in {_n(len(lines), 'game')}"
               + (f"; original kept as {backup}" if in_place else ""))
     if n_edits and not rules_only:

@@ -370,13 +370,18 @@ def collate(examples: Sequence[dict]) -> tuple[dict, dict]:
 def bucket(examples: list[dict], max_tokens: int) -> list[list[dict]]:
     """Group examples sorted by length into batches of at most ``max_tokens`` padded moves."""
     order = sorted(examples, key=lambda e: len(e["features"]))
+    return padded_runs(order, [len(e["features"]) for e in order], max_tokens)
+
+
+def padded_runs(items: list, lengths: list[int], budget: int) -> list[list]:
+    """``items`` cut, in order, into runs whose count times their longest length is at most
+    ``budget`` padded moves (a run holds at least one item)."""
     out, cur, longest = [], [], 0
-    for e in order:
-        n = len(e["features"])
-        if cur and max(longest, n) * (len(cur) + 1) > max_tokens:
+    for item, n in zip(items, lengths):
+        if cur and max(longest, n) * (len(cur) + 1) > budget:
             out.append(cur)
             cur, longest = [], 0
-        cur.append(e)
+        cur.append(item)
         longest = max(longest, n)
     if cur:
         out.append(cur)

@@ -18,7 +18,7 @@ import torch
 from . import checkpoint
 from .check import Finding
 from .coords import on_board, to_gtp, transform
-from .data import EDIT_CLASSES, SIZE, collate, encode_moves
+from .data import EDIT_CLASSES, SIZE, collate, encode_moves, padded_runs
 from .record import RecordView
 from .results import Output
 
@@ -59,6 +59,7 @@ class MoveScores:
 
 CHUNK = 1024  # moves the tagger sees at once; a longer record is run in pieces (memory stays bounded)
 OVERLAP = 128  # moves of context either side of a piece
+BATCH_MOVES = CHUNK + 2 * OVERLAP  # padded moves (records x the longest) per forward: no more than a piece
 
 
 class ModelDetector:
@@ -82,7 +83,9 @@ class ModelDetector:
         A record longer than ``CHUNK`` moves is run on its own, in pieces of
         ``CHUNK`` moves with ``OVERLAP`` moves of context on each side, so that
         memory stays bounded whatever its length; shorter records are
-        unchanged by this.
+        unchanged by this. Records are encoded and run ``BATCH_MOVES`` padded
+        moves at a time, so that memory stays bounded whatever their number
+        (the repair engine passes hundreds of candidate windows at once).
         """
         cfg = self.model.cfg
         idx = [k for k, r in enumerate(records) if r.size == SIZE and r.moves]
@@ -91,22 +94,23 @@ class ModelDetector:
             return out
         acc: dict[int, tuple] = {}
         board = bool(getattr(cfg, "board_dim", 0))  # a tagger with the whole-board view
+        def encode(k: int, sym: int) -> dict:
+            r = records[k]
+            moves = [(m[0], _sym(m[1], sym)) for m in r.moves]
+            enc = encode_moves(moves, setup_black=[_sym(p, sym) for p in r.setup_black],
+                               setup_white=[_sym(p, sym) for p in r.setup_white], handicap=r.handicap,
+                               first_player=r.first_player, window=cfg.window, history=cfg.history,
+                               board=board)
+            return {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features, "board": enc.board}
+
         for sym in self.syms:
-            exs = {}
-            for k in idx:
-                r = records[k]
-                moves = [(m[0], _sym(m[1], sym)) for m in r.moves]
-                enc = encode_moves(moves, setup_black=[_sym(p, sym) for p in r.setup_black],
-                                   setup_white=[_sym(p, sym) for p in r.setup_white], handicap=r.handicap,
-                                   first_player=r.first_player, window=cfg.window, history=cfg.history,
-                                   board=board)
-                exs[k] = {"planes": enc.planes, "on_board": enc.on_board, "features": enc.features,
-                          "board": enc.board}
+            got = {}
             short = [k for k in idx if len(records[k].moves) <= CHUNK]
-            got = dict(zip(short, self._forward([exs[k] for k in short], sym))) if short else {}
+            for part in padded_runs(short, [len(records[k].moves) for k in short], BATCH_MOVES):
+                got.update(zip(part, self._forward([encode(k, sym) for k in part], sym)))
             for k in idx:
                 if k not in got:
-                    got[k] = self._chunked(exs[k], sym)
+                    got[k] = self._chunked(encode(k, sym), sym)
             for k, (pw, ep, pp) in got.items():
                 a = acc.get(k)
                 acc[k] = (pw, ep, pp) if a is None else (a[0] + pw, a[1] + ep, a[2] + pp)

@@ -93,6 +93,47 @@ class _Candidate:
     by_engine: bool = False  # proposed by the network (``_engine_candidates``)
 
 
+class _Edited:
+    """``moves`` with ``edit`` applied, made only when asked (``whole``): a candidate holds this, not a
+    copy of the whole record."""
+
+    __slots__ = ("moves", "edit", "n")
+
+    def __init__(self, moves, edit: Edit, n: int):
+        self.moves, self.edit, self.n = moves, edit, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def whole(self) -> list[Move]:
+        from .corrupt import apply_edit
+
+        return apply_edit(self.moves, self.edit)
+
+
+class _Seen:
+    """The edited versions of ``moves`` already kept, by the hash of their (colour, point) sequence
+    with the edits that made them: exact (a match is checked against the version made again), and
+    a few words per version, not a copy of the record."""
+
+    def __init__(self, moves):
+        self.moves = moves
+        self.by_hash: dict[int, list[Edit]] = {}
+
+    @staticmethod
+    def _points(moves) -> tuple:
+        return tuple((m[0], m[1]) for m in moves)
+
+    def holds(self, new) -> bool:
+        from .corrupt import apply_edit
+
+        key = self._points(new)
+        return any(self._points(apply_edit(self.moves, e)) == key for e in self.by_hash.get(hash(key), ()))
+
+    def add(self, new, edit: Edit) -> None:
+        self.by_hash.setdefault(hash(self._points(new)), []).append(edit)
+
+
 def _size(edit: Edit) -> int:
     """How much an edit changes the length and colours of a record: moves removed or added, +1 for a recolouring."""
     return abs(edit.delete - len(edit.insert)) + int(edit.recolour)
@@ -347,9 +388,12 @@ class ModelRepairer:
         base_bad = len(self._ruled_moves(classes))
         judge = self.judge if src is not None else "tagger"
         n = len(moves)
-        groups = []  # per flagged move: (i, [(candidate, new moves)])
+        # per flagged move: (i, [(candidate, its edited moves)]); the edited moves are an
+        # ``_Edited`` (the whole list is made again where it is needed), so that memory does not
+        # grow with the record's length times the candidates
+        groups = []
         fixed = []  # per group: illegal moves each candidate makes legal
-        seen = set()
+        seen = _Seen(moves)
         for i in order:
             if engine is not None:  # the network judges reorders whatever the tagger's edit heads say
                 pool = self._engine_candidates(record, moves, i) + self._candidates(
@@ -361,12 +405,12 @@ class ModelRepairer:
             kept = []
             for c in pool:
                 new = apply_edit(moves, c.edit)
-                key = tuple((m[0], m[1]) for m in new)
-                bad = self._illegal(record, new) if key not in seen else base_bad + 1
+                dup = seen.holds(new)
+                bad = self._illegal(record, new) if not dup else base_bad + 1
                 if bad > base_bad:
                     continue
-                seen.add(key)
-                kept.append((c, new, base_bad - bad))
+                seen.add(new, c.edit)
+                kept.append((c, _Edited(moves, c.edit, len(new)), base_bad - bad))
             if kept:
                 groups.append((i, [(c, new) for c, new, _ in kept]))
                 fixed.append(np.array([f for _, _, f in kept], dtype=float))
@@ -384,7 +428,7 @@ class ModelRepairer:
                 at.append(len(views))
                 setup = self._setup(record, moves, lo)  # every candidate edits at or after lo
                 views.append(RecordView(record.size, moves[lo:hi], *setup))
-                views += [RecordView(record.size, new[lo : hi + len(new) - n], *setup) for _, new in kept]
+                views += [RecordView(record.size, new.whole()[lo : hi + len(new) - n], *setup) for _, new in kept]
             results = self.detector.analyse_many(views)
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
                 base = _cost(results[start].p_wrong)
@@ -524,7 +568,7 @@ class ModelRepairer:
         # a first look over the edit and the two moves after it, then the full window for the
         # ``engine_keep`` best of each suspect (their first positions are cached by then)
         first = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
-                                    [groups[g][1][k][1] for g, k in picks], window=2)
+                                    [groups[g][1][k][1].whole() for g, k in picks], window=2)
         short: dict[int, list] = {}
         for (g, k), m in zip(picks, first):
             c = groups[g][1][k][0]
@@ -533,7 +577,7 @@ class ModelRepairer:
         picks = [(g, k) for g, scored in short.items()
                  for _, k in sorted(scored, key=lambda t: -t[0])[: self.engine_keep]]
         found = self.engine.margins(record, moves, [groups[g][1][k][0].edit for g, k in picks],
-                                    [groups[g][1][k][1] for g, k in picks])
+                                    [groups[g][1][k][1].whole() for g, k in picks])
         best = None
         top: dict[int, tuple] = {}  # per suspect: its best candidate below engine_threshold
         for (g, k), m in zip(picks, found):
