@@ -239,7 +239,7 @@ def test_check_says_how_far_to_trust_its_repairs(tmp_path):
 
     from gofix.pretrained import DEFAULT
 
-    demo = Path(__file__).resolve().parent.parent / "data" / "demo.sgf"
+    demo = Path(__file__).resolve().parent / "data" / "generated_three_errors.sgf"  # the tagger repairs it all
     model = tmp_path / "tagger.pt"
     shutil.copy(DEFAULT, model)
     card = json.loads(DEFAULT.with_suffix(".json").read_text())

@@ -40,7 +40,7 @@ def test_a_10000_move_record_of_illegal_plays_lists_1000_findings_and_says_how_m
     assert res.exit_code == 1 and "Traceback" not in res.output
     [line] = [json.loads(x) for x in res.stdout.splitlines() if x.startswith("{")]
     assert len(line["findings"]) == 1_000 and line["more_findings"] == 8_998
-    assert len(res.stdout) < 150_000  # ~100 bytes a finding listed, not a megabyte
+    assert len(res.stdout) < 250_000  # ~150 bytes a finding listed, not 1.5 megabytes
     assert "9998 findings" in res.stderr  # the summary counts them all
     text = CliRunner().invoke(app, ["check", str(src), "--rules-only", "--no-diagrams"])
     assert "and 8,998 more findings not listed (gofix lists 1,000 per game)" in text.stdout
@@ -68,10 +68,14 @@ class GapDetector:
         self.n = n
         self.views = 0
         self.full_copies = 0
+        self.before = self._long_lists()  # alive already (the record's moves; other tests' leftovers)
 
-    def analyse_many(self, recs):
+    def _long_lists(self) -> int:
         import gc
 
+        return sum(1 for o in gc.get_objects() if type(o) in (list, tuple) and len(o) >= self.n - 2)
+
+    def analyse_many(self, recs):
         from gofix.data import EDIT_CLASSES
         from gofix.detect import MoveScores
 
@@ -87,8 +91,7 @@ class GapDetector:
             out.append(MoveScores(bad, ep, [None] * T, bad.copy()))
         if recs and len(recs[0].moves) < self.n:  # the candidates' windows
             self.views += len(recs)
-            self.full_copies = max(self.full_copies, sum(
-                1 for o in gc.get_objects() if type(o) in (list, tuple) and len(o) >= self.n - 2))
+            self.full_copies = max(self.full_copies, self._long_lists() - self.before)
         return out
 
     def analyse(self, rec):
@@ -110,8 +113,9 @@ def test_the_repair_engine_holds_no_copy_of_the_record_per_candidate():
     det = GapDetector(n)
     rep = ModelRepairer(det, max_passes=1).repair(GameRecord("long.sgf", 0, 19, Node({"SZ": [b"19"]}), moves))
     assert rep.edits == [] and det.views > 50  # many candidates judged at once ...
-    # ... with the record's own few whole-length lists alive (13 here), not two per candidate (108 before)
-    assert det.full_copies <= 20
+    # ... with the repair's own few whole-length lists alive (12 more than before it here), not two per
+    # candidate (107 more before)
+    assert det.full_copies <= 19
 
 
 def test_the_tagger_runs_many_records_a_bounded_batch_at_a_time(monkeypatch):
