@@ -220,7 +220,13 @@ def judged_by_kind(games: list[dict]) -> dict[str, str]:
 
 
 def _read(files) -> list[dict]:
-    return [json.loads(line) for f in files for line in Path(f).read_text().splitlines() if line.strip()]
+    """The games of collected files (``.jsonl``, or ``.jsonl.gz`` as research/engine/ keeps them)."""
+    import gzip
+
+    def text(f):
+        return gzip.open(f, "rt").read() if str(f).endswith(".gz") else Path(f).read_text()
+
+    return [json.loads(line) for f in files for line in text(f).splitlines() if line.strip()]
 
 
 def score(args) -> None:
