@@ -46,7 +46,8 @@ from typing import Callable, Iterator
 
 from .batch import (OutputRun, UnsafePathError, check_output, describe, input_file, input_stamp, named,
                     output_names, output_run, path_error, safe_target)
-from .check import GameReport, attach_declined, attach_repairs, first_looks, init_worker, worker_repairer
+from .check import (GameReport, attach_declined, attach_repairs, first_looks, init_worker, not_repaired,
+                    worker_repairer)
 from .repair import RulesRepairer
 from .sgf_io import (Unreadable, atomic_write, dump_collection, iter_sources, parse_collection,
                      sniff_format)
@@ -372,9 +373,9 @@ def _count(stats: CleanStats, lines: list[dict]) -> None:
             stats.timed_out += 1
         if line["status"] == "unreadable":
             stats.unreadable += 1
-        elif line["changed"]:
+        elif line["changed"] and not not_repaired(line):
             stats.repaired += 1
-        elif line["status"] == "flagged":
+        elif line["status"] == "flagged":  # a repaired game with a finding left counts here: look at it
             stats.flagged += 1
         else:
             stats.clean += 1

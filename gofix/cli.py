@@ -201,6 +201,7 @@ def check(
     html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
                                         help="Also write a review report: one HTML file with the boards as "
                                              "recorded and repaired for every finding."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --html file if it is there."),
 ) -> None:
     """Report suspicious and illegal moves in game records, each with the repair gofix would make.
 
@@ -214,6 +215,7 @@ def check(
     game records found, or nothing readable.
     """
     _require_records(*paths)
+    _refuse_html(html, paths, force)
     from .check import check_path, check_paths_parallel, unlisted
 
     n_jobs = jobs or _cores()
@@ -279,8 +281,14 @@ def check(
     if html is not None:
         from .review.runs import check_review
 
-        flags = (["--rules-only"] if rules_only else []) + ([f"--model {model}"] if model else []) + (
-            [f"--threshold {threshold}"] if threshold is not None else [])
+        import shlex
+
+        given = [("--rules-only", rules_only), ("--model", model), ("--seq2seq", seq2seq),
+                 ("--flag-threshold", threshold if threshold is not None else old_threshold),
+                 ("--apply-threshold", apply_threshold), ("--engine", None if engine == "auto" else engine),
+                 ("--katago-model", katago_model)]
+        flags = [name if value is True else f"{name} {shlex.quote(str(value))}"
+                 for name, value in given if value not in (None, False)]  # every option that changes a finding
         with _writing():
             written = check_review(kept, html, flags=flags, rules_only=rules_only or factory.rules_only,
                                    trust="" if rules_only else _plain(_trust_note(model, factory.engine_path is not None)))
@@ -362,6 +370,26 @@ def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> No
     except UnsafePathError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(2) from None
+
+
+def _refuse_html(html: Optional[Path], inputs, force: bool) -> None:
+    """Exit 2 (the reason on stderr) when the --html page would land on an input, on a symbolic link,
+    or on a file that is there (without --force): the rule of every command that writes."""
+    if html is None:
+        return
+    target = html.resolve()
+    for given in inputs:
+        name = str(given)
+        base = Path(name.split("!", 1)[0].rsplit("#", 1)[0] if not Path(name).exists() else name)
+        if base.exists() and base.resolve() == target:
+            err.print(f"[red]error:[/red] --html {escape(str(html))} is an input of this run: choose another file")
+            raise typer.Exit(2)
+    if html.is_symlink():
+        err.print(f"[red]error:[/red] --html {escape(str(html))} is a symbolic link: gofix never writes through one")
+        raise typer.Exit(2)
+    if html.exists() and not force:
+        err.print(f"[red]error:[/red] {escape(str(html))} exists: not overwritten (--force overwrites it)")
+        raise typer.Exit(2)
 
 
 @contextmanager
@@ -598,8 +626,8 @@ def clean(
 
     Example: [bold]gofix clean old-archive.zip --out cleaned/ --jobs 2[/bold]
 
-    Exit codes: 0 every game clean or repaired; 1 a game flagged but not repaired, unreadable or
-    timed out, or a file refused (all listed at the end); 2 usage error, no game records found,
+    Exit codes: 0 every game clean or repaired in full; 1 a game with a finding left (not repaired,
+    or repaired only in part), unreadable or timed out, or a file refused (all listed at the end); 2 usage error, no game records found,
     nothing readable, or DST holding a finished or another run (--force).
     """
     _require_records(src)
@@ -667,7 +695,8 @@ def _review_there(dst: Path, force: bool) -> bool:
     is, unless --force (``_write_review`` says so)."""
     from .review.runs import REVIEW_NAME
 
-    return (dst / REVIEW_NAME).exists() and not force
+    there = dst / REVIEW_NAME
+    return (there.exists() or there.is_symlink()) and not force  # a link, even dangling, is not written through
 
 
 def _say_review_kept(dst: Path) -> None:
@@ -703,6 +732,9 @@ def review(
     and the records (as read in SRC, repaired in DST), or of a `gofix reconcile` run, from its reconcile.jsonl.
 
     Example: [bold]gofix review cleaned/[/bold]
+
+    Exit codes: 0 written; 2 usage error, or DST holds no finished clean or reconcile run (or its report is
+    missing).
     """
     from .review.runs import run_command
 
@@ -1101,6 +1133,7 @@ def compare(
     html: Optional[Path] = typer.Option(None, "--html", dir_okay=False,
                                         help="Also write a review page: every region's versions on whole boards "
                                              "side by side, with the verdict."),
+    force: bool = typer.Option(False, "--force", help="Overwrite the --html file if it is there."),
 ) -> None:
     """Compare records of one game: where they differ, how, and which version is right.
 
@@ -1120,6 +1153,7 @@ def compare(
     if len(files) < 2:
         err.print("[red]error:[/red] give at least two records to compare")
         raise typer.Exit(2)
+    _refuse_html(html, files, force)
     try:
         records = [load_record(f) for f in files]
         judge = _LazyJudge(model, rules_only, None if rules_only else _engine_path(engine, katago_model))

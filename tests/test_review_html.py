@@ -122,7 +122,8 @@ def test_render_one_section_per_finding_with_boards_marks_and_moves(tmp_path):
     rec = read_game(path)
     line = {"path": str(path), "game": 0, "status": "flagged", "size": 19, "moves": 80,
             "findings": [{"move": 51, "colour": bad[50].colour.upper(), "point": bad[50].sgf, "kind": "occupied",
-                          "confidence": 1.0, "repair": "moved (0.88)"},
+                          "confidence": 1.0, "repair": {"kind": "replace", "moves": [51], "confidence": 0.875,
+                                                        "description": "moved", "applied": True}},
                          {"move": 70, "colour": bad[69].colour.upper(), "point": bad[69].sgf, "kind": "suspect",
                           "confidence": 0.42, "repair": None}],
             "error": None, "changed": True,
@@ -138,8 +139,9 @@ def test_render_one_section_per_finding_with_boards_marks_and_moves(tmp_path):
     assert [s["data-move"] for s in page.sections] == ["51", "70"]
     assert [s["data-kind"] for s in page.sections] == ["occupied", "suspect"]
     assert [s["data-repaired"] for s in page.sections] == ["1", "0"]
-    assert page.ids["n-clean"] == "1" and page.ids["n-repaired"] == "1" and page.ids["n-unreadable"] == "1"
-    assert page.ids["n-flagged"] == "0" and page.ids["n-findings"] == "2"
+    # repaired in part (the suspect at 70 is left): a game to look at, counted as flagged
+    assert page.ids["n-clean"] == "1" and page.ids["n-repaired"] == "0" and page.ids["n-unreadable"] == "1"
+    assert page.ids["n-flagged"] == "1" and page.ids["n-findings"] == "2"
     first, second = page.sections
     # the occupied move: both boards, the recorded point crossed, the repaired stone framed at its true point
     assert first["svgs"] == 2 and first["illegal"] == 1
@@ -150,6 +152,7 @@ def test_render_one_section_per_finding_with_boards_marks_and_moves(tmp_path):
     assert "48\xa0" in first["text"] and "54\xa0" in first["text"] and "55\xa0" not in first["text"]  # 3 either side
     assert "Black One (B) vs White Two (W)" in first["text"] and "1846-09-11" in first["text"]
     assert "found by rules" in first["text"] and "Repairs: trust line" in first["text"]
+    assert "moved (0.88)" in first["text"] and "{" not in first["text"]  # the repair object in words, not a dict
     # a suspect move with no repair, in a game repaired elsewhere: the same moment of the repaired game beside it
     assert second["svgs"] == 2 and "after move 70 (no change here)" in second["text"] and not second["changed"]
     assert "found by tagger" in second["text"] and "no repair proposed" in second["text"]
@@ -326,3 +329,43 @@ def test_a_review_html_there_before_the_run_is_kept_and_review_rebuilds_a_reconc
         res = runner.invoke(app, ["review", str(dst)])
         assert res.exit_code == 0, res.output
         assert (dst / "review.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_an_html_page_never_lands_on_an_input_a_link_or_an_existing_file_unasked(tmp_path):
+    """check --html and compare --html follow the rule of every command that writes."""
+    import hashlib
+    import os
+
+    clean, bad = _bad_game(2)
+    a, b = tmp_path / "a.sgf", tmp_path / "b.sgf"
+    a.write_text(_sgf(bad))
+    b.write_text(_sgf(clean))  # another record of the game, for compare
+    digest = hashlib.sha256(a.read_bytes()).hexdigest()
+    for cmd in (["check", str(a), "--rules-only"], ["compare", str(a), str(b), "--rules-only"]):
+        res = runner.invoke(app, [*cmd, "--html", str(a)])  # onto its own input
+        assert res.exit_code == 2 and "is an input of this run" in res.stderr, res.output
+        assert hashlib.sha256(a.read_bytes()).hexdigest() == digest
+        page = tmp_path / f"{cmd[0]}.html"
+        page.write_text("mine")
+        res = runner.invoke(app, [*cmd, "--html", str(page)])  # onto a file there before
+        assert res.exit_code == 2 and "--force" in res.stderr and page.read_text() == "mine", res.output
+        res = runner.invoke(app, [*cmd, "--html", str(page), "--force"])
+        assert res.exit_code == 1 and page.read_text().startswith("<!DOCTYPE html>"), res.output
+        link = tmp_path / f"{cmd[0]}-link.html"
+        os.symlink(tmp_path / "nowhere.html", link)  # dangling
+        res = runner.invoke(app, [*cmd, "--html", str(link), "--force"])
+        assert res.exit_code == 2 and "symbolic link" in res.stderr and not (tmp_path / "nowhere.html").exists()
+
+
+def test_clean_keeps_a_dangling_link_where_its_review_goes(tmp_path):
+    import os
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "g.sgf").write_text(_sgf(random_game(random.Random(2), 40)))
+    dst = tmp_path / "dst"
+    dst.mkdir()
+    os.symlink(tmp_path / "outside.html", dst / "review.html")
+    res = runner.invoke(app, ["clean", str(src), "--out", str(dst), "--rules-only"])
+    assert res.exit_code in (0, 1) and (dst / "review.html").is_symlink(), res.output
+    assert not (tmp_path / "outside.html").exists() and "kept" in res.stderr

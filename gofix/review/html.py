@@ -80,7 +80,7 @@ def outcome(game: ReviewGame) -> str:
     """clean | flagged | repaired | refused | unreadable | exists: how the index counts a game."""
     if game.status in ("refused", "unreadable", "exists", "clean"):
         return game.status
-    return "repaired" if game.changed else "flagged"
+    return "repaired" if game.changed and all(f.repaired for f in game.findings) else "flagged"
 
 
 def render(games: Sequence[ReviewGame], *, title: str, trust: str = "", subtitle: str = "") -> str:

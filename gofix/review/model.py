@@ -66,6 +66,17 @@ class ReviewGame:
         return (self.record.text(key) or "") if self.record is not None else ""
 
 
+def repair_words(repair) -> str | None:
+    """A report's repair in words with its confidence: the ``edits.Repair`` object (``description``,
+    ``confidence``, and ``why_not`` when it would not be applied), or the plain text of earlier reports."""
+    if not repair:
+        return None
+    if isinstance(repair, dict):
+        text = f"{repair.get('description', '')} ({float(repair.get('confidence', 0.0)):.2f})"
+        return text + (f"; not applied: {repair['why_not']}" if repair.get("why_not") else "")
+    return str(repair)
+
+
 def game_from_line(line: dict, record: GameRecord | None = None, repaired: Sequence[Move] | None = None, *,
                    rules_only: bool = False, repairer: str = "tagger") -> ReviewGame:
     """A ``ReviewGame`` from one report line (``clean`` report.jsonl, or ``check``'s game dict with
@@ -79,7 +90,7 @@ def game_from_line(line: dict, record: GameRecord | None = None, repaired: Seque
     findings = [
         ReviewFinding(
             move=int(f["move"]), colour=f["colour"], point=f["point"], kind=f["kind"],
-            confidence=float(f["confidence"]), repair=f.get("repair"), repaired=id(f) not in open_,
+            confidence=float(f["confidence"]), repair=repair_words(f.get("repair")), repaired=id(f) not in open_,
             found_by="rules" if f["kind"] in RULE_KINDS else repairer,
             judged_by=judged if f.get("repair") else "",
         )
