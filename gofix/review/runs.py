@@ -60,7 +60,7 @@ def check_review(reports: Iterable, out_path, *, flags: Sequence[str] = (), trus
                 game.link = os.path.relpath(os.path.abspath(file), here).replace(os.sep, "/")
         games.append(game)
     return write(games, out_path, title="gofix check: review", trust=trust,
-                 subtitle=f"{len(games)} game(s) checked; repairs are those `gofix fix` would make.")
+                 subtitle=f"{len(games)} game{'' if len(games) == 1 else 's'} checked; repairs are those `gofix fix` would make.")
 
 
 def _run_record(dst: str, command: str = "clean") -> dict:
@@ -135,7 +135,7 @@ def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:
             game.link = rel
         games.append(game)
     return write(games, out_path or os.path.join(dst, REVIEW_NAME), title=f"gofix clean {src}: review",
-                 trust=trust, subtitle=f"{len(games)} game(s); report {report}; repaired records under {dst}.")
+                 trust=trust, subtitle=f"{len(games)} game{'' if len(games) == 1 else 's'}; report {report}; repaired records under {dst}.")
 
 
 def reconcile_review(dst, *, out_path=None) -> ReviewStats:
