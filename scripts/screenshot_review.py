@@ -60,19 +60,24 @@ def _browser_args(exe: str) -> list[str]:
     return [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"]
 
 
-def screenshot(html: Path, png: Path, width: int = 1100, height: int = 1500) -> None:
-    """A PNG of the top ``width`` x ``height`` pixels of ``html`` in headless Chromium."""
+def browser(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Headless Chromium with ``args`` (after its own), its temporary files under /tmp: under a long
+    $TMPDIR its Unix socket paths pass the 107-byte limit and it aborts."""
     exe = chromium()
     if exe is None:
         raise SystemExit("no chromium found (apt-get install -y chromium)")
-    subprocess.run(_browser_args(exe) + [f"--window-size={width},{height}", f"--screenshot={png}",
-                                         html.resolve().as_uri()], check=True, capture_output=True, timeout=120)
+    env = dict(os.environ, TMPDIR="/tmp") if os.path.isdir("/tmp") else None
+    return subprocess.run(_browser_args(exe) + args, env=env, check=True, capture_output=True, **kwargs)
+
+
+def screenshot(html: Path, png: Path, width: int = 1100, height: int = 1500) -> None:
+    """A PNG of the top ``width`` x ``height`` pixels of ``html`` in headless Chromium."""
+    browser([f"--window-size={width},{height}", f"--screenshot={png}", html.resolve().as_uri()], timeout=120)
 
 
 def load_ms(html: Path, runs: int = 3) -> float:
     """Milliseconds from the start of a wrapper page until ``html``, in an iframe 1200 px wide, fires its
     load event (the document read, parsed and its SVG built), in headless Chromium: median of ``runs``."""
-    exe = chromium()
     wrapper = html.with_name("load-time.html")
     wrapper.write_text(
         "<!DOCTYPE html><html><body><pre id=\"t\">pending</pre><script>var t0=performance.now();"
@@ -81,8 +86,7 @@ def load_ms(html: Path, runs: int = 3) -> float:
         f"f.src={json.dumps(html.name)};document.body.appendChild(f);</script></body></html>")
     times = []
     for _ in range(runs):
-        dom = subprocess.run(_browser_args(exe) + ["--dump-dom", wrapper.resolve().as_uri()], check=True,
-                             capture_output=True, text=True, timeout=300).stdout
+        dom = browser(["--dump-dom", wrapper.resolve().as_uri()], text=True, timeout=300).stdout
         found = re.search(r"LOADED (\d+)", dom)
         if not found:
             raise SystemExit(f"the load time of {html} could not be read from Chromium's DOM")

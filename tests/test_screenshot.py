@@ -54,7 +54,6 @@ def test_the_filters_and_the_sort_work_in_chromium(tmp_path):
     """The page's script, run by Chromium: kind 'suspect' hides the others, sort by confidence orders
     the sections and the index rows, highest first, and says how many are shown."""
     import re
-    import subprocess
 
     from gofix.review.model import ReviewGame, ReviewFinding
 
@@ -68,9 +67,7 @@ def test_the_filters_and_the_sort_work_in_chromium(tmp_path):
                    "var s=document.getElementById('fsort');s.value='conf';s.dispatchEvent(new Event('input'));</script></body>")
     page = tmp_path / "p.html"
     page.write_text(text, encoding="utf-8")
-    exe = _script().chromium()
-    dom = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    dom = _script().browser(["--dump-dom", page.as_uri()], text=True, timeout=120).stdout
     sections = re.findall(r'<section class="finding" id="(f\d)"[^>]*?( style="display: none;")?>', dom)
     assert [k for k, hidden in sections if not hidden] == ["f3", "f1"] and ("f2", ' style="display: none;"') in sections
     rows = re.findall(r'<tr data-order="(\d)"[^>]*?( style="display: none;")?>', dom)
