@@ -121,17 +121,17 @@ class _Seen:
         self.by_hash: dict[int, list[Edit]] = {}
 
     @staticmethod
-    def _points(moves) -> tuple:
+    def key(moves) -> tuple:
+        """What makes two versions the same: their (colour, point) sequence (made once per candidate)."""
         return tuple((m[0], m[1]) for m in moves)
 
-    def holds(self, new) -> bool:
+    def holds(self, key: tuple) -> bool:
         from .corrupt import apply_edit
 
-        key = self._points(new)
-        return any(self._points(apply_edit(self.moves, e)) == key for e in self.by_hash.get(hash(key), ()))
+        return any(self.key(apply_edit(self.moves, e)) == key for e in self.by_hash.get(hash(key), ()))
 
-    def add(self, new, edit: Edit) -> None:
-        self.by_hash.setdefault(hash(self._points(new)), []).append(edit)
+    def add(self, key: tuple, edit: Edit) -> None:
+        self.by_hash.setdefault(hash(key), []).append(edit)
 
 
 def _size(edit: Edit) -> int:
@@ -405,11 +405,11 @@ class ModelRepairer:
             kept = []
             for c in pool:
                 new = apply_edit(moves, c.edit)
-                dup = seen.holds(new)
-                bad = self._illegal(record, new) if not dup else base_bad + 1
+                key = seen.key(new)
+                bad = self._illegal(record, new) if not seen.holds(key) else base_bad + 1
                 if bad > base_bad:
                     continue
-                seen.add(new, c.edit)
+                seen.add(key, c.edit)
                 kept.append((c, _Edited(moves, c.edit, len(new)), base_bad - bad))
             if kept:
                 groups.append((i, [(c, new) for c, new, _ in kept]))

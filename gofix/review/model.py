@@ -101,7 +101,7 @@ def game_from_line(line: dict, record: GameRecord | None = None, repaired: Seque
         path=line.get("path") or "", game=int(line.get("game") or 0), status=line.get("status", ""),
         changed=changed, size=int(line.get("size") or 0), moves=int(line.get("moves") or 0),
         error=line.get("error"), findings=findings,
-        edits=[f"{e['description']} ({float(e['confidence']):.2f})" for e in edits],
+        edits=[repair_words(e) for e in edits],
         record=record, repaired=list(repaired) if repaired is not None and changed else None,
     )
 
