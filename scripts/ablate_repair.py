@@ -38,8 +38,8 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.evaluate import ModelSystem, corpus_cases, run_system, score
-    from gofix.pretrained import DEFAULT, calibrated_threshold, load_detector
+    from gofix.evaluate.eval import ModelSystem, corpus_cases, run_system, score
+    from gofix.repair.pretrained import DEFAULT, calibrated_threshold, load_detector
 
     configs = json.loads(args.configs)
     cases = list(corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games))

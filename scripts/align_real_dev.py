@@ -1,4 +1,4 @@
-"""Check gofix.align on the real pairs of ../shared/real-dev against its pairs.tsv.
+"""Check gofix.versions.align on the real pairs of ../shared/real-dev against its pairs.tsv.
 
 For every pair: does the first region start at ``first_diff_move``, is the
 symmetry ``sym_A_to_B``, do the kinds match ``region_kinds`` (as a multiset),
@@ -23,9 +23,9 @@ import os
 import sys
 from collections import Counter
 
-from gofix.align import DifferentGamesError, align
+from gofix.versions.align import DifferentGamesError, align
 from gofix.coords import transform
-from gofix.sgf_io import read_game
+from gofix.formats.sgf import read_game
 
 TSV_TO_COORDS = {0: 0, 1: 2, 2: 1, 3: 3}  # transposes (4..7) do not occur in real-dev
 

@@ -34,8 +34,8 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.clean import clean_files
-    from gofix.pretrained import RepairerFactory
+    from gofix.archive.clean import clean_files
+    from gofix.repair.pretrained import RepairerFactory
 
     names = sorted(n for n in os.listdir(args.folder) if n.lower().endswith(".sgf"))[: args.files]
     tasks = [(n, (args.folder / n).read_bytes()) for n in names]

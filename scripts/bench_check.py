@@ -32,11 +32,11 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(args.threads)
-    from gofix.check import check_record
-    from gofix.pretrained import RepairerFactory
-    from gofix.repair import ModelRepairer
+    from gofix.repair.check import check_record
+    from gofix.repair.pretrained import RepairerFactory
+    from gofix.repair.repairer import ModelRepairer
     from gofix.record import GameRecord
-    from gofix.sgf_io import iter_games
+    from gofix.formats.sgf import iter_games
 
     games = []
     for g in iter_games(args.corpus):

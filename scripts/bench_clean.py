@@ -44,10 +44,10 @@ def main() -> int:
         print(f"corpus not found: {CORPUS}", file=sys.stderr)
         return 2
     sys.path.insert(0, str(REPO))
-    from gofix.corrupt import clean_enough
+    from gofix.train.corrupt import clean_enough
     from gofix.record import GameRecord
-    from gofix.sgf_io import dump_game, iter_games
-    from gofix.splits import game_key, split_of
+    from gofix.formats.sgf import dump_game, iter_games
+    from gofix.train.splits import game_key, split_of
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     gofix = [sys.executable, "-m", "gofix.cli"]

@@ -6,7 +6,7 @@
 Prints, for the same games in the same run:
 
 1. where today's per-example time goes, in microseconds of CPU time per move
-   (channel = corrupt + labels; replay = data.snapshots' and board.replay's;
+   (channel = corrupt + labels; replay = encoding.snapshots' and board.replay's;
    features = tokens.move_features; the rest of encode_moves; collate);
 2. the tensor pipeline's parts on one chunk, then moves/s of ``TaggingStream``
    and of ``TensorTaggingStream`` on ``--device`` (the CPU work of both in
@@ -30,12 +30,13 @@ import torch
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from gofix import data  # noqa: E402
-from gofix.board import replay  # noqa: E402
+from gofix.train import data  # noqa: E402
+from gofix.models import encoding
+from gofix.rules.board import replay  # noqa: E402
 from gofix.coords import transform  # noqa: E402
 from gofix.models import birnn  # noqa: E402
-from gofix.tensor_data import TensorTaggingStream, chunk_batches, encode_chunk, prepare_chunk  # noqa: E402
-from gofix.tokens import move_features  # noqa: E402
+from gofix.train.tensor_data import TensorTaggingStream, chunk_batches, encode_chunk, prepare_chunk  # noqa: E402
+from gofix.models.tokens import move_features  # noqa: E402
 
 
 def _one_thread(_worker_id: int) -> None:
@@ -58,24 +59,24 @@ def breakdown(cache, games, window: int, history: int) -> dict:
         game = cache.game(int(g))
         sym = rng.randrange(8)
         t0 = time.process_time()
-        noisy, truths = rng.choice(channels).corrupt(game.moves, data.SIZE, rng)
+        noisy, truths = rng.choice(channels).corrupt(game.moves, encoding.SIZE, rng)
         wrong, edit, point = data.labels_for(noisy, truths, window, sym)
         seen = data.transform_moves(noisy, sym)
         t1 = time.process_time()
-        sb = [transform(p, sym, data.SIZE) for p in game.setup_black]
-        sw = [transform(p, sym, data.SIZE) for p in game.setup_white]
-        data.snapshots(seen, sb, sw)
+        sb = [transform(p, sym, encoding.SIZE) for p in game.setup_black]
+        sw = [transform(p, sym, encoding.SIZE) for p in game.setup_white]
+        encoding.snapshots(seen, sb, sw)
         t2 = time.process_time()
-        rep = replay(data.SIZE, seen, setup_black=sb, setup_white=sw, handicap=game.handicap,
+        rep = replay(encoding.SIZE, seen, setup_black=sb, setup_white=sw, handicap=game.handicap,
                      first_player=game.first_player)
         t3 = time.process_time()
-        move_features(data.SIZE, seen, rep)
+        move_features(encoding.SIZE, seen, rep)
         t4 = time.process_time()
-        enc = data.encode_moves(seen, setup_black=sb, setup_white=sw, handicap=game.handicap,
+        enc = encoding.encode_moves(seen, setup_black=sb, setup_white=sw, handicap=game.handicap,
                                 first_player=game.first_player, window=window, history=history)
         t5 = time.process_time()
-        points, colours = data.move_tokens(seen)
-        data.move_tokens(data.transform_moves(game.moves, sym))
+        points, colours = encoding.move_tokens(seen)
+        encoding.move_tokens(data.transform_moves(game.moves, sym))
         t6 = time.process_time()
         parts["channel"] += t1 - t0
         parts["replay (snapshots)"] += t2 - t1
@@ -87,8 +88,8 @@ def breakdown(cache, games, window: int, history: int) -> dict:
                     "colours": colours, "wrong": wrong, "edit": edit, "point": point})
         n += len(noisy)
     t0 = time.process_time()
-    for b in data.bucket(exs, 4096):
-        data.collate(b)
+    for b in encoding.bucket(exs, 4096):
+        encoding.collate(b)
     parts["collate"] += time.process_time() - t0
     return {k: 1e6 * v / n for k, v in parts.items()}
 
@@ -175,7 +176,7 @@ def main(argv=None) -> None:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--workers", type=int, default=0,
-                    help="data processes for both pipelines (0: inline; today's as gofix.train runs it)")
+                    help="data processes for both pipelines (0: inline; today's as gofix.train.loop runs it)")
     ap.add_argument("--max-tokens", type=int, default=4096)
     ap.add_argument("--preset", default="default")
     ap.add_argument("--model-tokens", default="",

@@ -1,4 +1,4 @@
-"""Benchmark gofix.board.replay against sgfmill.boards.Board on real games.
+"""Benchmark gofix.rules.board.replay against sgfmill.boards.Board on real games.
 
     python scripts/bench_replay.py [CORPUS] [--limit N] [--json]
 
@@ -6,8 +6,8 @@ CORPUS defaults to ../shared/corpus/pro-games.tar.gz (relative to the repo
 root). The first N games that sgfmill can read (square, 2..25) are parsed
 once into (size, setup, moves); then, in one run and on the same move lists:
 
-  replay   sgfmill.boards.Board.play          vs  gofix.board.replay (full classification)
-  e2e      sgfmill parse + sgfmill board      vs  gofix.sgf_io.parse_collection + replay_record
+  replay   sgfmill.boards.Board.play          vs  gofix.rules.board.replay (full classification)
+  e2e      sgfmill parse + sgfmill board      vs  gofix.formats.sgf.parse_collection + replay_record
 
 Each timed section runs twice and the better time is reported.
 """
@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from sgfmill import boards, sgf, sgf_moves  # noqa: E402
 
-from gofix.board import replay, replay_record  # noqa: E402
+from gofix.rules.board import replay, replay_record  # noqa: E402
 
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "pro-games.tar.gz"
 
@@ -125,10 +125,10 @@ def main(argv=None) -> int:
     }
     notes = []
     try:
-        from gofix.sgf_io import parse_collection
+        from gofix.formats.sgf import parse_collection
     except ImportError as exc:
         parse_collection = None
-        notes.append(f"e2e_gofix skipped: gofix.sgf_io.parse_collection not available ({exc})")
+        notes.append(f"e2e_gofix skipped: gofix.formats.sgf.parse_collection not available ({exc})")
     if parse_collection is not None:
         from gofix.record import GameRecord
 

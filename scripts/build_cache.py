@@ -1,4 +1,4 @@
-"""Parse game archives once into a training cache (``gofix.cache.build_cache``).
+"""Parse game archives once into a training cache (``gofix.train.cache.build_cache``).
 
     python scripts/build_cache.py cache/pro19.npz ../shared/corpus/pro-games.tar.gz
     python scripts/build_cache.py cache/pro-tom.npz ../shared/corpus/pro-games.tar.gz \\
@@ -18,7 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from gofix.cache import build_cache  # noqa: E402
+from gofix.train.cache import build_cache  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -24,9 +24,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gofix import checkpoint  # noqa: E402
-from gofix.detect import ModelDetector  # noqa: E402
-from gofix.evaluate import ModelSystem, corpus_cases, run_system, score  # noqa: E402
+from gofix.models import checkpoint  # noqa: E402
+from gofix.repair.detect import ModelDetector  # noqa: E402
+from gofix.evaluate.eval import ModelSystem, corpus_cases, run_system, score  # noqa: E402
 
 
 def main() -> int:
@@ -81,7 +81,7 @@ def main() -> int:
             result["other_runs"] = old["other_runs"]
     card.write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
     if args.seq2seq is not None:
-        from gofix.rescore import Seq2SeqScorer
+        from gofix.repair.rescore import Seq2SeqScorer
 
         rt, tried = sweep(Seq2SeqScorer(args.seq2seq))
         s2s_card = args.seq2seq_card or args.seq2seq.with_suffix(".json")

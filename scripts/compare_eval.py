@@ -68,14 +68,14 @@ def main() -> int:
     torch.set_num_threads(1)
     from judge_eval import kind_trials
 
-    from gofix.compare import MIN_CONFIDENCE, compare_records
-    from gofix.corrupt import KINDS, Channel
-    from gofix.judge import Judge
+    from gofix.versions.compare import MIN_CONFIDENCE, compare_records
+    from gofix.train.corrupt import KINDS, Channel
+    from gofix.repair.judge import Judge
     from gofix.record import GameRecord, Node
 
     judge = Judge(args.model, rules_only=args.rules_only)
     if args.engine is not None:
-        from gofix.engine.versions import VersionJudge
+        from gofix.versions.engine import VersionJudge
 
         judge = VersionJudge(args.engine, threads=1)
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)

@@ -41,12 +41,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gofix.corrupt import apply_edit
+from gofix.train.corrupt import apply_edit
 from gofix.engine import locate
 from gofix.engine.judge import load_judge, repairer_settings, window_margin
-from gofix.evaluate import _as_record, corpus_cases
-from gofix.pretrained import load_detector
-from gofix.repair import ModelRepairer
+from gofix.evaluate.eval import _as_record, corpus_cases
+from gofix.repair.pretrained import load_detector
+from gofix.repair.repairer import ModelRepairer
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pro-games.tar.gz"
 

@@ -16,11 +16,11 @@ import time
 
 import torch
 
-from gofix.corrupt import Channel
-from gofix.detect import ModelDetector, ModelSystem
-from gofix.evaluate import RulesOnly, make_cases, markdown, run_system, score
+from gofix.train.corrupt import Channel
+from gofix.repair.detect import ModelDetector, ModelSystem
+from gofix.evaluate.eval import RulesOnly, make_cases, markdown, run_system, score
 from gofix.record import GameRecord
-from gofix.sgf_io import iter_games
+from gofix.formats.sgf import iter_games
 
 
 def main() -> None:

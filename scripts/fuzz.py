@@ -2,10 +2,10 @@
 
     python scripts/fuzz.py [--seconds 120] [--rounds 2] [--big 400000] [--corpus ../shared/corpus/pro-games.tar.gz]
 
-In process (``--seconds``): mutated records (corpus records when there, else ``gofix.fuzz.SEED_GAMES``)
-and random bytes through ``gofix.fuzz.exercise`` (read, check, write, read back).
+In process (``--seconds``): mutated records (corpus records when there, else ``gofix.evaluate.fuzz.SEED_GAMES``)
+and random bytes through ``gofix.evaluate.fuzz.exercise`` (read, check, write, read back).
 
-Through the CLI (``--rounds``, each with fresh seeds): a tree of hostile files (``gofix.fuzz.hostile_files``:
+Through the CLI (``--rounds``, each with fresh seeds): a tree of hostile files (``gofix.evaluate.fuzz.hostile_files``:
 huge counts and digit strings, odd encodings, records over the limits, a long repetitive record,
 mutated records, an archive with a '../' member) run through the commands that read (check, compare)
 and write (clean, convert, reconcile, fix): outside SRC, rerun, with --out inside SRC and SRC inside
@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gofix.fuzz import SEED_GAMES, exercise, hostile_files, long_random, mutate  # noqa: E402
+from gofix.evaluate.fuzz import SEED_GAMES, exercise, hostile_files, long_random, mutate  # noqa: E402
 
 GOFIX = [sys.executable, "-c", "from gofix.cli import app; app(prog_name='gofix')"]
 

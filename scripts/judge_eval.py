@@ -46,8 +46,8 @@ def games_from(args):
     from types import SimpleNamespace
 
     if args.cache.is_file():
-        from gofix.cache import GameCache
-        from gofix.corrupt import clean_enough
+        from gofix.train.cache import GameCache
+        from gofix.train.corrupt import clean_enough
 
         cache = GameCache.load(args.cache)
         n = 0
@@ -62,7 +62,7 @@ def games_from(args):
                 continue
             yield f"cache#{int(i)}", rec
     else:
-        from gofix.evaluate import corpus_cases
+        from gofix.evaluate.eval import corpus_cases
 
         for n, case in enumerate(corpus_cases(args.corpus, split=args.split, limit=args.skip + args.games)):
             if n >= args.skip:
@@ -73,7 +73,7 @@ def games_from(args):
 
 def pair_for(rec, kind: str, rng: random.Random):
     """(versions, spans, index of the clean one) for one planted error of ``kind``, or None."""
-    from gofix.corrupt import KINDS
+    from gofix.train.corrupt import KINDS
 
     res = KINDS[kind](rec.moves, 19, rng)
     if res is None:
@@ -102,7 +102,7 @@ def kind_trials(args, kinds):
 
 def collect(args, judge) -> list[dict]:
     """One row per region: game, kind, which version is clean, spans, and the judge's ``Evidence``."""
-    from gofix.corrupt import KINDS
+    from gofix.train.corrupt import KINDS
 
     kinds = args.kinds.split(",") if args.kinds else list(KINDS)
     rows = []
@@ -125,7 +125,7 @@ def verdict(row, judge, settings: dict | None):
     """The judge's verdict on a collected row with ``settings``; None: the rules alone."""
     ev = row["ev"]
     if settings is None:
-        from gofix.judge import Evidence
+        from gofix.repair.judge import Evidence
 
         return judge.decide(Evidence(ev.illegal))
     keys = ("context", "point_weight", "move_cost", "scale", "min_confidence", "calibration", "weights")
@@ -190,7 +190,7 @@ def margins(rows, judge, ctx, pw, mc, weights=None) -> list[float]:
 def fit(rows, judge) -> dict:
     """Settings that maximise the share of model-judged regions right, kind by kind (the worst kind
     first, then all), then the confidence scale by maximum likelihood of sigmoid(scale * margin)."""
-    from gofix.judge import _sigmoid
+    from gofix.repair.judge import _sigmoid
 
     model_rows = _model_rows(rows)
     kinds = sorted({r["kind"] for r in model_rows})
@@ -306,7 +306,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.judge import Judge
+    from gofix.repair.judge import Judge
 
     # evidence with the widest context; narrower ones are sums over part of it
     fitted = json.loads(args.weights.read_text(encoding="utf-8")) if args.weights else {}
@@ -315,7 +315,7 @@ def main() -> int:
     if given:
         weights = weights or given.get("weights")
     if args.formula:  # empty weights and knots: the formula, whatever the card holds
-        from gofix.judge import DEFAULTS
+        from gofix.repair.judge import DEFAULTS
 
         judge = Judge(args.model, **{**DEFAULTS, "weights": {}, "calibration": []},
                       symmetries=args.symmetries, pad=args.pad)

@@ -4,7 +4,7 @@
     python scripts/judge_real.py --compare [--unfixed-before] [--dir ../shared/real-dev] [--json out.json]
                                  [--rules-only]
 
-Each pair (``A__*.sgf``, ``B__*.sgf``) is aligned by ``gofix.align`` (B put in
+Each pair (``A__*.sgf``, ``B__*.sgf``) is aligned by ``gofix.versions.align`` (B put in
 A's orientation; a ``difflib`` fallback when that module is missing). Each
 differing region is judged twice, on each record as background: A as read
 against A with that one region as B has it, and B as read against B with that
@@ -43,7 +43,7 @@ sys.path.insert(0, str(REPO))
 def _regions(a, b, size, setup_a, setup_b):
     """(symmetry, [(kind, (a_lo, a_hi), (b_lo, b_hi), recoloured)]) of B against A."""
     try:
-        from gofix.align import align
+        from gofix.versions.align import align
     except ImportError:
         return 0, _diff_regions(a, b)
     al = align(a, b, size, setup_a=setup_a, setup_b=setup_b)
@@ -66,8 +66,8 @@ def _flip(moves):
 
 
 def judge_pair(judge, folder: Path) -> list[dict]:
-    from gofix.judge import illegal_count
-    from gofix.sgf_io import read_game
+    from gofix.repair.judge import illegal_count
+    from gofix.formats.sgf import read_game
 
     fa = sorted(folder.glob("A__*.sgf"))[0]
     fb = sorted(folder.glob("B__*.sgf"))[0]
@@ -75,7 +75,7 @@ def judge_pair(judge, folder: Path) -> list[dict]:
     size = ra.size
     sym, regions = _regions(ra.moves, rb.moves, size, ra.setup_black, rb.setup_black)
     try:
-        from gofix.align import in_orientation
+        from gofix.versions.align import in_orientation
 
         bt = in_orientation(rb.moves, sym, size)
     except ImportError:
@@ -113,7 +113,7 @@ def judge_pair(judge, folder: Path) -> list[dict]:
 
 def compare_pair(judge, folder: Path, before_judge=None) -> list[dict]:
     """One row per region of ``compare_records`` on the pair: before and after (see the module doc)."""
-    from gofix.compare import compare_records, load_record
+    from gofix.versions.compare import compare_records, load_record
 
     fa = sorted(folder.glob("A__*.sgf"))[0]
     fb = sorted(folder.glob("B__*.sgf"))[0]
@@ -138,7 +138,7 @@ def compare_pair(judge, folder: Path, before_judge=None) -> list[dict]:
 
 def compare_main(args, judge) -> int:
     from gofix.errors import GofixError
-    from gofix.judge import Judge
+    from gofix.repair.judge import Judge
 
     before_judge = Judge(args.model, weights={}, calibration=[]) if args.unfixed_before else None
     rows, failed = [], []
@@ -204,7 +204,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     from gofix.errors import GofixError
-    from gofix.judge import Judge
+    from gofix.repair.judge import Judge
 
     judge = Judge(args.model, rules_only=args.rules_only)
     if args.compare:

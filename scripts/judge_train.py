@@ -80,7 +80,7 @@ def main() -> int:
     torch.set_num_threads(1)
     from judge_eval import collect
 
-    from gofix.judge import Judge
+    from gofix.repair.judge import Judge
 
     judge = Judge(args.model, context=max(CONTEXTS))
     rows = collect(args, judge)

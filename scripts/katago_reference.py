@@ -29,9 +29,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gofix import sgf_io
+from gofix.formats import sgf as sgf_io
 from gofix.coords import to_gtp
-from gofix.corrupt import Channel
+from gofix.train.corrupt import Channel
 from gofix.engine.features import BLACK, GameFeatures, KBoard, to_loc
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord

@@ -32,7 +32,7 @@ import random
 import re
 from pathlib import Path
 
-from gofix.board import Board, replay
+from gofix.rules.board import Board, replay
 from gofix.coords import from_sgf, to_gtp, to_sgf
 from gofix.record import Move
 

@@ -47,9 +47,9 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.corrupt import apply_edit
-    from gofix.evaluate import _as_record, corpus_cases
-    from gofix.pretrained import DEFAULT, RepairerFactory
+    from gofix.train.corrupt import apply_edit
+    from gofix.evaluate.eval import _as_record, corpus_cases
+    from gofix.repair.pretrained import DEFAULT, RepairerFactory
 
     cases = [c for c in corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games) if c.corrupted]
     repairer = RepairerFactory(args.model or DEFAULT)()  # as gofix fix / clean build it

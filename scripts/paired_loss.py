@@ -2,7 +2,7 @@
 
     python scripts/paired_loss.py runs/cpu-s19.log runs/cpu-s19-board.log [--from-step 0]
 
-Two ``python -m gofix.train`` runs with the same seed, cache and batch settings (and one data worker
+Two ``python -m gofix.train.loop`` runs with the same seed, cache and batch settings (and one data worker
 or none) draw the same batches in the same order, whatever the model; their logs print the loss of
 every 50th batch ("step N loss X ..."). On the steps both logged, this prints the mean loss of each,
 the mean difference (B - A) with its standard error over those batches, and the share of batches

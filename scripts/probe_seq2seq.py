@@ -35,8 +35,8 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.evaluate import _as_record, corpus_cases
-    from gofix.rescore import Seq2SeqScorer
+    from gofix.evaluate.eval import _as_record, corpus_cases
+    from gofix.repair.rescore import Seq2SeqScorer
 
     cases = corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games)
     scorer = Seq2SeqScorer(args.model)

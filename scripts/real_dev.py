@@ -5,7 +5,7 @@
                                [--sweep 0.05,0.1,0.2,0.3,0.5,0.75] [--channel-games 400]
 
 Each pair holds two real records of one game that disagree (which one is right is
-mostly unknown; where they differ is known). ``gofix.align`` finds the differing
+mostly unknown; where they differ is known). ``gofix.versions.align`` finds the differing
 regions; the tagger (and the rules) then look at each record on its own, as
 ``gofix check`` does, and the script reports:
 
@@ -38,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from gofix.align import align  # noqa: E402
-from gofix.check import rule_findings  # noqa: E402
-from gofix.sgf_io import read_game  # noqa: E402
+from gofix.versions.align import align  # noqa: E402
+from gofix.repair.check import rule_findings  # noqa: E402
+from gofix.formats.sgf import read_game  # noqa: E402
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev"
 
@@ -212,8 +212,8 @@ CHANNEL_AS_REAL = {  # gofix corrupt's kinds in real-dev's vocabulary
 
 def channel_mix(games: int, seed: int = 0) -> dict:
     """The same figures for the default channel on validation games (one error each)."""
-    from gofix.corrupt import Channel, undo_all
-    from gofix.evaluate import corpus_cases
+    from gofix.train.corrupt import Channel, undo_all
+    from gofix.evaluate.eval import corpus_cases
 
     corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "pro-games.tar.gz"
     channel = Channel(errors_per_game=1)
@@ -235,8 +235,8 @@ def channel_mix(games: int, seed: int = 0) -> dict:
 def synthetic_sweep(detector, games: int, thresholds: list[float], mix: str = "default", seed: int = 1) -> list[dict]:
     """Detection figures at each threshold on ``games`` validation games (half corrupted, one error
     each from ``mix``): precision, recall, flags on clean games per 100 (what each threshold costs)."""
-    from gofix.corrupt import mix_channel
-    from gofix.evaluate import ModelSystem, corpus_cases, run_system, score
+    from gofix.train.corrupt import mix_channel
+    from gofix.evaluate.eval import ModelSystem, corpus_cases, run_system, score
 
     corpus = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "pro-games.tar.gz"
     channel = mix_channel(mix, errors_per_game=1, clean_share=0.5)
@@ -285,7 +285,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1 if args.engine is None else (args.threads or 2))
-    from gofix.pretrained import calibrated_threshold, default_checkpoint, load_detector
+    from gofix.repair.pretrained import calibrated_threshold, default_checkpoint, load_detector
 
     detector = None if args.rules_only else load_detector(args.model)
     if detector is not None:
@@ -297,7 +297,7 @@ def main() -> int:
     repairer = None
     if args.engine is not None:
         from gofix.engine.judge import load_judge, repairer_settings, settings
-        from gofix.repair import ModelRepairer
+        from gofix.repair.repairer import ModelRepairer
 
         knobs = repairer_settings(2.0)  # detection only: nothing applied, every candidate judged as read
         judge = load_judge(args.engine, threads=args.threads)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(REPO))
 
 def main() -> int:
     from gofix.record import GameRecord
-    from gofix.sgf_io import parse_collection
-    from gofix.splits import game_key, split_of
+    from gofix.formats.sgf import parse_collection
+    from gofix.train.splits import game_key, split_of
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
@@ -61,7 +61,7 @@ def main() -> int:
 
 
 def _full_key(moves) -> str:
-    from gofix.splits import game_key
+    from gofix.train.splits import game_key
 
     return game_key(moves, 19, prefix=max(1, len(moves)))
 
@@ -71,7 +71,7 @@ def _confirmed_keys(corpus: Path) -> set[str]:
     from collections import Counter
 
     from gofix.record import GameRecord
-    from gofix.sgf_io import iter_games
+    from gofix.formats.sgf import iter_games
 
     counts = Counter(_full_key(g.moves) for g in iter_games(corpus)
                      if isinstance(g, GameRecord) and g.size == 19 and len(g.moves) >= 30)

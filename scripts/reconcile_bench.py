@@ -26,8 +26,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from gofix.group import (Compact, GroupConfig, agreement, group_compacts, iter_compacts,  # noqa: E402
-                         sequence_key)
+from gofix.versions.grouping import Compact, GroupConfig, agreement, group_compacts, iter_compacts, sequence_key
 
 DEFAULT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "corpus", "pro-games.tar.gz")
 
@@ -116,7 +115,7 @@ def main() -> None:
     pick = differing[:args.show] + rng.sample(rest, min(len(rest), args.sample))
     want = {g.refs[i].source for grp in g.groups for i in grp}
     info = {}
-    from gofix.sgf_io import iter_sources, parse_items
+    from gofix.formats.sgf import iter_sources, parse_items
 
     for source, load in iter_sources(args.src):
         if source in want:
@@ -151,8 +150,8 @@ def main() -> None:
     if args.reconcile:
         import functools
 
-        from gofix.judge import Judge
-        from gofix.reconcile import reconcile_tree
+        from gofix.repair.judge import Judge
+        from gofix.archive.reconcile import reconcile_tree
 
         t0 = time.perf_counter()
         stats = reconcile_tree(args.src, args.reconcile, jobs=args.jobs,
@@ -168,7 +167,7 @@ def check_output(dst: str) -> None:
     (the parser of several Go programs' Python tools), its main line as long as gofix reads it."""
     import json
 
-    from gofix.sgf_io import read_file
+    from gofix.formats.sgf import read_file
 
     try:
         from sgfmill import sgf as sgfmill_sgf

@@ -64,8 +64,8 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.evaluate import _as_record, _same, corpus_cases
-    from gofix.pretrained import DEFAULT, RepairerFactory
+    from gofix.evaluate.eval import _as_record, _same, corpus_cases
+    from gofix.repair.pretrained import DEFAULT, RepairerFactory
 
     model = args.model or DEFAULT
     engine = RepairerFactory(model)()  # as gofix fix / clean build it: the model card's thresholds

@@ -37,12 +37,12 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-from gofix.check import Finding, rule_findings
-from gofix.clean import clean_tree
-from gofix.corrupt import Truth, undo_all
-from gofix.repair import AppliedEdit, RepairResult
+from gofix.repair.check import Finding, rule_findings
+from gofix.archive.clean import clean_tree
+from gofix.train.corrupt import Truth, undo_all
+from gofix.repair.repairer import AppliedEdit, RepairResult
 from gofix.review.runs import run_review
-from gofix.sgf_io import Unreadable, dump_game, iter_games
+from gofix.formats.sgf import Unreadable, dump_game, iter_games
 
 ROOT = Path(__file__).resolve().parents[1]
 GOFIX = str(Path(sys.executable).with_name("gofix"))

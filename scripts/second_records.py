@@ -28,8 +28,8 @@ sys.path.insert(0, str(REPO))
 
 def main() -> int:
     from gofix.record import GameRecord
-    from gofix.sgf_io import iter_games
-    from gofix.splits import game_key
+    from gofix.formats.sgf import iter_games
+    from gofix.train.splits import game_key
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("src", type=Path, help="the folder gofix clean read (with sources.txt from real_subset.py)")

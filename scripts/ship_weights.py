@@ -4,7 +4,7 @@
 
 The shipped file is the same self-describing checkpoint (config, vocabulary,
 training config, step, validation metrics, training history), loadable with
-``gofix.checkpoint.load``. The history lists every training run that led to the
+``gofix.models.checkpoint.load``. The history lists every training run that led to the
 weights (``train.past_runs``): a checkpoint written before histories were kept
 gets one rebuilt entry (``--device`` says where it ran), preceded by the history
 of the checkpoint it was fine-tuned from (its ``--init-from``), read before
@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gofix import checkpoint  # noqa: E402
+from gofix.models import checkpoint  # noqa: E402
 from gofix.errors import CheckpointError  # noqa: E402
-from gofix.train import past_runs  # noqa: E402
+from gofix.train.loop import past_runs  # noqa: E402
 
 
 def history_of(ck: dict, src: Path, device: str | None) -> list[dict]:

@@ -26,7 +26,7 @@ RUNS=${RUNS:-"bi causal"}
 if [ ! -f "$CACHE" ]; then
   "$PY" -c "
 import sys, json
-from gofix.data import build_cache
+from gofix.train.data import build_cache
 print(json.dumps(build_cache(sys.argv[2:], sys.argv[1])))
 " "$CACHE" "$CORPUS"
 fi
@@ -35,7 +35,7 @@ mkdir -p runs
 for run in $RUNS; do
   extra=""
   [ "$run" = causal ] && extra="--causal"
-  "$PY" -m gofix.train --cache "$CACHE" --out-dir "runs/$PRESET-$run" --preset "$PRESET" \
+  "$PY" -m gofix.train.loop --cache "$CACHE" --out-dir "runs/$PRESET-$run" --preset "$PRESET" \
     --seed "$SEED" --time-budget-s "$BUDGET" --eval-every-s "$EVAL_EVERY" --threads "$THREADS" --workers "$WORKERS" \
     --val-games "$VAL_GAMES" --max-tokens "$MAX_TOKENS" --lr "$LR" --resume $extra >> "runs/$PRESET-$run.log" 2>&1
 done

@@ -63,7 +63,7 @@ if [ ! -f "$CACHE" ]; then
     echo "building $CACHE from $CORPUS"
     "$PY" -c "
 import json, sys
-from gofix.cache import build_cache
+from gofix.train.cache import build_cache
 limit = int(sys.argv[3]) or None
 print(json.dumps(build_cache([sys.argv[2]], sys.argv[1], limit=limit)))
 " "$CACHE" "$CORPUS" "$LIMIT" 2>&1 | tee "$OUT/cache.log"
@@ -103,7 +103,7 @@ echo "training for ${BUDGET}s"
 train_one() {  # $1: folder under $OUT, $2: its log, $3: data workers, then extra arguments
     local dir=$1 log=$2 workers=$3
     shift 3
-    "$PY" -m gofix.train --model birnn --init-from gofix/weights/tagger.pt --cache "$CACHE" --out-dir "$OUT/$dir" \
+    "$PY" -m gofix.train.loop --model birnn --init-from gofix/weights/tagger.pt --cache "$CACHE" --out-dir "$OUT/$dir" \
         --pipeline tensor --chunk-games "$CHUNK" --workers "$workers" --threads 1 --max-tokens "$MAX_TOKENS" \
         --mix "$MIX" --lr "$LR" --warmup-steps 100 --time-budget-s "$BUDGET" --eval-every-s "$EVAL_EVERY" \
         --val-games "$VAL_GAMES" "$@" > "$OUT/$log" 2>&1

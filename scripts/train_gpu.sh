@@ -21,7 +21,7 @@ CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT_DIR"
 if [ ! -f "$CACHE" ]; then  # parse the corpus once (about 2 minutes)
-    "$PY" -c "import sys, json; from gofix.cache import build_cache; print(json.dumps(build_cache(sys.argv[2:], sys.argv[1])))" \
+    "$PY" -c "import sys, json; from gofix.train.cache import build_cache; print(json.dumps(build_cache(sys.argv[2:], sys.argv[1])))" \
         "$CACHE" "$CORPUS"
 fi
 # RESUME_FROM=dir: continue from dir/{tagger-last,causal-last,seq2seq-best}.pt (a KEEP_DIR of an earlier run);
@@ -36,11 +36,11 @@ else
     EXTRA=()
 fi
 common=("${EXTRA[@]}" --cache "$CACHE" --time-budget "$BUDGET" --eval-every 120 --val-games 300 --workers "$WORKERS" --threads 1)
-$PY -m gofix.train --model birnn --preset default --out-dir "$OUT_DIR/tagger" --lr 2e-3 --max-tokens 16384 \
+$PY -m gofix.train.loop --model birnn --preset default --out-dir "$OUT_DIR/tagger" --lr 2e-3 --max-tokens 16384 \
     --warmup-steps 300 "${common[@]}" >"$OUT_DIR/tagger.log" 2>&1 &
-$PY -m gofix.train --model birnn --preset default --causal --out-dir "$OUT_DIR/causal" --lr 2e-3 --max-tokens 16384 \
+$PY -m gofix.train.loop --model birnn --preset default --causal --out-dir "$OUT_DIR/causal" --lr 2e-3 --max-tokens 16384 \
     --warmup-steps 300 "${common[@]}" >"$OUT_DIR/causal.log" 2>&1 &
-$PY -m gofix.train --model seq2seq --preset default --out-dir "$OUT_DIR/seq2seq" --lr 1e-3 --max-tokens 16384 \
+$PY -m gofix.train.loop --model seq2seq --preset default --out-dir "$OUT_DIR/seq2seq" --lr 1e-3 --max-tokens 16384 \
     --warmup-steps 500 "${common[@]}" >"$OUT_DIR/seq2seq.log" 2>&1 &
 wait
 tail -n 4 "$OUT_DIR"/*.log

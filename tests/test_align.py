@@ -1,4 +1,4 @@
-"""gofix.align: two records of one game -> the differing regions, classified."""
+"""gofix.versions.align: two records of one game -> the differing regions, classified."""
 
 import csv
 import glob
@@ -8,10 +8,10 @@ from collections import Counter
 
 import pytest
 
-from gofix.align import DifferentGamesError, Region, align, in_orientation
+from gofix.versions.align import DifferentGamesError, Region, align, in_orientation
 from gofix.coords import to_sgf, transform
 from gofix.record import Move
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 SIZE = 19
 GAME = random_game(random.Random(7), 160)  # legal, fight-like: a real-looking move list
@@ -189,7 +189,7 @@ def test_real_dev_pairs_align_as_labelled():
     tsv = os.path.join(REAL_DEV, "pairs.tsv")
     if not os.path.exists(tsv):
         pytest.skip("../shared/real-dev not present")
-    from gofix.sgf_io import read_game
+    from gofix.formats.sgf import read_game
 
     rows = list(csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t"))
     kinds_ok = 0
@@ -244,7 +244,7 @@ def test_bounded_diff_gives_up_into_one_block_and_stays_fast():
 def test_normal_records_keep_difflibs_alignment():
     import difflib
 
-    from gofix import align as align_mod
+    from gofix.versions import align as align_mod
 
     b = GAME[:30] + GAME[31:90] + [GAME[95]] + GAME[90:95] + GAME[96:]
     pa, pb = [m.point for m in GAME], [m.point for m in b]
@@ -253,7 +253,7 @@ def test_normal_records_keep_difflibs_alignment():
 
 @pytest.mark.parametrize("seed", range(40))
 def test_bounded_diff_is_a_shortest_edit_script(seed):
-    from gofix.align import _bounded_opcodes
+    from gofix.versions.align import _bounded_opcodes
 
     rng = random.Random(seed)
     a = [rng.randrange(3) for _ in range(rng.randrange(0, 30))]

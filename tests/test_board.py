@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sgfmill import boards as sgfmill_boards
 
-from gofix.board import MOVE_CLASSES, Board, Replay, replay, replay_record
+from gofix.rules.board import MOVE_CLASSES, Board, Replay, replay, replay_record
 from gofix.errors import CoordinateError, IllegalMoveError
 from gofix.record import GameRecord, Move, Node
 

@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix.batch import UnsafePathError
-from gofix.clean import STATE_DIR, clean_tree
+from gofix.archive.batch import UnsafePathError
+from gofix.archive.clean import STATE_DIR, clean_tree
 from gofix.cli import app
-from gofix.repair import RulesRepairer
-from gofix.sgf_io import parse_collection
-from gofix.synth import random_game
+from gofix.repair.repairer import RulesRepairer
+from gofix.formats.sgf import parse_collection
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 
@@ -109,8 +109,8 @@ def test_interrupted_clean_resumes_to_the_same_output(archive, tmp_path):
 
 SLOW_CLEAN = """
 import sys, time
-from gofix.clean import clean_tree
-from gofix.repair import RulesRepairer
+from gofix.archive.clean import clean_tree
+from gofix.repair.repairer import RulesRepairer
 class Slow(RulesRepairer):
     def repair(self, record, first=None):
         time.sleep(0.05)
@@ -177,9 +177,9 @@ def test_batched_model_analysis_gives_the_same_output(archive, tmp_path):
     """clean_files runs the tagger over many games at once: same edits and files as one game at a time."""
     import torch
 
-    from gofix.detect import ModelDetector
+    from gofix.repair.detect import ModelDetector
     from gofix.models.birnn import BiRNNTagger, preset
-    from gofix.repair import ModelRepairer
+    from gofix.repair.repairer import ModelRepairer
 
     torch.manual_seed(0)
     model = BiRNNTagger(preset("tiny")).eval()
@@ -206,11 +206,11 @@ def test_batched_model_analysis_gives_the_same_output(archive, tmp_path):
 def test_check_path_batches_the_model_and_reports_as_one_at_a_time(archive):
     import torch
 
-    from gofix.check import check_path, check_record
-    from gofix.detect import ModelDetector
+    from gofix.repair.check import check_path, check_record
+    from gofix.repair.detect import ModelDetector
     from gofix.models.birnn import BiRNNTagger, preset
-    from gofix.repair import ModelRepairer
-    from gofix.sgf_io import Unreadable, iter_games
+    from gofix.repair.repairer import ModelRepairer
+    from gofix.formats.sgf import Unreadable, iter_games
 
     torch.manual_seed(1)
     repairer = ModelRepairer(ModelDetector(BiRNNTagger(preset("tiny")).eval(), threshold=0.0), threshold=0.0,
@@ -229,10 +229,10 @@ def test_check_on_several_processes_gives_the_reports_of_one(archive, tmp_path):
 
     import torch
 
-    from gofix import checkpoint
-    from gofix.check import check_path, check_paths_parallel
+    from gofix.models import checkpoint
+    from gofix.repair.check import check_path, check_paths_parallel
     from gofix.models.birnn import BiRNNTagger, preset
-    from gofix.pretrained import RepairerFactory
+    from gofix.repair.pretrained import RepairerFactory
 
     torch.manual_seed(2)
     path = tmp_path / "tiny.pt"
@@ -311,11 +311,11 @@ class _Inserting(RulesRepairer):
     move inserted before move 69. Its moves are 0-based here, the findings' and edits' 1-based."""
 
     def repair(self, record, first=None):
-        from gofix.check import Finding
+        from gofix.repair.check import Finding
         from gofix.coords import to_gtp
-        from gofix.corrupt import Edit
+        from gofix.train.corrupt import Edit
         from gofix.record import Move
-        from gofix.repair import AppliedEdit, RepairResult
+        from gofix.repair.repairer import AppliedEdit, RepairResult
 
         moves = list(record.moves)
         used = {m.point for m in moves}
@@ -353,7 +353,7 @@ def test_fix_names_the_original_line_it_keeps_as_a_variation(monkeypatch, tmp_pa
     """The original main line, kept as a variation, says so in its first node's C[] (after the comment
     it had); the repaired line keeps its own notes and no such comment."""
     from gofix.record import main_line
-    from gofix.rewrite import ORIGINAL_NOTE
+    from gofix.repair.rewrite import ORIGINAL_NOTE
 
     moves = random_game(random.Random(4), 90)
     text = _sgf(moves).replace(f";{moves[68].colour.upper()}[{moves[68].sgf}]",

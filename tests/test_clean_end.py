@@ -55,14 +55,14 @@ def test_a_resumed_run_counts_only_its_own_work(tmp_path, monkeypatch):
     did (``resumed_games``), and the CLI's games/s is this run's games over this run's time."""
     from test_clean import RULES, _Interrupting
 
-    from gofix.clean import CleanStats, clean_tree
+    from gofix.archive.clean import CleanStats, clean_tree
 
     src = tmp_path / "src"
     src.mkdir()
     from test_clean import _sgf
     import random
 
-    from gofix.synth import random_game
+    from gofix.rules.synth import random_game
 
     for k in range(8):
         (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 40)))
@@ -74,9 +74,9 @@ def test_a_resumed_run_counts_only_its_own_work(tmp_path, monkeypatch):
     assert stats.games == 8 and stats.resumed_games == stats.resumed_files and 2 <= stats.resumed_games < 8
     # the CLI: 4 games of which 3 an earlier run's, 1 s of this run's time (a fake clock): 1 game/s
     import gofix.cli
-    import gofix.clean
+    import gofix.archive.clean
 
-    monkeypatch.setattr(gofix.clean, "clean_tree", lambda *a, **k: CleanStats(files=4, games=4, clean=4,
+    monkeypatch.setattr(gofix.archive.clean, "clean_tree", lambda *a, **k: CleanStats(files=4, games=4, clean=4,
                                                                               resumed_files=3, resumed_games=3))
     monkeypatch.setattr(gofix.cli, "_write_review", lambda *a, **k: None)  # no run was made: nothing to review
     ticks = iter([0.0, 1.0, 1.0, 1.0, 1.0, 1.0])

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from gofix.cli import app
 from gofix.coords import to_gtp, to_sgf
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 
@@ -137,7 +137,7 @@ def test_corrupt_never_writes_over_its_input_file(tmp_path):
 
 
 def test_check_output_refuses_the_input_and_what_is_inside_it(tmp_path):
-    from gofix.batch import UnsafePathError, check_output
+    from gofix.archive.batch import UnsafePathError, check_output
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -173,7 +173,7 @@ def test_train_command_runs_a_tiny_model(tmp_path):
                               "--threads", "1"])
     assert res.exit_code == 0, res.output
     assert (out / "cache.npz").exists() and (out / "last.pt").exists()
-    from gofix.checkpoint import load
+    from gofix.models.checkpoint import load
 
     model, ck = load(out / "last.pt")
     assert ck["model_config"]["hidden"] == model.cfg.hidden and ck["step"] > 0
@@ -237,7 +237,7 @@ def test_check_says_how_far_to_trust_its_repairs(tmp_path):
     without such figures in the card it says so; rules-only output has no such note."""
     import shutil
 
-    from gofix.pretrained import DEFAULT
+    from gofix.repair.pretrained import DEFAULT
 
     demo = Path(__file__).resolve().parent / "data" / "generated_three_errors.sgf"  # the tagger repairs it all
     model = tmp_path / "tagger.pt"

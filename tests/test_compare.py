@@ -1,4 +1,4 @@
-"""gofix.compare (several records of one game -> judged regions) and `gofix compare`."""
+"""gofix.versions.compare (several records of one game -> judged regions) and `gofix compare`."""
 
 import glob
 import json
@@ -8,13 +8,13 @@ import random
 import pytest
 from typer.testing import CliRunner
 
-from gofix.align import DifferentGamesError, in_orientation
+from gofix.versions.align import DifferentGamesError, in_orientation
 from gofix.cli import app
-from gofix.compare import CompareError, compare_records, load_record, region_diagrams, version_text
+from gofix.versions.compare import CompareError, compare_records, load_record, region_diagrams, version_text
 from gofix.coords import to_gtp, to_sgf
-from gofix.judge import Judge, Verdict, check_versions
+from gofix.repair.judge import Judge, Verdict, check_versions
 from gofix.record import GameRecord, Move, Node
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 SIZE = 19
 GAME = random_game(random.Random(7), 160)
@@ -357,7 +357,7 @@ def test_a_recoloured_record_is_its_own_context_in_its_own_colours():
 def _clash():
     """(A, B): B has X at move 41 where A has it at move 101, each other move as GAME (all legal); A's reading
     of move 101 makes B's move 41 illegal later and B's reading of move 41 makes A's move 101 illegal."""
-    from gofix.judge import illegal_count
+    from gofix.repair.judge import illegal_count
 
     used = {m.point for m in GAME}
     for x in sorted((r, c) for r in range(SIZE) for c in range(SIZE) if (r, c) not in used):
@@ -404,7 +404,7 @@ def test_cli_min_confidence_and_the_contexts_shown(tmp_path):
 def _exchange():
     """(A, B, k): B has A's moves k + 1 and k + 7 (same colour) exchanged, which align reads as two
     substitutions; A is legal, B makes a later move illegal, and each mixed reading plays a point twice."""
-    from gofix.judge import illegal_count
+    from gofix.repair.judge import illegal_count
 
     for k in range(10, len(GAME) - 6):
         b = list(GAME)

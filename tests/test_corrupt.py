@@ -11,18 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gofix.board import Board
+from gofix.rules.board import Board
 from gofix.coords import to_sgf
-from gofix.corrupt import (
-    DEFAULT_WEIGHTS,
-    KINDS,
-    Channel,
-    Edit,
-    Truth,
-    apply_edit,
-    occupancy,
-    undo_all,
-)
+from gofix.train.corrupt import DEFAULT_WEIGHTS, KINDS, Channel, Edit, Truth, apply_edit, occupancy, undo_all
 from gofix.record import Move, opponent
 
 ALL_POINT_KINDS = ("near", "two_lines", "digit", "transpose", "mirror")
@@ -397,7 +388,7 @@ def test_to_dict_round_trip():
 
 
 def test_real_mix_puts_errors_late_and_orders_more_often():
-    from gofix.corrupt import mix_channel, undo_all
+    from gofix.train.corrupt import mix_channel, undo_all
 
     games = [random_game(s) for s in range(4)]
     late, plain = mix_channel("real", errors_per_game=1), mix_channel("default", errors_per_game=1)
@@ -419,7 +410,7 @@ def test_real_mix_puts_errors_late_and_orders_more_often():
 
 
 def test_default_mix_channel_is_the_default_channel():
-    from gofix.corrupt import mix_channel
+    from gofix.train.corrupt import mix_channel
 
     g = random_game(1)
     assert mix_channel("default", errors_per_game=2).corrupt(g, 19, random.Random(3)) == \

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import torch
 
-from gofix import data
+from gofix.train import data
+from gofix.models import encoding
 from gofix.coords import transform
-from gofix.corrupt import KINDS, Channel
+from gofix.train.corrupt import KINDS, Channel
 from gofix.record import Move
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 W, K = 9, 5
 
@@ -23,9 +24,9 @@ def game(seed: int = 1, n: int = 120) -> list[Move]:
 
 def test_planes_of_a_hand_made_position():
     moves = [Move("b", (3, 3)), Move("w", (3, 4)), Move("b", (4, 4))]
-    enc = data.encode_moves(moves, window=W, history=K)
+    enc = encoding.encode_moves(moves, window=W, history=K)
     c = W // 2
-    assert enc.planes.shape == (3, data.n_planes(K), W, W)
+    assert enc.planes.shape == (3, encoding.n_planes(K), W, W)
     assert enc.on_board.all()
     # move 1 (White at (3,4)): Black (3,3) is an opponent stone with 4 liberties, one column left
     assert enc.planes[1, 5, c, c - 1] == 1 and enc.planes[1, :5, c, c - 1].sum() == 0
@@ -41,7 +42,7 @@ def test_planes_of_a_hand_made_position():
 
 def test_liberty_buckets_and_atari():
     moves = [Move("b", (0, 0)), Move("w", (0, 1)), Move("b", (5, 5)), Move("w", (1, 1))]
-    enc = data.encode_moves(moves, window=W, history=K)
+    enc = encoding.encode_moves(moves, window=W, history=K)
     c = W // 2
     # before move 3 (White (1,1)): Black (0,0) has 1 liberty, seen as an opponent stone
     assert enc.planes[3, 3, c - 1, c - 1] == 1
@@ -50,9 +51,9 @@ def test_liberty_buckets_and_atari():
 
 def test_pass_has_an_empty_window():
     moves = [Move("b", (3, 3)), Move("w", None), Move("b", (4, 4))]
-    enc = data.encode_moves(moves, window=W, history=K)
+    enc = encoding.encode_moves(moves, window=W, history=K)
     assert not enc.on_board[1] and not enc.planes[1].any()
-    assert enc.features.shape == (3, data.N_INPUT_FEATURES)
+    assert enc.features.shape == (3, encoding.N_INPUT_FEATURES)
 
 
 REPLACE = ("near", "two_lines", "digit", "transpose", "mirror")
@@ -75,20 +76,20 @@ def test_labels_for_each_edit_class(kind, edit):
     noisy, truth = res
     wrong, ed, point = data.labels_for(noisy, [truth], W)
     assert sorted(np.flatnonzero(wrong)) == sorted(truth.positions)
-    assert all(data.EDIT_CLASSES[ed[p]] == edit for p in truth.positions)
+    assert all(encoding.EDIT_CLASSES[ed[p]] == edit for p in truth.positions)
     assert (ed[wrong == 0] == 0).all()
     if kind in REPLACE:
         p = truth.positions[0]
         cell = point[p]
         correct = truth.undo.insert[0].point
         if cell < W * W:
-            assert data.cell_point(noisy[p].point, int(cell), W) == correct
+            assert encoding.cell_point(noisy[p].point, int(cell), W) == correct
         else:
             d = max(abs(correct[0] - noisy[p].point[0]), abs(correct[1] - noisy[p].point[1]))
             assert d > W // 2
-        assert (point[np.arange(len(point)) != p] == data.IGNORE).all()
+        assert (point[np.arange(len(point)) != p] == encoding.IGNORE).all()
     else:
-        assert (point == data.IGNORE).all()
+        assert (point == encoding.IGNORE).all()
 
 
 @pytest.mark.parametrize("kind", ["drop_one", "drop_pair", "drop_one_recolour"])
@@ -97,8 +98,8 @@ def test_labels_for_missing_moves(kind):
     wrong, ed, _ = data.labels_for(noisy, [truth], W)
     gap = truth.undo.start
     assert wrong[gap] == wrong[gap - 1] == 1 and wrong.sum() == 2
-    assert data.EDIT_CLASSES[ed[gap]] == "missing_before"
-    assert data.EDIT_CLASSES[ed[gap - 1]] == "missing_after"
+    assert encoding.EDIT_CLASSES[ed[gap]] == "missing_before"
+    assert encoding.EDIT_CLASSES[ed[gap - 1]] == "missing_after"
 
 
 def _window_perm(sym: int) -> np.ndarray:
@@ -120,10 +121,10 @@ def test_symmetry_keeps_labels_and_moves_the_planes(sym):
     np.testing.assert_array_equal(plain["wrong"], moved["wrong"])
     np.testing.assert_array_equal(plain["edit"], moved["edit"])
     perm = _window_perm(sym)
-    for t in np.flatnonzero(plain["point"] != data.IGNORE):
+    for t in np.flatnonzero(plain["point"] != encoding.IGNORE):
         if plain["point"][t] < W * W:
             assert perm[moved["point"][t]] == plain["point"][t]
-    P = data.n_planes(K)
+    P = encoding.n_planes(K)
     a = plain["planes"].reshape(len(perm) and -1, P, W * W)
     b = moved["planes"].reshape(-1, P, W * W)[:, :, np.argsort(perm)]
     np.testing.assert_array_equal(a, b)
@@ -132,32 +133,32 @@ def test_symmetry_keeps_labels_and_moves_the_planes(sym):
 
 def test_whole_board_codes_are_seen_by_the_mover_and_collated():
     moves = [Move("b", (3, 3)), Move("w", (3, 4)), Move("b", (4, 4)), Move("w", None)]
-    assert data.encode_moves(moves).board is None  # only when asked for
-    board = data.encode_moves(moves, board=True).board
+    assert encoding.encode_moves(moves).board is None  # only when asked for
+    board = encoding.encode_moves(moves, board=True).board
     assert board.shape == (4, 361) and board.dtype == np.int8
-    assert board[0, 3 * 19 + 3] == data.MOVE_CODE and np.count_nonzero(board[0]) == 1  # the move's own point
+    assert board[0, 3 * 19 + 3] == encoding.MOVE_CODE and np.count_nonzero(board[0]) == 1  # the move's own point
     assert board[1, 3 * 19 + 3] == 6 and np.count_nonzero(board[1]) == 2  # White sees an opponent stone, 4 libs
     assert board[2, 3 * 19 + 3] == 3 and board[2, 3 * 19 + 4] == 6  # Black: own (3 libs), opponent's (3 libs)
-    assert board[2, 4 * 19 + 4] == data.MOVE_CODE
+    assert board[2, 4 * 19 + 4] == encoding.MOVE_CODE
     assert board[3, 4 * 19 + 4] == 6 and board[3, 3 * 19 + 4] == 2  # a pass gets the board too; own stone, 2 libs
-    assert not (board[3] == data.MOVE_CODE).any()
+    assert not (board[3] == encoding.MOVE_CODE).any()
     cache = data.cache_from_games([game(s, 40 + 10 * s) for s in range(3)])
     exs = [data.make_example(cache.game(i), None, random.Random(0), window=W, history=K, board=True)
            for i in range(3)]
-    inputs, _ = data.collate(exs)
+    inputs, _ = encoding.collate(exs)
     assert inputs["board"].shape == (40 + 50 + 60, 361)
     assert torch.equal(inputs["board"][40:90], torch.from_numpy(exs[1]["board"]))
-    assert "board" not in data.collate([data.make_example(cache.game(0), None, random.Random(0), window=W,
+    assert "board" not in encoding.collate([data.make_example(cache.game(0), None, random.Random(0), window=W,
                                                           history=K)])[0]
 
 
 def test_collate_pads_and_masks():
     cache = data.cache_from_games([game(s, 40 + 10 * s) for s in range(4)])
     exs = [data.make_example(cache.game(i), None, random.Random(0), window=W, history=K) for i in range(4)]
-    inputs, targets = data.collate(exs)
+    inputs, targets = encoding.collate(exs)
     assert inputs["mask"].shape == (4, 70) and int(inputs["mask"].sum()) == 40 + 50 + 60 + 70
     assert inputs["planes"].shape[0] == int(inputs["mask"].sum())
-    assert (targets["wrong"][~inputs["mask"]] == data.IGNORE).all()
+    assert (targets["wrong"][~inputs["mask"]] == encoding.IGNORE).all()
     assert (targets["wrong"][inputs["mask"]] == 0).all()
 
 
@@ -214,7 +215,7 @@ def test_usable_filters_illegal_and_short():
 
 def _slow_snapshots(moves, size=19):
     """Reference: every point's code recomputed with the public Board API."""
-    from gofix.board import Board
+    from gofix.rules.board import Board
 
     board = Board(size, superko=False)
     out = []
@@ -235,10 +236,10 @@ def test_incremental_snapshots_match_a_full_recount(seed):
     moves = game(seed, 160)
     noisy, _ = Channel(errors_per_game=4).corrupt(moves, 19, random.Random(seed))  # occupied moves too
     noisy = noisy + [Move("b", None), Move("w", (0, 0)), Move("b", (0, 1)), Move("w", (1, 0))]
-    np.testing.assert_array_equal(data.snapshots(noisy), _slow_snapshots(noisy))
+    np.testing.assert_array_equal(encoding.snapshots(noisy), _slow_snapshots(noisy))
 
 
 def test_suicide_recodes_the_board():
     # White fills its own last liberty at (0,0): the stone is removed
     moves = [Move("b", (0, 1)), Move("w", (5, 5)), Move("b", (1, 0)), Move("w", (0, 0)), Move("b", (9, 9))]
-    np.testing.assert_array_equal(data.snapshots(moves), _slow_snapshots(moves))
+    np.testing.assert_array_equal(encoding.snapshots(moves), _slow_snapshots(moves))

@@ -1,4 +1,4 @@
-from gofix.diagram import local_diagram
+from gofix.rules.diagram import local_diagram
 from gofix.record import Move
 
 

@@ -72,9 +72,9 @@ def test_the_repair_engine_makes_the_object():
     """ModelRepairer's applied edits carry their Repair: the points taken out and put in, as read."""
     from test_repair import BlindDetector, _occupied_case, _record
 
-    from gofix.clean import _notes
+    from gofix.archive.clean import _notes
     from gofix.coords import to_gtp, to_sgf
-    from gofix.repair import ModelRepairer
+    from gofix.repair.repairer import ModelRepairer
 
     clean, noisy, i = _occupied_case()
     rep = ModelRepairer(BlindDetector(clean, "near", clean[i].point)).repair(_record(noisy))

@@ -10,13 +10,13 @@ import random
 import numpy as np
 import pytest
 
-from gofix.corrupt import Edit, apply_edit
+from gofix.train.corrupt import Edit, apply_edit
 from gofix.engine import modelfile as mf
 from gofix.engine.engine import Engine
 from gofix.engine.features import GameFeatures, KBoard, to_loc
 from gofix.engine.judge import ILLEGAL_LOGP, EngineJudge
 from gofix.record import GameRecord, Move, Node
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 from test_engine import tiny_desc
 
@@ -107,8 +107,8 @@ class _Oracle:
 
 
 def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game_alone():
-    from gofix.pretrained import load_detector
-    from gofix.repair import ModelRepairer
+    from gofix.repair.pretrained import load_detector
+    from gofix.repair.repairer import ModelRepairer
 
     det = load_detector()
     if det is None:
@@ -133,8 +133,8 @@ def test_an_oracle_judge_repairs_a_stone_one_point_off_and_leaves_the_clean_game
 
 @pytest.mark.parametrize("kind", ["dropped pair", "block moved", "dropped move"])
 def test_the_network_s_own_inserts_and_reorders_restore_what_the_tagger_s_heads_do_not_propose(kind):
-    from gofix.pretrained import load_detector
-    from gofix.repair import ModelRepairer
+    from gofix.repair.pretrained import load_detector
+    from gofix.repair.repairer import ModelRepairer
 
     det = load_detector()
     if det is None:
@@ -164,7 +164,7 @@ def test_the_network_s_own_inserts_and_reorders_restore_what_the_tagger_s_heads_
 
 
 def test_the_version_judge_picks_the_clean_version_and_the_rules_come_first():
-    from gofix.engine.versions import VersionJudge
+    from gofix.versions.engine import VersionJudge
 
     clean = random_game(random.Random(5), 60, 19)
     i = 30

@@ -2,9 +2,9 @@ import random
 
 import pytest
 
-from gofix.corrupt import Channel, undo_all
-from gofix.evaluate import Case, Output, RulesOnly, f_beta, markdown, run_system, score
-from gofix.synth import random_game
+from gofix.train.corrupt import Channel, undo_all
+from gofix.evaluate.eval import Case, Output, RulesOnly, f_beta, markdown, run_system, score
+from gofix.rules.synth import random_game
 
 
 def _cases(n=12, errors=1, clean_share=0.5, seed=3, weights=None):
@@ -119,7 +119,7 @@ def test_threshold_and_margin():
 
 
 def test_rules_only_flags_exactly_the_illegal_moves():
-    from gofix.board import replay
+    from gofix.rules.board import replay
 
     cases = _cases(n=10, clean_share=0.0, weights={"near": 1.0})
     outs = run_system(RulesOnly(), cases)[0]
@@ -142,9 +142,9 @@ def test_f_beta_and_markdown():
 
 
 def test_corpus_cases_reads_the_readable_games_and_corrupts_them_like_make_cases(tmp_path):
-    from gofix.evaluate import corpus_cases, make_cases
+    from gofix.evaluate.eval import corpus_cases, make_cases
     from gofix.record import GameRecord
-    from gofix.sgf_io import iter_games
+    from gofix.formats.sgf import iter_games
 
     for k in range(4):
         moves = random_game(random.Random(40 + k), 80)

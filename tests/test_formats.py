@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix import sgf_io
-from gofix.board import replay, replay_record
+from gofix.formats import sgf as sgf_io
+from gofix.rules.board import replay, replay_record
 from gofix.cli import app
-from gofix.formats_common import result_from_text, tygem_handicap
+from gofix.formats.common import result_from_text, tygem_handicap
 from gofix.record import GameRecord, decode_text, main_line
 
 SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "formats"
@@ -326,7 +326,7 @@ def test_convert_refuses_output_inside_input(mixed):
 
 def test_format_error_is_a_gofix_error():
     from gofix.errors import GofixError
-    from gofix.formats_common import FormatError
+    from gofix.formats.common import FormatError
 
     assert issubclass(FormatError, GofixError) and issubclass(FormatError, ValueError)
 

@@ -1,7 +1,7 @@
 """Fuzzing the reader and the checker: every input ends in a result or a typed error.
 
 Bounded so it runs in CI in seconds; scripts/fuzz.py runs the same properties (the
-generators are ``gofix.fuzz``'s) for as long as you like, and through the CLI.
+generators are ``gofix.evaluate.fuzz``'s) for as long as you like, and through the CLI.
 """
 
 import random
@@ -9,8 +9,8 @@ import random
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gofix.fuzz import SEED_GAMES, exercise, hostile_files, mutate
-from gofix.synth import random_game
+from gofix.evaluate.fuzz import SEED_GAMES, exercise, hostile_files, mutate
+from gofix.rules.synth import random_game
 
 _settings = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -59,7 +59,7 @@ def _fuzz_script():
 
     path = Path(__file__).resolve().parent.parent / "scripts" / "fuzz.py"
     text = path.read_text()
-    assert "test_fuzz" not in text and '"tests"' not in text  # the generators come from gofix.fuzz
+    assert "test_fuzz" not in text and '"tests"' not in text  # the generators come from gofix.evaluate.fuzz
     spec = importlib.util.spec_from_file_location("fuzz_script", path)
     mod = importlib.util.module_from_spec(spec)
     sys.modules["fuzz_script"] = mod  # for its dataclasses

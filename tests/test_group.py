@@ -1,4 +1,4 @@
-"""gofix.group: copies of one game found under symmetry and errors; different games kept apart."""
+"""gofix.versions.grouping: copies of one game found under symmetry and errors; different games kept apart."""
 
 import os
 import random
@@ -6,14 +6,27 @@ import random
 import numpy as np
 import pytest
 
-from gofix.align import in_orientation
+from gofix.versions.align import in_orientation
 
 from gofix.coords import to_sgf, transform
-from gofix.group import (GroupConfig, Ref, agreement, best_symmetry, compact, group_compacts, group_games,
-                         group_path, perm_table, record_keys, same_game, tokens_of, window_hashes)
+from gofix.versions.grouping import (
+    GroupConfig,
+    Ref,
+    agreement,
+    best_symmetry,
+    compact,
+    group_compacts,
+    group_games,
+    group_path,
+    perm_table,
+    record_keys,
+    same_game,
+    tokens_of,
+    window_hashes,
+)
 from gofix.record import GameRecord, Move, Node
-from gofix.sgf_io import Unreadable
-from gofix.synth import random_game
+from gofix.formats.sgf import Unreadable
+from gofix.rules.synth import random_game
 
 REAL_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "real-dev")
 

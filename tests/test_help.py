@@ -13,7 +13,7 @@ import pytest
 import typer
 
 from gofix.cli import app
-from gofix.helptext import type_word, unwrap
+from gofix.cli.helptext import type_word, unwrap
 
 COMMANDS = ["", "check", "fix", "clean", "convert", "compare", "reconcile", "corrupt", "eval", "train", "review", "engine",
             "engine info", "engine fetch"]

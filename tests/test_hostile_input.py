@@ -6,7 +6,7 @@ clear reason, never "internal error while reading".
 
 import pytest
 
-from gofix import sgf_io
+from gofix.formats import sgf as sgf_io
 from gofix.record import GameRecord
 
 BIG = "9" * 5000  # over Python's 4,300-digit limit for int()
@@ -176,7 +176,7 @@ import random  # noqa: E402
 
 from typer.testing import CliRunner  # noqa: E402
 
-from gofix.synth import random_game  # noqa: E402
+from gofix.rules.synth import random_game  # noqa: E402
 
 
 def _sgf(n: int, seed: int = 0) -> str:
@@ -230,7 +230,7 @@ def test_check_goes_on_past_a_record_over_the_limits(tmp_path, monkeypatch):
 
 
 def test_the_tagger_runs_a_long_record_in_bounded_pieces(monkeypatch):
-    from gofix import detect
+    from gofix.repair import detect
     from gofix.models.birnn import BiRNNTagger, preset
 
     import torch

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from gofix import checkpoint
-from gofix.corrupt import KINDS
-from gofix.judge import Evidence, Judge, Verdict, VersionsError, check_versions
+from gofix.models import checkpoint
+from gofix.train.corrupt import KINDS
+from gofix.repair.judge import Evidence, Judge, Verdict, VersionsError, check_versions
 from gofix.models import BiRNNTagger, preset
 from gofix.record import Move
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 torch.set_num_threads(1)
 
@@ -128,7 +128,7 @@ def test_fitted_weights_and_calibration_from_the_model_card(tiny, tmp_path):
     import json
     import shutil
 
-    from gofix.judge import confidence
+    from gofix.repair.judge import confidence
 
     path = tmp_path / "tagger.pt"
     shutil.copy(tiny, path)
@@ -158,7 +158,7 @@ def test_choose_uses_the_cards_weights_and_knots(tiny, tmp_path):
     import json
     import shutil
 
-    from gofix.judge import confidence
+    from gofix.repair.judge import confidence
 
     path = tmp_path / "tagger.pt"
     shutil.copy(tiny, path)

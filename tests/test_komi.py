@@ -4,11 +4,11 @@ import random
 
 import pytest
 
-from gofix import reconcile as rc
-from gofix import sgf_io
+from gofix.archive import reconcile as rc
+from gofix.formats import sgf as sgf_io
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord, Node
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 
 @pytest.mark.parametrize("written, points, note", [

@@ -7,10 +7,10 @@ import numpy as np
 
 from typer.testing import CliRunner
 
-from gofix import check
-from gofix.check import GameReport, check_record
+from gofix.repair import check
+from gofix.repair.check import GameReport, check_record
 from gofix.cli import app
-from gofix.sgf_io import parse_items
+from gofix.formats.sgf import parse_items
 
 
 def _repetitive(pairs: int) -> bytes:
@@ -76,8 +76,8 @@ class GapDetector:
         return sum(1 for o in gc.get_objects() if type(o) in (list, tuple) and len(o) >= self.n - 2)
 
     def analyse_many(self, recs):
-        from gofix.data import EDIT_CLASSES
-        from gofix.detect import MoveScores
+        from gofix.models.encoding import EDIT_CLASSES
+        from gofix.repair.detect import MoveScores
 
         out = []
         for r in recs:
@@ -105,8 +105,8 @@ def test_the_repair_engine_holds_no_copy_of_the_record_per_candidate():
     import random
 
     from gofix.record import GameRecord, Node
-    from gofix.repair import ModelRepairer
-    from gofix.synth import random_game
+    from gofix.repair.repairer import ModelRepairer
+    from gofix.rules.synth import random_game
 
     n = 1_500
     moves = random_game(random.Random(7), n)
@@ -123,11 +123,11 @@ def test_the_tagger_runs_many_records_a_bounded_batch_at_a_time(monkeypatch):
 
     import torch
 
-    from gofix import detect
-    from gofix.data import padded_runs
+    from gofix.repair import detect
+    from gofix.models.encoding import padded_runs
     from gofix.models.birnn import BiRNNTagger, preset
     from gofix.record import RecordView
-    from gofix.synth import random_game
+    from gofix.rules.synth import random_game
 
     torch.manual_seed(0)
     det = detect.ModelDetector(BiRNNTagger(preset("tiny")).eval(), threshold=0.0)

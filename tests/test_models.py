@@ -8,13 +8,15 @@ import re
 import pytest
 import torch
 
-from gofix import checkpoint, data
-from gofix.check import Finding, check_record
-from gofix.detect import ModelDetector
+from gofix.models import checkpoint
+from gofix.train import data
+from gofix.models import encoding
+from gofix.repair.check import Finding, check_record
+from gofix.repair.detect import ModelDetector
 from gofix.errors import CheckpointError
 from gofix.models import PRESETS, BiRNNTagger, preset
 from gofix.record import GameRecord, Node
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 torch.set_num_threads(1)
 
@@ -26,7 +28,7 @@ def batch(cfg, n_games: int = 3, seed: int = 0):
     ch = data.default_channels(2, 0.0)
     exs = [data.make_example(cache.game(i), ch[i % 2], rng, window=cfg.window, history=cfg.history)
            for i in range(n_games)]
-    return data.collate(exs)
+    return encoding.collate(exs)
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -37,7 +39,7 @@ def test_shapes_for_every_preset(name, causal):
     out, loss = BiRNNTagger(cfg)(inputs, targets)
     B, T = inputs["mask"].shape
     assert out["wrong"].shape == (B, T)
-    assert out["edit"].shape == (B, T, len(data.EDIT_CLASSES))
+    assert out["edit"].shape == (B, T, len(encoding.EDIT_CLASSES))
     assert out["point"].shape == (B, T, cfg.window ** 2 + 1)
     assert loss.ndim == 0 and torch.isfinite(loss)
 
@@ -48,7 +50,7 @@ def test_whole_board_view_reads_the_board_and_needs_it():
     cache = data.cache_from_games([random_game(rng, 50) for _ in range(2)])
     exs = [data.make_example(cache.game(i), None, rng, window=cfg.window, history=cfg.history, board=True)
            for i in range(2)]
-    inputs, targets = data.collate(exs)
+    inputs, targets = encoding.collate(exs)
     torch.manual_seed(0)
     model = BiRNNTagger(cfg)
     torch.nn.init.normal_(model.board_proj.weight)  # a trained view: the board matters
@@ -80,11 +82,11 @@ def test_causal_model_ignores_the_future():
     model = BiRNNTagger(cfg).eval()
     rng = random.Random(1)
     moves = random_game(rng, 50)
-    full = data.encode_moves(moves, window=cfg.window, history=cfg.history)
-    cut = data.encode_moves(moves[:30], window=cfg.window, history=cfg.history)
+    full = encoding.encode_moves(moves, window=cfg.window, history=cfg.history)
+    cut = encoding.encode_moves(moves[:30], window=cfg.window, history=cfg.history)
 
     def run(enc):
-        inputs, _ = data.collate([{"planes": enc.planes, "on_board": enc.on_board, "features": enc.features}])
+        inputs, _ = encoding.collate([{"planes": enc.planes, "on_board": enc.on_board, "features": enc.features}])
         return model(inputs)[0]["wrong"][0]
 
     torch.testing.assert_close(run(full)[:30], run(cut), rtol=1e-4, atol=1e-5)
@@ -145,7 +147,7 @@ def test_model_detector_findings(tmp_path):
     rec = GameRecord("g.sgf", 0, 19, Node(), moves=moves)
     det = ModelDetector(path, threshold=0.5)
     scores = det.analyse(rec)
-    assert scores.p_wrong.shape == (60,) and scores.edit_probs.shape == (60, len(data.EDIT_CLASSES))
+    assert scores.p_wrong.shape == (60,) and scores.edit_probs.shape == (60, len(encoding.EDIT_CLASSES))
     assert len(scores.best_point) == 60
     found = det.findings(rec, [])
     assert len(found) == 60
@@ -154,7 +156,7 @@ def test_model_detector_findings(tmp_path):
         assert set(f.to_dict()) == {"move", "colour", "point", "gtp", "kind", "confidence", "note", "repair"}
         # the tagger's classes reach users in words, never by their internal names ('near', 'swap2', ...)
         assert f.to_dict()["repair"] is None and f.note.startswith("the model finds this move unlikely: ")
-        assert not any(re.search(rf"\b{name}\b", f.note) for name in data.EDIT_CLASSES[1:] if "_" in name
+        assert not any(re.search(rf"\b{name}\b", f.note) for name in encoding.EDIT_CLASSES[1:] if "_" in name
                        or name in ("near", "digit", "transpose", "mirror", "swap2", "extra")), f.note
     report = check_record(rec, [det])
     assert report.status == "flagged"
@@ -172,9 +174,9 @@ def test_padding_does_not_change_outputs(causal):
     cfg = preset("tiny", causal=causal, layers=2)
     model = BiRNNTagger(cfg).eval()
     rng = random.Random(3)
-    encs = [data.encode_moves(random_game(rng, n), window=cfg.window, history=cfg.history) for n in (30, 55)]
+    encs = [encoding.encode_moves(random_game(rng, n), window=cfg.window, history=cfg.history) for n in (30, 55)]
     exs = [{"planes": e.planes, "on_board": e.on_board, "features": e.features} for e in encs]
-    alone = model(data.collate(exs[:1])[0])[0]
-    together = model(data.collate(exs)[0])[0]
+    alone = model(encoding.collate(exs[:1])[0])[0]
+    together = model(encoding.collate(exs)[0])[0]
     for k in alone:
         torch.testing.assert_close(alone[k][0], together[k][0, :30], rtol=1e-4, atol=1e-5)

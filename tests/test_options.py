@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from gofix.cli import app
-from gofix.synth import random_game
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 
@@ -62,8 +62,8 @@ def test_quiet_prints_the_summary_line_only(games, tmp_path, cmd):
     assert "┏" not in res.stdout and len(res.stdout.strip().splitlines()) == 1, res.stdout
 
 
-@pytest.mark.parametrize("cmd,lib", [("clean", "gofix.clean.clean_tree"), ("convert", "gofix.convert.convert_tree"),
-                                     ("reconcile", "gofix.reconcile.reconcile_tree")])
+@pytest.mark.parametrize("cmd,lib", [("clean", "gofix.archive.clean.clean_tree"), ("convert", "gofix.archive.convert.convert_tree"),
+                                     ("reconcile", "gofix.archive.reconcile.reconcile_tree")])
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(games, tmp_path, monkeypatch, cmd, lib):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix import batch
-from gofix import convert as cv
-from gofix import reconcile as rc
-from gofix.batch import OutputExistsError, OutputLockedError, UnsafePathError
+from gofix.archive import batch
+from gofix.archive import convert as cv
+from gofix.archive import reconcile as rc
+from gofix.archive.batch import OutputExistsError, OutputLockedError, UnsafePathError
 from gofix.cli import app
-from gofix.clean import clean_tree
-from gofix.synth import random_game
+from gofix.archive.clean import clean_tree
+from gofix.rules.synth import random_game
 
 runner = CliRunner()  # stderr apart (res.stderr), not a terminal
 
@@ -379,7 +379,7 @@ def test_small_inputs_start_no_worker_processes_and_large_ones_give_the_same(tmp
     groups than POOL_MIN_UNITS); with workers forced, the same output."""
     import concurrent.futures
 
-    from gofix.group import iter_compacts
+    from gofix.versions.grouping import iter_compacts
 
     s = tmp_path / "src"
     s.mkdir()

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from gofix.align import in_orientation
+from gofix.versions.align import in_orientation
 from typer.testing import CliRunner
 
-from gofix import reconcile as rc
-from gofix.batch import UnsafePathError
+from gofix.archive import reconcile as rc
+from gofix.archive.batch import UnsafePathError
 from gofix.cli import app
 from gofix.coords import to_sgf
-from gofix.judge import Verdict
+from gofix.repair.judge import Verdict
 from gofix.record import GameRecord, Move, Node, iter_nodes, main_line
-from gofix.sgf_io import read_file
-from gofix.synth import random_game
+from gofix.formats.sgf import read_file
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 REAL_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "real-dev")

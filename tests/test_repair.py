@@ -5,12 +5,12 @@ import random
 import numpy as np
 import pytest
 
-from gofix.corrupt import KINDS
-from gofix.data import EDIT_CLASSES, REPLACE_KINDS
-from gofix.detect import MoveScores
+from gofix.train.corrupt import KINDS
+from gofix.models.encoding import EDIT_CLASSES, REPLACE_KINDS
+from gofix.repair.detect import MoveScores
 from gofix.record import GameRecord, Move, Node
-from gofix.repair import ModelRepairer, RulesRepairer
-from gofix.synth import random_game
+from gofix.repair.repairer import ModelRepairer, RulesRepairer
+from gofix.rules.synth import random_game
 
 KIND_TO_EDIT = {**{k: k for k in REPLACE_KINDS}, "swap2": "swap2", "pair_order": "pair_order",
                 "block_move": "block", "extra_one": "extra", "extra_pair": "extra", "colour": "colour"}
@@ -110,7 +110,7 @@ class KnowingScorer:
         return -5.0 * (sum(a != b for a, b in zip(mv, self.clean)) + abs(len(mv) - len(self.clean)))
 
     def compare(self, src, moves, edits):
-        from gofix.corrupt import apply_edit
+        from gofix.train.corrupt import apply_edit
 
         return self._score(moves), np.array([self._score(apply_edit(moves, e)) for e in edits])
 
@@ -236,7 +236,7 @@ def test_rule_threshold_sets_the_bar_for_moves_only_the_rules_point_at():
 
 
 def test_check_reports_the_repair_fix_would_make():
-    from gofix.check import check_record
+    from gofix.repair.check import check_record
     from gofix.coords import to_gtp
 
     clean, noisy, i = _occupied_case()
@@ -253,7 +253,7 @@ def test_check_reports_the_repair_fix_would_make():
 
 def test_later_edits_are_numbered_as_the_record_was_read():
     """An extra move deleted at 31 shifts the rest; the second repair still names its move as read."""
-    from gofix.check import check_record
+    from gofix.repair.check import check_record
 
     for seed in range(40):
         clean = random_game(random.Random(seed), 120)
@@ -412,7 +412,7 @@ def test_the_tagger_alone_restores_a_missing_move(kind):
 
 @pytest.mark.parametrize("recolour", [False, True])
 def test_gap_candidates_are_the_empty_points_near_the_gap_in_the_implied_colour(recolour):
-    from gofix.board import replay
+    from gofix.rules.board import replay
 
     clean = random_game(random.Random(21), 90)
     g = 50
@@ -436,7 +436,7 @@ def test_gap_candidates_are_the_empty_points_near_the_gap_in_the_implied_colour(
 
 
 def test_check_shows_where_the_missing_move_goes_and_its_colour():
-    from gofix.check import check_record
+    from gofix.repair.check import check_record
 
     clean, noisy = _gap_case("drop_one")
     gap = next(k for k, (a, b) in enumerate(zip(noisy, clean)) if (a[0], a[1]) != (b[0], b[1]))
@@ -464,14 +464,14 @@ def test_check_shows_where_the_missing_move_goes_and_its_colour():
     ("colour", (12,), 12, True),
 ])
 def test_an_edit_answers_the_findings_it_touches_or_inserts_beside(kind, moves, move, answered):
-    from gofix.check import answers
+    from gofix.repair.check import answers
 
     assert answers(kind, moves, move) is answered
 
 
 def _applied_insert(before: int, colour: str = "w", point=(3, 3)):
-    from gofix.corrupt import Edit
-    from gofix.repair import AppliedEdit
+    from gofix.train.corrupt import Edit
+    from gofix.repair.repairer import AppliedEdit
 
     return AppliedEdit("insert", (before,), 0.9, f"{colour.upper()} D4 inserted before move {before} (missing move)",
                        Edit(before - 1, 0, (Move(colour, point, ""),)))
@@ -480,7 +480,7 @@ def _applied_insert(before: int, colour: str = "w", point=(3, 3)):
 def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
     """A finding at move 68 answered by an insert before move 69 shows that repair; no suspect is
     made up at move 69 for it."""
-    from gofix.check import Finding, attach_repairs
+    from gofix.repair.check import Finding, attach_repairs
 
     moves = random_game(random.Random(8), 90)
     rec = _record(moves)
@@ -494,7 +494,7 @@ def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
 
 
 def test_not_repaired_leaves_out_what_an_edit_answers_or_made_legal():
-    from gofix.check import not_repaired
+    from gofix.repair.check import not_repaired
 
     def finding(n, kind="suspect"):
         return {"move": n, "colour": "B", "point": "dd", "kind": kind, "confidence": 0.8, "repair": None}

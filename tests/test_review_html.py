@@ -11,18 +11,18 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gofix.check import Finding, rule_findings
+from gofix.repair.check import Finding, rule_findings
 from gofix.cli import app
-from gofix.clean import clean_tree
+from gofix.archive.clean import clean_tree
 from gofix.coords import to_gtp
-from gofix.corrupt import Edit
-from gofix.repair import AppliedEdit, RepairResult
+from gofix.train.corrupt import Edit
+from gofix.repair.repairer import AppliedEdit, RepairResult
 from gofix.review import svg
 from gofix.review.html import render
 from gofix.review.model import game_from_line
 from gofix.review.runs import REVIEW_NAME, run_review
-from gofix.sgf_io import read_game
-from gofix.synth import random_game
+from gofix.formats.sgf import read_game
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 

@@ -3,12 +3,12 @@
 import random
 import time
 
-from gofix.check import check_record
-from gofix.clean import clean_tree
+from gofix.repair.check import check_record
+from gofix.archive.clean import clean_tree
 from gofix.record import GameRecord
-from gofix.repair import RulesRepairer
-from gofix.sgf_io import MAX_FILE_BYTES, Unreadable, iter_games, parse_collection
-from gofix.synth import random_game
+from gofix.repair.repairer import RulesRepairer
+from gofix.formats.sgf import MAX_FILE_BYTES, Unreadable, iter_games, parse_collection
+from gofix.rules.synth import random_game
 
 
 def _sgf(moves, extra=""):

@@ -6,19 +6,21 @@ import numpy as np
 import pytest
 import torch
 
-from gofix import checkpoint, data
-from gofix.corrupt import Edit
+from gofix.models import checkpoint
+from gofix.train import data
+from gofix.models import encoding
+from gofix.train.corrupt import Edit
 from gofix.models.seq2seq import BOS, N_POINTS, Seq2SeqRepairer, preset
 from gofix.record import GameRecord, Node
-from gofix.rescore import Seq2SeqScorer
-from gofix.synth import random_game
+from gofix.repair.rescore import Seq2SeqScorer
+from gofix.rules.synth import random_game
 
 
 def _batch(games, channel=None, seed=0):
     cache = data.cache_from_games(games, ["train"] * len(games))
     exs = [data.make_example(cache.game(i), channel, random.Random(seed + i), window=9, history=5)
            for i in range(len(games))]
-    return data.collate(exs)
+    return encoding.collate(exs)
 
 
 def test_cached_scoring_equals_the_teacher_forced_pass():
@@ -26,7 +28,7 @@ def test_cached_scoring_equals_the_teacher_forced_pass():
     games = [random_game(random.Random(i), 50) for i in range(3)]
     inputs, targets = _batch(games, data.default_channels()[0])
     model = Seq2SeqRepairer(preset("tiny")).eval()
-    one_in, one_tg = data.collate([data.make_example(
+    one_in, one_tg = encoding.collate([data.make_example(
         data.cache_from_games(games[1:2], ["train"]).game(0), None, random.Random(0), window=9, history=5)])
     with torch.no_grad():
         out, loss = model(one_in, one_tg)
@@ -68,7 +70,7 @@ def test_learns_to_copy_a_clean_game():
 
 
 def test_trains_and_loads_through_the_loop(tmp_path):
-    from gofix.train import TrainConfig, train
+    from gofix.train.loop import TrainConfig, train
 
     games = [random_game(random.Random(i), 40 + i) for i in range(12)]
     cache = data.cache_from_games(games, ["train"] * 9 + ["val"] * 3)
@@ -99,7 +101,7 @@ def test_scorer_compares_edits_on_the_same_stretch():
     assert [lp for _, lp in props] == sorted((lp for _, lp in props), reverse=True)
     # only legal moves: never a point occupied in the position before the gap, even when the model
     # prefers it (an untrained model often does), and always k of them
-    from gofix.board import replay
+    from gofix.rules.board import replay
 
     board = replay(19, moves[:25], superko=False).board
     taken = {p for stones in board.stones() for p in stones}

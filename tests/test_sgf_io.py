@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_moves
 
-from gofix import sgf_io
+from gofix.formats import sgf as sgf_io
 from gofix.errors import SgfError
 from gofix.record import CONTROLS, GameRecord, Move, Node, encode_text, iter_nodes, main_line
-from gofix.sgf_io import Unreadable
+from gofix.formats.sgf import Unreadable
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(os.environ.get("GOFIX_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))

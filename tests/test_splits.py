@@ -9,7 +9,7 @@ import pytest
 
 from gofix.coords import to_sgf, transform
 from gofix.record import Move
-from gofix.splits import game_key, split_of
+from gofix.train.splits import game_key, split_of
 
 
 def random_moves(seed: int, size: int = 19, n: int = 80) -> list[Move]:

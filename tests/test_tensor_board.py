@@ -1,7 +1,7 @@
 """The batched tensor replay (tensor_board) and the device pipeline (tensor_data) against the CPU path.
 
 Reference: ``board.replay`` (classes, captures, liberties, final position) and
-``data.snapshots`` (window codes) per game; ``data.TaggingStream`` batches
+``encoding.snapshots`` (window codes) per game; ``data.TaggingStream`` batches
 for the whole pipeline. Games: random play with illegal moves, passes and
 wrong colours mixed in (every move class occurs), corrupted clean games, a
 hand-built superko, setup stones.
@@ -17,14 +17,15 @@ import numpy as np
 import pytest
 import torch
 
-from gofix import data
-from gofix.board import MOVE_CLASSES, Board, replay
-from gofix.cache import GameCache, cache_from_games
+from gofix.train import data
+from gofix.models import encoding
+from gofix.rules.board import MOVE_CLASSES, Board, replay
+from gofix.train.cache import GameCache, cache_from_games
 from gofix.record import Move
-from gofix.synth import random_game
-from gofix.tensor_board import PASS, SIZE, replay_batch
-from gofix.tensor_data import TensorTaggingStream, chunk_batches, encode_chunk, merge_chunks, prepare_chunk
-from gofix.train import TrainConfig, train
+from gofix.rules.synth import random_game
+from gofix.train.tensor_board import PASS, SIZE, replay_batch
+from gofix.train.tensor_data import TensorTaggingStream, chunk_batches, encode_chunk, merge_chunks, prepare_chunk
+from gofix.train.loop import TrainConfig, train
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pro-games.tar.gz"
 CACHE = Path(__file__).resolve().parents[1] / "cache" / "pro19.npz"
@@ -75,8 +76,8 @@ def as_tensors(games):
 
 
 def windows_of(moves, setup_black=(), setup_white=(), window: int = 9) -> np.ndarray:
-    """``data.snapshots`` codes cut around each move (the reference for ``replay_batch(window=...)``)."""
-    snap = data.snapshots(moves, setup_black, setup_white)
+    """``encoding.snapshots`` codes cut around each move (the reference for ``replay_batch(window=...)``)."""
+    snap = encoding.snapshots(moves, setup_black, setup_white)
     r = window // 2
     pad = np.full((len(moves), SIZE + 2 * r, SIZE + 2 * r), 7, np.int8)
     pad[:, r : r + SIZE, r : r + SIZE] = snap
@@ -115,7 +116,7 @@ def check_against_board(games, setups=None, handicaps=None, firsts=None):
                 final[p] = colour
         assert np.array_equal(out.board[i].numpy(), final), i
         assert np.array_equal(out.windows[i, :n].numpy(), windows_of(g, *setups[i])), i
-        snap = data.snapshots(g, *setups[i]).reshape(n, SIZE * SIZE)
+        snap = encoding.snapshots(g, *setups[i]).reshape(n, SIZE * SIZE)
         assert np.array_equal(out.boards[i, :n].numpy(), snap), i  # the whole board, passes included
         seen.update(classes)
     return seen

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix.check import check_record
+from gofix.repair.check import check_record
 from gofix.cli import app
-from gofix.corrupt import KINDS
-from gofix.repair import ModelRepairer
-from gofix.synth import random_game
+from gofix.train.corrupt import KINDS
+from gofix.repair.repairer import ModelRepairer
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.sgf"

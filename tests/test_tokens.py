@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from gofix import tokens
+from gofix.models import tokens
 from gofix.record import Move
-from gofix.tokens import BOS, EOS, MASK, PAD, UNK, Vocab
+from gofix.models.tokens import BOS, EOS, MASK, PAD, UNK, Vocab
 
 
 @pytest.mark.parametrize("size", [2, 9, 19, 25])
@@ -45,7 +45,7 @@ def test_vocab_serialises():
 
 
 def test_move_features():
-    from gofix.board import replay
+    from gofix.rules.board import replay
 
     size = 9
     # Black plays a1, White b1, Black ... White captures nothing; then a pass.

@@ -11,9 +11,11 @@ import sys
 import pytest
 import torch
 
-from gofix import checkpoint, data
-from gofix.synth import random_game
-from gofix.train import TrainConfig, evaluate, parse_args, train
+from gofix.models import checkpoint
+from gofix.train import data
+from gofix.models import encoding
+from gofix.rules.synth import random_game
+from gofix.train.loop import TrainConfig, evaluate, parse_args, train
 
 
 def tiny_cache(n_train: int = 8, n_val: int = 3, seed: int = 0) -> data.GameCache:
@@ -89,7 +91,7 @@ def test_init_from_adds_the_whole_board_view_as_a_no_op_that_then_learns(tmp_pat
     assert b.cfg.board_dim == 8 and hasattr(b, "board_cnn") and not hasattr(a, "board_cnn")
     exs = [data.make_example(cache.game(i), None, random.Random(0), window=9, history=5, board=True)
            for i in range(3)]
-    inputs, _ = data.collate(exs)
+    inputs, _ = encoding.collate(exs)
     with torch.no_grad():
         oa, ob = a(inputs)[0], b(inputs)[0]
     assert all(torch.equal(oa[k], ob[k]) for k in oa)
@@ -120,7 +122,7 @@ def test_evaluate_figures_on_a_perfect_model():
     class Oracle(torch.nn.Module):
         def forward(self, inputs, targets):
             w = targets["wrong"].clamp(min=0).float()
-            e = torch.nn.functional.one_hot(targets["edit"].clamp(min=0), len(data.EDIT_CLASSES)).float()
+            e = torch.nn.functional.one_hot(targets["edit"].clamp(min=0), len(encoding.EDIT_CLASSES)).float()
             p = torch.nn.functional.one_hot(targets["point"].clamp(min=0), 82).float()
             return {"wrong": (w * 2 - 1) * 10, "edit": e, "point": p}, torch.tensor(0.0)
 
@@ -141,7 +143,7 @@ def test_two_process_ddp_smoke(tmp_path):
     out = tmp_path / "ddp"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "gofix.train", "--cache", str(path), "--out-dir", str(out), "--preset", "tiny",
+           "-m", "gofix.train.loop", "--cache", str(path), "--out-dir", str(out), "--preset", "tiny",
            "--max-steps", "3", "--threads", "1", "--max-tokens", "400", "--val-games", "2",
            "--eval-every-s", "1000000"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -172,7 +174,7 @@ def test_history_accumulates_over_resume_and_init_from(tmp_path):
 
 
 def test_a_checkpoint_without_history_gets_a_rebuilt_entry(tmp_path):
-    from gofix.train import past_runs
+    from gofix.train.loop import past_runs
 
     cache = tiny_cache()
     train(cfg(tmp_path, max_steps=2), cache=cache)
@@ -186,7 +188,7 @@ def test_a_checkpoint_without_history_gets_a_rebuilt_entry(tmp_path):
 def test_a_shipped_checkpoint_takes_the_history_of_its_model_card(tmp_path):
     import json
 
-    from gofix.train import past_runs
+    from gofix.train.loop import past_runs
 
     cache = tiny_cache()
     train(cfg(tmp_path, max_steps=1), cache=cache)

@@ -8,8 +8,8 @@ import random
 from typer.testing import CliRunner
 
 from gofix.cli import app
-from gofix.cli_train import TrainReport, cache_line
-from gofix.synth import random_game
+from gofix.cli.train import TrainReport, cache_line
+from gofix.rules.synth import random_game
 
 runner = CliRunner()
 
@@ -42,14 +42,14 @@ def test_train_ends_with_a_table_and_a_resume_with_its_budget_spent_says_so(tmp_
 
 
 def test_ctrl_c_says_what_was_kept_and_how_to_resume(tmp_path, monkeypatch):
-    import gofix.train
+    import gofix.train.loop
 
     src = _games(tmp_path / "games", 3)
 
     def interrupted(cfg, callbacks):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(gofix.train, "train", interrupted)
+    monkeypatch.setattr(gofix.train.loop, "train", interrupted)
     res = runner.invoke(app, ["train", str(src), "--out", str(tmp_path / "run"), "--preset", "tiny"])
     assert res.exit_code == 130, res.output
     lines = res.stderr.strip().splitlines()

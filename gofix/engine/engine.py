@@ -97,7 +97,7 @@ def time_positions(engine: Engine, n: int = 32, size: int = 19) -> float:
     import random
     import time
 
-    from ..synth import random_game
+    from gofix.rules.synth import random_game
 
     moves = [(m.colour, m.point) for m in random_game(random.Random(0), max(n, 1), size)]
     gf = GameFeatures(size, moves)

@@ -26,8 +26,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..coords import on_board
-from ..komi import normalise_komi
+from gofix.coords import on_board
+from gofix.komi import normalise_komi
 from .features import JAPANESE, GameFeatures, Rules
 
 DEFAULT_KOMI = 6.5

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from ..errors import GofixError
+from gofix.errors import GofixError
 
 KATRAIN_VERSION = "1.20.0"
 NETWORK_NAME = "b10c384h6nbttflrs.bin.gz"

@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from ..errors import GofixError
+from gofix.errors import GofixError
 
 MIN_VERSION, MAX_VERSION = 8, 17
 ACTIVATIONS = ("ACTIVATION_IDENTITY", "ACTIVATION_RELU", "ACTIVATION_MISH", "ACTIVATION_SILU")

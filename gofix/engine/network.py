@@ -22,8 +22,20 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .modelfile import (Activation, AttentionBlock, BatchNorm, Conv, FFNBlock, GPoolBlock, MatMul,
-                        ModelDesc, NestedBlock, OrdinaryBlock, RMSNorm, TransformerNorm)
+from .modelfile import (
+    Activation,
+    AttentionBlock,
+    BatchNorm,
+    Conv,
+    FFNBlock,
+    GPoolBlock,
+    MatMul,
+    ModelDesc,
+    NestedBlock,
+    OrdinaryBlock,
+    RMSNorm,
+    TransformerNorm,
+)
 
 
 class NetOutput(NamedTuple):

@@ -1,12 +1,12 @@
 """Board-aware bidirectional move tagger (GECToR-style: detect, edit and point heads).
 
-Per move: a small CNN reads the local window (``data.encode_moves``: planes
+Per move: a small CNN reads the local window (``encoding.encode_moves``: planes
 ``(N, P, W, W)``) into a vector; a learned embedding stands in for a pass or
 an off-board move; the vector and the rule features go through a
 bidirectional GRU over the game; three heads read the GRU state:
 
 * ``wrong``  ``(B, T)``        logit that the move is wrong (binary CE)
-* ``edit``   ``(B, T, E)``     which edit repairs it (``data.EDIT_CLASSES``, CE)
+* ``edit``   ``(B, T, E)``     which edit repairs it (``encoding.EDIT_CLASSES``, CE)
 * ``point``  ``(B, T, W*W+1)`` where a replaced move really was: a cell of the
   window, or the last class for "outside the window" (CE on replaced moves)
 
@@ -15,7 +15,7 @@ future-move planes.
 
 ``board_dim > 0`` adds a whole-board view: a small strided CNN reads the
 whole 19x19 position before each move (``inputs['board']``, from
-``data.encode_moves(board=True)``) into a vector that a linear map adds to
+``encoding.encode_moves(board=True)``) into a vector that a linear map adds to
 the move's vector before the GRU. That map starts at zero, so a tagger
 fine-tuned from one without the view (``train --init-from ... --set
 board_dim=64``) starts as exactly that tagger and learns to use the view.
@@ -29,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..data import EDIT_CLASSES, IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
+from .encoding import EDIT_CLASSES, IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
 from .config import ModelConfig, pick
 
 
@@ -44,8 +44,8 @@ class TaggerConfig(ModelConfig):
     hidden: int = 192  # GRU hidden size per direction
     layers: int = 1  # GRU layers
     dropout: float = 0.1  # between GRU layers and before the heads
-    n_features: int = N_INPUT_FEATURES  # rule features per move (data.N_INPUT_FEATURES)
-    n_edits: int = len(EDIT_CLASSES)  # edit classes (data.EDIT_CLASSES)
+    n_features: int = N_INPUT_FEATURES  # rule features per move (encoding.N_INPUT_FEATURES)
+    n_edits: int = len(EDIT_CLASSES)  # edit classes (encoding.EDIT_CLASSES)
     causal: bool = False  # left context only: unidirectional GRU, no future-move planes
     label_smoothing: float = 0.0  # for the edit and point CEs
     wrong_weight: float = 20.0  # weight of the wrong BCE: ~2% positives, averaged over every move
@@ -97,7 +97,7 @@ class WindowCNN(nn.Module):
 
 
 class BoardCNN(nn.Module):
-    """Whole-board codes ``(N, 361)`` int8 (``data.encode_moves(board=True)``) -> a vector ``(N, board_dim)``:
+    """Whole-board codes ``(N, 361)`` int8 (``encoding.encode_moves(board=True)``) -> a vector ``(N, board_dim)``:
     one-hot codes 1..7, two 3x3 stride-2 convolutions (19 -> 10 -> 5 cells), a linear map."""
 
     def __init__(self, cfg: TaggerConfig):
@@ -192,7 +192,7 @@ class BiRNNTagger(nn.Module):
         self.outside_head = nn.Linear(h, 1)
 
     def forward(self, inputs: dict, targets: dict | None = None):
-        """inputs: see ``data.collate``. Returns ``({'wrong','edit','point'}, loss or None)``."""
+        """inputs: see ``encoding.collate``. Returns ``({'wrong','edit','point'}, loss or None)``."""
         cfg = self.cfg
         planes = inputs["planes"][:, : cfg.in_planes].float()  # (N, P, W, W)
         mask, lengths = inputs["mask"], inputs["lengths"]  # (B, T), (B,)
@@ -203,7 +203,7 @@ class BiRNNTagger(nn.Module):
         if cfg.board_dim:
             if "board" not in inputs:
                 raise ValueError("this tagger reads the whole board: its inputs need 'board' "
-                                 "(data.encode_moves(..., board=True))")
+                                 "(encoding.encode_moves(..., board=True))")
             vec = vec + self.board_proj(self.board_cnn(inputs["board"]))
         seq = vec.new_zeros(B, T, cfg.move_dim)
         seq[mask] = vec

@@ -9,13 +9,13 @@ causal self-attention, cross-attention to the encoder. Two heads per target
 move: colour (2-way) and point (361 board points + pass, the point logits
 tied to the point embeddings so nearby points start out similar).
 
-Use (``gofix.rescore``): the likelihood of candidate repairs. ``encode`` runs
+Use (``gofix.repair.rescore``): the likelihood of candidate repairs. ``encode`` runs
 once per record, ``prefix`` runs the decoder once over the moves before an
 edit and keeps the keys/values of every layer, and ``score`` runs many
 candidate continuations against that cache in one batched pass, so a
 candidate costs its few changed moves, not a 250-step decode.
 
-``forward(inputs, targets)`` follows the tagger's contract (``data.collate``):
+``forward(inputs, targets)`` follows the tagger's contract (``encoding.collate``):
 targets need ``clean`` ``(B, Tc)`` clean tokens (``colour * 362 + point``,
 ``IGNORE`` padding).
 """
@@ -29,7 +29,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..data import IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
+from .encoding import IGNORE, N_BOARD_PLANES, N_INPUT_FEATURES
 from .birnn import WindowCNN
 from .config import ModelConfig, pick
 
@@ -189,7 +189,7 @@ class Seq2SeqRepairer(nn.Module):
     # -------------------------------------------------------------- pieces
 
     def encode(self, inputs: dict) -> tuple[torch.Tensor, torch.Tensor]:
-        """Encoder states ``(B, T, d)`` and the key mask ``(B, T)`` of a ``data.collate`` batch."""
+        """Encoder states ``(B, T, d)`` and the key mask ``(B, T)`` of a ``encoding.collate`` batch."""
         cfg = self.cfg
         planes = inputs["planes"][:, : cfg.in_planes].float()
         mask = inputs["mask"]

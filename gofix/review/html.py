@@ -23,8 +23,8 @@ import html
 from collections import Counter
 from typing import Sequence
 
-from ..coords import on_board, to_gtp
-from ..record import Move
+from gofix.coords import on_board, to_gtp
+from gofix.record import Move
 from . import svg
 from .model import RULE_KINDS, ReviewFinding, ReviewGame, nearest, regions
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from ..check import FINDING_KINDS, not_repaired
-from ..record import GameRecord, Move
+from gofix.repair.check import FINDING_KINDS, not_repaired
+from gofix.record import GameRecord, Move
 
 RULE_KINDS = tuple(k for k in FINDING_KINDS if k != "suspect")
 

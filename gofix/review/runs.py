@@ -15,9 +15,9 @@ import shlex
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from ..batch import RUN_FILE, UnsafePathError, named, output_names
-from ..errors import GofixError
-from ..sgf_io import Unreadable, atomic_write, iter_sources, parse_items
+from gofix.archive.batch import RUN_FILE, UnsafePathError, named, output_names
+from gofix.errors import GofixError
+from gofix.formats.sgf import Unreadable, atomic_write, iter_sources, parse_items
 from .html import outcome, render
 from .model import ReviewGame, game_from_line
 
@@ -144,7 +144,7 @@ def reconcile_review(dst, *, out_path=None) -> ReviewStats:
     (``versions.reconcile_page``), from ``reconcile.jsonl`` and the records in SRC (a group whose
     records are gone from SRC is left out). ``games`` counts the groups shown, ``findings`` their
     regions. Raises ReviewError as ``run_review``."""
-    from ..compare import RegionReport
+    from gofix.versions.compare import RegionReport
     from .versions import reconcile_page
 
     dst = os.fspath(dst)

@@ -20,9 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from ..board import replay
-from ..coords import Point, on_board
-from ..record import Move
+from gofix.rules.board import replay
+from gofix.coords import Point, on_board
+from gofix.record import Move
 
 _LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # GTP column letters: no I (as coords.to_gtp)
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from ..align import in_orientation
-from ..compare import RegionReport, version_text
-from ..coords import on_board, transform
-from ..record import GameRecord
+from gofix.versions.align import in_orientation
+from gofix.versions.compare import RegionReport, version_text
+from gofix.coords import on_board, transform
+from gofix.record import GameRecord
 from . import svg
 from .html import _e, document, figure
 

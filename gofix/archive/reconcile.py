@@ -1,0 +1,728 @@
+"""Several records of one game made into one: ``gofix reconcile SRC --out DST``.
+
+``reconcile_group(records, judge)`` takes the records of one game (sorted by
+source; the first is the *base*: its orientation, its setup stones, its node
+properties) and returns the reconciled record and its report line:
+
+* the main line is chosen region by region (``compare.compare_records``: a
+  majority first, the judge breaks ties when sure enough); an undecided region keeps the base's
+  version and its first move is marked ``DO[]`` with a ``C[]`` saying so; a
+  region taken from another record gets a ``C[]`` naming it;
+* every other version of the game (each record's own moves, put in the base's
+  orientation) is kept as a variation, branching where it first differs, its
+  first node's ``C[]`` naming the source (``path#game``);
+* the root properties are merged (the base's value, else the first record's
+  that has one); every property on which the records disagree is listed in the
+  root's ``GC[]``, with which source says what;
+* everything is written as UTF-8 (FF[4] CA[UTF-8]) by ``sgf_io.dump_game``.
+
+``reconcile_tree(src, dst, ...)`` does it for a whole archive (files,
+directories, zip/tar, as ``gofix clean`` reads them):
+
+1. Grouping (``group.group_path``), kept in ``DST/.gofix-reconcile/groups.json``
+   with a fingerprint of SRC, so a rerun does not group again.
+2. The files of the grouped games are loaded (one more pass over SRC, no
+   parsing), each group reconciled and written to ``DST/<base's relative
+   path>`` (``batch.relative_output``; ``-N`` before ``.sgf`` for game N > 0
+   of a collection). Groups go in chunks; after each, a marker with their
+   report lines (``chunk-*.json``) is written once the outputs are on disk.
+   A rerun skips the groups that have a marker and an output file, and the
+   final report is assembled from the markers in group order, so an
+   interrupted run ends like an uninterrupted one. The state folder goes when
+   the run completes.
+3. ``singletons=True`` also copies every game that is in no group, its bytes
+   as read (a GIB/NGF/UGF game as SGF), to its relative path.
+
+Every output is SGF under an SGF name (``g.gib`` -> ``g.gib.sgf``, ``batch.sgf_name``).
+SRC is only read: a DST that is SRC, inside it or around it is refused
+(``batch.UnsafePathError``), and so is a group whose output would be one of its own input
+files (a hard link) or be written through a symbolic link inside DST: an ``error`` line in
+the report. A record whose name would be written outside DST (an archive member ``../x.sgf``)
+is refused on its own (a ``refused`` line) and the rest reconciled without it. What DST holds
+already follows ``batch.output_run`` (outputs there before the run kept; a finished run or
+one with other options refused; one run at a time), and a resumed run reuses a group's
+output only when its records and their files are unchanged.
+Only gofix's own stale temp files are removed from DST (``sgf_io.is_gofix_temp``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import multiprocessing
+import os
+import shutil
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Sequence
+
+from gofix.errors import GofixError
+from gofix.versions.grouping import GroupConfig, GroupStats, Grouping, Ref, group_path
+from gofix.komi import normalise_komi
+from gofix.record import GameRecord, Move, Node, decode_text, encode_text, recolour
+from gofix.repair.rewrite import _move_nodes, move_value
+
+STATE_DIR = ".gofix-reconcile"
+# fewer groups to do than this: done in this process whatever ``jobs`` (starting workers that each
+# load torch and the judge costs more than they save: ~4.5 s on 2 cores against ~0.1 s a group)
+POOL_MIN_UNITS = 64
+SUMMARY_PREFIX = "gofix reconcile"
+# root properties that are not game information: never merged, never reported as conflicts
+_NOT_INFO = frozenset({"FF", "CA", "GM", "SZ", "AP", "ST", "AB", "AW", "AE", "PL", "C", "GC"})
+_MOVE_PROPS = frozenset({"B", "W", "KO", "MN", "BL", "WL", "OB", "OW", "BM", "DO", "IT", "TE"})
+
+
+@dataclass
+class ReconcileStats:
+    groups: int = 0  # groups of two or more records written (or found, when they failed)
+    records: int = 0  # records in those groups
+    agree: int = 0  # groups whose records all agree move for move (orientation aside)
+    regions: int = 0
+    majority: int = 0  # regions decided by a majority of the records
+    judge: int = 0  # regions decided by the judge's model
+    illegal: int = 0  # regions decided by the rules (the other versions make illegal moves)
+    undecided: int = 0
+    failed: int = 0  # groups that could not be reconciled (reported with their error)
+    singletons: int = 0  # games in no group (copied with singletons=True)
+    unreadable: int = 0
+    resumed: int = 0  # groups finished by an earlier run
+    existing: int = 0  # groups and singletons not written: their output was in DST before the run (kept)
+    refused: list[str] = field(default_factory=list)  # records not used: unsafe names (archive members)
+    group_seconds: float = 0.0  # grouping (0 when an earlier run's grouping was reused)
+    judge_seconds: float = 0.0  # comparing and judging, summed over the groups (all workers, earlier runs too)
+    reconcile_seconds: float = 0.0  # step 2 of this run, wall clock: loading, comparing, judging, writing
+    grouping: GroupStats = field(default_factory=GroupStats)
+
+
+# ------------------------------------------------------------------ one group
+
+
+def _recode(value: bytes, encoding: str) -> bytes:
+    return value.decode(encoding, errors="replace").encode("utf-8") if encoding != "utf-8" else value
+
+
+def _encoding(record: GameRecord) -> str:
+    try:
+        return codecs.lookup(record.encoding).name
+    except LookupError:
+        return "utf-8"
+
+
+def _colour_flipped(base: list[Move], S: int, version: list[Move], k: int) -> bool | None:
+    """Whether ``version``'s move ``k`` is base's move ``S`` with the other colour (None: not the same point)."""
+    if not (0 <= S < len(base) and 0 <= k < len(version)) or base[S].point != version[k].point:
+        return None
+    return base[S].colour != version[k].colour
+
+
+def display_name(source: str, index: int, src: str | None = None) -> str:
+    """How a record is named in the written file: its path relative to ``src``'s folder
+    (``archive.zip!member`` for an archive member), with ``#N`` for game N > 0 of a collection."""
+    name = source
+    if src is not None:
+        top = os.path.abspath(src)
+        base_dir = top if os.path.isdir(top) else os.path.dirname(top)
+        full = os.path.abspath(source.split("!", 1)[0]) + ("!" + source.split("!", 1)[1] if "!" in source else "")
+        if full.startswith(base_dir.rstrip(os.sep) + os.sep):
+            name = full[len(base_dir.rstrip(os.sep)) + 1:].replace(os.sep, "/")
+    return f"{name}#{index}" if index else name
+
+
+def chosen_line(oriented: Sequence[list[Move]], reports) -> tuple[list[Move], list, list]:
+    """The main line region by region: (moves, origin of each move, first main-line index of each region).
+
+    ``oriented``: each record's moves in the base's (the first's) orientation; ``reports``:
+    ``compare.RegionReport`` s. ``origin[j]``: (record index, move index in that record) the
+    move came from. A region whose verdict is another record takes that record's moves (its
+    colours put in the base's numbering); when that record's colours are flipped after the
+    region (an extra or missing move), the base's later moves are flipped too.
+    """
+    base = oriented[0]
+    out: list[Move] = []
+    origin: list[tuple[int, int]] = []
+    starts: list[int] = []
+    flip = False
+    pos = 0
+    for rep in sorted(reports, key=lambda r: r.spans[0]):
+        S, E = rep.spans[0]
+        S = max(S, pos)
+        seg = base[pos:S]
+        out.extend(recolour(seg) if flip else seg)
+        origin.extend((0, j) for j in range(pos, S))
+        starts.append(len(out))
+        v = rep.verdict
+        if v is None or v == 0:
+            seg = base[S:E]
+            out.extend(recolour(seg) if flip else seg)
+            origin.extend((0, j) for j in range(S, E))
+        else:
+            lo, hi = rep.spans[v]
+            content = oriented[v][lo:hi]
+            before = _colour_flipped(base, S - 1, oriented[v], lo - 1)
+            if before:
+                content = recolour(content)
+            out.extend(recolour(content) if flip else content)
+            origin.extend((v, j) for j in range(lo, hi))
+            after = _colour_flipped(base, E, oriented[v], hi)
+            if after is not None and after != bool(before):
+                flip = not flip
+        pos = max(pos, E)
+    seg = base[pos:]
+    out.extend(recolour(seg) if flip else seg)
+    origin.extend((0, j) for j in range(pos, len(base)))
+    return out, origin, starts
+
+
+def _merge_info(records: Sequence[GameRecord], names: Sequence[str]) -> tuple[dict[str, list[bytes]], dict[str, list]]:
+    """Root properties merged (UTF-8), and the conflicts: {key: [[text, [names]], ...]}."""
+    base = records[0]
+    props: dict[str, list[bytes]] = {}
+    seen: dict[str, dict[tuple, tuple[list[str], list[str]]]] = {}
+    for i, rec in enumerate(records):
+        enc = _encoding(rec)
+        for key, values in rec.root.props.items():
+            if key in _MOVE_PROPS:
+                continue
+            if rec is base or (key not in props and key not in _NOT_INFO):
+                if key not in props:
+                    props[key] = [_recode(v, enc) for v in values]
+            if key in _NOT_INFO:
+                continue
+            texts = tuple(decode_text(v, enc).strip() for v in values)
+            by = seen.setdefault(key, {}).setdefault(_normal(key, texts), ([], []))
+            if not by[0]:
+                by[0].extend(texts)
+            by[1].append(names[i])
+    conflicts = {key: [["; ".join(texts), sources] for texts, sources in by.values()]
+                 for key, by in seen.items() if len(by) > 1}
+    return props, conflicts
+
+
+def _normal(key: str, texts: tuple[str, ...]) -> tuple:
+    """What must differ for two values to conflict: KM as a number, RE without spelling variants."""
+    if key == "KM" and len(texts) == 1:  # in points: Fox's KM[750] is KM[7.5] (see komi)
+        komi, _ = normalise_komi(texts[0])
+        if komi is not None:
+            return (komi,)
+    if key == "RE" and len(texts) == 1:
+        t = texts[0].upper().replace(" ", "")
+        for long_, short in (("RESIGN", "R"), ("TIME", "T"), ("FORFEIT", "F")):
+            if t.endswith("+" + long_):
+                t = t[: -len(long_)] + short
+        return (t,)
+    return texts
+
+
+def _insert_variation(root: Node, moves: Sequence[Move], size: int, heads: dict[int, tuple[Node, list[str]]],
+                      name: str) -> int | None:
+    """Add ``moves`` as a line under ``root``, sharing the nodes already there.
+
+    A new branch is recorded in ``heads`` (by id of its first node) with ``name``; a version that
+    ends inside an existing branch joins that branch's names. Returns the 0-based move where the
+    version leaves the main line, or None when it is the main line (or a part of it).
+    """
+    node = root
+    on_main = True
+    left = None
+    joined = None
+    for j, m in enumerate(moves):
+        key, value = m.colour.upper(), move_value(m, size)
+        nxt = next((c for c in node.children if c.props.get(key, [None])[0] == value
+                    and not ({"B", "W"} - {key}) & c.props.keys()), None)
+        if nxt is None:
+            head = tail = None
+            for m2 in moves[j:]:
+                n = Node({m2.colour.upper(): [move_value(m2, size)]}, [])
+                if head is None:
+                    head = n
+                else:
+                    tail.children.append(n)
+                tail = n
+            node.children.append(head)
+            heads[id(head)] = (head, [name])
+            return j if on_main else left
+        if on_main and nxt is not node.children[0]:
+            on_main, left = False, j
+        if id(nxt) in heads:
+            joined = nxt
+        node = nxt
+    if on_main:
+        return None
+    heads[id(joined)][1].append(name)
+    return left
+
+
+def reconcile_group(records: Sequence[GameRecord], judge=None, *, src: str | None = None,
+                    min_confidence: float | None = None) -> tuple[GameRecord, dict, float]:
+    """One record from several of one game (see the module doc): (record, report line, judging seconds).
+
+    ``src``: the input folder or archive, so that the file names the records by paths relative
+    to it (``display_name``); the report line names them by ``game_id``. ``min_confidence``: the
+    least confidence of the judge's verdict on a tie (``compare_records``'; None: its default).
+
+    Raises compare.CompareError / align.DifferentGamesError when the records are not one game.
+    """
+    from gofix.versions.align import align, in_orientation
+    from gofix.versions.compare import MIN_CONFIDENCE, compare_records
+
+    base = records[0]
+    size = base.size
+    t0 = time.perf_counter()
+    reports = compare_records(records, judge,
+                              min_confidence=MIN_CONFIDENCE if min_confidence is None else min_confidence)
+    judge_seconds = time.perf_counter() - t0
+    if reports and reports[0].symmetries:
+        syms = list(reports[0].symmetries)
+    else:
+        syms = [0] + [align(base.moves, r.moves, size, setup_a=base.setup_black, setup_b=r.setup_black).symmetry
+                      for r in records[1:]]
+    oriented = [in_orientation(r.moves, s, size) for r, s in zip(records, syms)]
+    moves, origin, starts = chosen_line(oriented, reports)
+    names = [display_name(r.source, r.index, src) for r in records]
+
+    props, conflicts = _merge_info(records, names)
+    root = Node(props, [])
+    base_holders = _move_nodes(base.root)
+    enc = _encoding(base)
+    notes: dict[int, str] = {}
+    doubtful: set[int] = set()
+    for rep, j in zip(sorted(reports, key=lambda r: r.spans[0]), starts):
+        first, last = rep.moves[0]
+        where = f"moves {first}-{last}" if last > first else f"move {first}" if last == first else \
+            f"after move {first - 1}"
+        if rep.verdict is None:
+            leaning = f", the judge leaning to {names[rep.judge_choice]}'s" if rep.judge_choice is not None else ""
+            text = (f"{SUMMARY_PREFIX}: {rep.kind} at {where} of {names[0]}: undecided "
+                    f"({rep.reason or rep.decided_by}{leaning}); kept {names[0]}'s version; the others are variations")
+            doubtful.add(j)
+        else:
+            how = {"majority": f"majority, {rep.confidence:.0%} of the records",
+                   "judge": f"judge, confidence {rep.confidence:.2f}",
+                   "illegal": "rules: the other versions make an illegal move"}.get(rep.decided_by, rep.decided_by)
+            text = f"{SUMMARY_PREFIX}: {rep.kind} at {where} of {names[0]}: {names[rep.verdict]}'s version ({how})"
+        j = min(j, len(moves) - 1)
+        if j >= 0:
+            notes[j] = notes[j] + "\n" + text if j in notes else text
+    tail = root
+    for j, m in enumerate(moves):
+        rec_i, k = origin[j]
+        props_j: dict[str, list[bytes]] = {}
+        if rec_i == 0 and k < len(base_holders):
+            holder = base_holders[k]
+            if holder is not base.root and sum(key in ("B", "W") for key in holder.props) == 1:
+                props_j = {key: [_recode(v, enc) for v in vals] for key, vals in holder.props.items()
+                           if key not in ("B", "W", "MN")}  # a move number may no longer hold
+        props_j = {m.colour.upper(): [move_value(m, size)], **props_j}
+        if j in notes:
+            note = encode_text(notes[j])
+            props_j["C"] = [props_j["C"][0] + b"\n\n" + note] if props_j.get("C") else [note]
+        if j in doubtful:
+            props_j["DO"] = [b""]
+        node = Node(props_j, [])
+        tail.children.append(node)
+        tail = node
+
+    lines = []
+    heads: dict[int, tuple[Node, list[str]]] = {}
+    for i, rec in enumerate(records):
+        orient = "" if syms[i] == 0 else f", rotated/mirrored (symmetry {syms[i]})"
+        at = _insert_variation(root, oriented[i], size, heads, names[i])
+        if at is None:
+            same = "the main line" if len(oriented[i]) == len(moves) else f"the main line up to move {len(oriented[i])}"
+            lines.append(f"{names[i]} ({len(rec.moves)} moves): {same}{orient}")
+        else:
+            lines.append(f"{names[i]} ({len(rec.moves)} moves): a variation from move {at + 1}{orient}")
+    for head, who in heads.values():
+        head.props["C"] = [encode_text(f"{SUMMARY_PREFIX}: the version of {', '.join(who)} from here")]
+    summary = [f"{SUMMARY_PREFIX}: {len(records)} records of this game; {len(reports)} region(s) differ "
+               f"({sum(r.verdict is None for r in reports)} undecided)."] + lines
+    for key, values in conflicts.items():
+        summary.append(f"{key} differs: " + "; ".join(f"{text!r} ({', '.join(srcs)})" for text, srcs in values))
+    gc = encode_text("\n".join(summary))
+    root.props["GC"] = [root.props["GC"][0] + b"\n\n" + gc] if root.props.get("GC") else [gc]
+
+    out = GameRecord(source=base.source, index=base.index, size=size, root=root, moves=moves,
+                     setup_black=list(base.setup_black), setup_white=list(base.setup_white),
+                     handicap=base.handicap, first_player=base.first_player, encoding="utf-8")
+    line = {
+        "sources": [r.game_id for r in records],
+        "moves": [len(r.moves) for r in records],
+        "symmetries": syms,
+        "agree": not reports,
+        "regions": [{"kind": r.kind, "moves": [list(m) for m in r.moves],
+                     "verdict": None if r.verdict is None else records[r.verdict].game_id,
+                     "decided_by": r.decided_by, "confidence": round(float(r.confidence), 4),
+                     "reason": r.reason} for r in reports],
+        "metadata_conflicts": {k: v for k, v in conflicts.items()},
+    }
+    return out, line, judge_seconds
+
+
+# ------------------------------------------------------------------ whole archives
+
+
+def output_name(ref: Ref, src: str) -> str:
+    """The output path (relative, '/'-separated, an SGF name) of the group whose base is ``ref``.
+
+    ``g.gib`` -> ``g.gib.sgf``; game N > 0 of ``coll.sgf`` -> ``coll-N.sgf``.
+    """
+    from .batch import relative_output, sgf_name
+
+    rel = sgf_name(relative_output(ref.source, src))
+    if ref.index:
+        stem, dot, ext = rel.rpartition(".")
+        rel = f"{stem}-{ref.index}.{ext}" if dot and "/" not in ext else f"{rel}-{ref.index}"
+    return rel
+
+
+def fingerprint(src) -> str:
+    """A hash of SRC's file names, sizes and modification times (what invalidates a saved grouping)."""
+    h = hashlib.sha1()
+    top = os.path.abspath(os.fspath(src))
+    paths = [top]
+    if os.path.isdir(top):
+        paths = sorted(os.path.join(d, f) for d, _, fs in os.walk(top) for f in fs)
+    for p in paths:
+        try:
+            st = os.stat(p)
+            h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        except OSError:
+            h.update(f"{p}\0?\n".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _save_grouping(path: str, fp: str, g: Grouping, config: GroupConfig) -> None:
+    from gofix.formats.sgf import atomic_write
+
+    data = {"fingerprint": fp, "config": asdict(config), "refs": [list(r) for r in g.refs], "groups": g.groups,
+            "unreadable": [list(u) for u in g.unreadable], "stats": asdict(g.stats)}
+    atomic_write(path, json.dumps(data).encode("utf-8"))
+
+
+def _load_grouping(path: str, fp: str, config: GroupConfig) -> Grouping | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    if data.get("fingerprint") != fp or data.get("config") != asdict(config):
+        return None
+    return Grouping([Ref(*r) for r in data["refs"]], data["groups"], [tuple(u) for u in data["unreadable"]],
+                    GroupStats(**data["stats"]))
+
+
+_JUDGE = None
+_MIN_CONFIDENCE: float | None = None
+
+
+def _init_worker(factory, min_confidence: float | None = None, threads: int | None = None) -> None:
+    """Build the judge of this process. ``threads``: torch threads for it (a worker of several: 1, or
+    GOFIX_THREADS), so that N workers on N cores do not each start a thread per core: oversubscribed,
+    the judge's many small forwards ran ~10x slower (``reconcile --jobs 2`` on real-dev: 66 s vs 5.7 s)."""
+    global _JUDGE, _MIN_CONFIDENCE
+    if threads is not None and factory is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    _JUDGE = factory() if factory is not None else None
+    _MIN_CONFIDENCE = min_confidence
+
+
+def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
+    """Worker: one group (or singleton) from its files' bytes -> (output name, bytes or None, line, seconds)."""
+    from gofix.formats.sgf import dump_game, parse_items, sniff_format
+
+    name, members, files, src = task
+    parsed = {source: parse_items(data, source) for source, data in files.items()}
+    records = []
+    for source, index in members:
+        items = parsed.get(source, [])
+        rec = items[index] if index < len(items) else None
+        if not isinstance(rec, GameRecord):
+            return name, None, {"sources": [f"{s}#{i}" for s, i in members],
+                                "error": f"{source}#{index} could not be read again"}, 0.0
+        records.append(rec)
+    if len(records) == 1:
+        rec = records[0]
+        if sniff_format(files[rec.source], rec.source) != "sgf":  # GIB/NGF/UGF: written as SGF
+            data = dump_game(rec)
+        else:
+            data = files[rec.source] if len(parsed[rec.source]) == 1 else (rec.raw or dump_game(rec))
+        return name, data, {"sources": [rec.game_id], "singleton": True}, 0.0
+    try:
+        out, line, secs = reconcile_group(records, _JUDGE, src=src, min_confidence=_MIN_CONFIDENCE)
+    except GofixError as exc:
+        return name, None, {"sources": [r.game_id for r in records], "error": str(exc)}, 0.0
+    return name, dump_game(out), line, secs
+
+
+def _load_markers(state: str) -> tuple[dict[str, dict], dict[str, float], dict[str, list]]:
+    """Report lines, judging seconds and inputs (``_inputs``) of every unit an earlier run
+    finished, by output name."""
+    done: dict[str, dict] = {}
+    seconds: dict[str, float] = {}
+    inputs: dict[str, list] = {}
+    for name in sorted(os.listdir(state)):
+        if name.startswith("chunk-") and name.endswith(".json"):
+            with open(os.path.join(state, name), encoding="utf-8") as f:
+                for key, line, secs, *used in json.load(f):
+                    done[key] = line
+                    seconds[key] = secs
+                    inputs[key] = used[0] if used else None
+    return done, seconds, inputs
+
+
+def _inputs(refs: Sequence[Ref], members: Sequence[int], stamps: dict[str, list | None]) -> list:
+    """What a unit's output depends on: each member (source, game) with its file's stamp
+    (``batch.input_stamp``). A resumed run reuses a unit's output only when this is unchanged."""
+    return [[refs[i].source, refs[i].index, stamps.get(refs[i].source)] for i in members]
+
+
+def reconcile_tree(
+    src,
+    dst,
+    *,
+    judge_factory: Callable[[], object] | None = None,
+    jobs: int = 1,
+    report_path=None,
+    singletons: bool = False,
+    config: GroupConfig = GroupConfig(),
+    chunk: int = 64,
+    progress: Callable[[str, int, int | None], None] | None = None,
+    min_confidence: float | None = None,
+    force: bool = False,
+    limit: int | None = None,
+) -> ReconcileStats:
+    """Reconcile every group of records of one game under ``src`` into ``dst`` (see the module doc).
+
+    ``judge_factory`` builds the judge (in each worker when ``jobs`` > 1, so it must be picklable:
+    a class or ``functools.partial``); None: ties stay undecided. ``report_path`` defaults to
+    ``dst/reconcile.jsonl``. ``progress(stage, done, total)``: stage 'grouping' (records read)
+    then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
+    on a tie (None: ``compare.MIN_CONFIDENCE``). ``limit``: the records of the first ``limit``
+    files of ``src`` only. What DST holds already is handled by
+    ``batch.output_run`` (kept unless ``force``; a finished run or one with other options refused:
+    OutputExistsError); a resumed run reuses a group an earlier run finished only when its
+    records and their files are unchanged. Raises UnsafePathError when ``dst`` or the report is
+    ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
+    """
+    from .batch import describe, output_run, path_error, safe_target
+    from gofix.formats.sgf import atomic_write
+
+    src_s, dst_s = os.fspath(src), os.fspath(dst)
+    report_path = os.fspath(report_path) if report_path else safe_target(dst_s, "reconcile.jsonl")
+    options = {"judge": describe(judge_factory), "singletons": singletons, "config": asdict(config),
+               "min_confidence": min_confidence}
+    if limit is not None:  # a sample (the first ``limit`` files) is a run of its own
+        options["limit"] = limit
+    with output_run("reconcile", src_s, dst_s, state_dir=STATE_DIR, options=options, force=force,
+                    reports=[report_path]) as run:
+        stats, report_lines = _reconcile(src_s, run, judge_factory, jobs, singletons, config, chunk, progress,
+                                         min_confidence, limit)
+        report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in report_lines)
+        try:
+            atomic_write(report_path, report.encode("utf-8"))
+        except OSError as exc:
+            raise path_error(report_path, exc) from None
+    return stats
+
+
+def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, config: GroupConfig, chunk: int,
+               progress, min_confidence, limit: int | None = None) -> tuple[ReconcileStats, list[dict]]:
+    from .batch import UnsafePathError, check_output, input_file, input_stamp, relative_output
+    from gofix.formats.sgf import atomic_write, iter_sources
+
+    dst_s, state = run.dst, run.state
+    stats = ReconcileStats()
+
+    fp = fingerprint(src_s)
+    groups_file = os.path.join(state, "groups.json")
+    grouping = _load_grouping(groups_file, fp, config)
+    if grouping is None:
+        t0 = time.perf_counter()
+        grouping = group_path(src_s, config, jobs=jobs,
+                              progress=(lambda n: progress("grouping", n, None)) if progress else None, limit=limit)
+        stats.group_seconds = time.perf_counter() - t0
+        _save_grouping(groups_file, fp, grouping, config)
+    stats.grouping = grouping.stats
+    stats.unreadable = len(grouping.unreadable)
+    refs = grouping.refs
+
+    # a record whose name would be written outside DST (an archive member '../x.sgf'): refused
+    # on its own, like clean and convert refuse it; the rest is reconciled without it
+    unsafe: dict[str, UnsafePathError | None] = {}
+    for ref in refs:
+        if ref.source not in unsafe:
+            try:
+                relative_output(ref.source, src_s)
+                unsafe[ref.source] = None
+            except UnsafePathError as exc:
+                unsafe[ref.source] = exc
+    refused = [i for i, ref in enumerate(refs) if unsafe[ref.source] is not None]
+    groups = grouping.groups
+    if refused:
+        out_ = set(refused)
+        kept = [[i for i in g if i not in out_] for g in groups]
+        groups = [g for g in kept if len(g) >= 2]
+        grouping = Grouping(refs, groups, grouping.unreadable, grouping.stats)
+
+    # units: groups, then (with singletons) games in no group; each named by its output path
+    units: list[tuple[str, list[int]]] = []
+    taken: set[str] = set()
+
+    def name_of(i: int) -> str:
+        name = output_name(refs[i], src_s)
+        while name in taken:  # two inputs mapping to one name: deterministic suffix
+            stem, dot, ext = name.rpartition(".")
+            name = f"{stem}~.{ext}" if dot else name + "~"
+        taken.add(name)
+        return name
+
+    for g in groups:
+        units.append((name_of(g[0]), g))
+    n_groups = len(units)
+    lonely = [i for i in grouping.singletons() if unsafe[refs[i].source] is None]
+    stats.singletons = len(lonely)
+    if singletons:
+        units.extend((name_of(i), [i]) for i in lonely)
+    names = {name for name, _ in units}
+
+    stamps = {source: input_stamp(source) for source in {refs[i].source for _, members in units for i in members}}
+    done, seconds, inputs = _load_markers(state)
+    members_by_name = dict(units)
+    for name in list(done):  # work of an earlier run that no longer holds: its inputs changed since
+        if name not in names or inputs.get(name) != _inputs(refs, members_by_name[name], stamps):
+            line = done.pop(name)
+            seconds.pop(name, None)
+            if line.get("output") and not run.existed(name):
+                try:  # the interrupted run's output: rewritten below if this run writes it, else gone
+                    os.unlink(run.target(name))
+                except (OSError, UnsafePathError):
+                    pass
+    from_markers = set(done)
+    for name, members in units:  # an output that would be one of its own inputs: refused, reported
+        try:
+            target = run.target(name)
+            for source in sorted({refs[i].source for i in members}):
+                check_output(input_file(source), target)
+        except UnsafePathError as exc:
+            done[name] = {"output": None, "sources": [refs[i].game_id for i in members], "error": str(exc)}
+            seconds[name] = 0.0
+            continue
+        if name not in from_markers and run.existed(name):  # there before this run: kept
+            done[name] = {"output": None, "sources": [refs[i].game_id for i in members], "exists": name,
+                          "error": f"the output {name!r} was there before this run: kept (--force overwrites it)"}
+            seconds[name] = 0.0
+            stats.existing += 1
+    for i in refused:
+        key = f"\0refused\0{refs[i].game_id}"
+        exc = unsafe[refs[i].source]
+        stats.refused.append(f"{refs[i].game_id}: {exc}")
+        done[key] = {"output": None, "sources": [refs[i].game_id], "refused": True, "error": str(exc)}
+        seconds[key] = 0.0
+        units.append((key, [i]))
+    todo = [u for u in units
+            if not (u[0] in done and ("error" in done[u[0]] or os.path.exists(os.path.join(dst_s, *u[0].split("/")))))]
+    todo_names = {u[0] for u in todo}
+    stats.resumed = sum(1 for u in units[:n_groups] if u[0] not in todo_names and u[0] in from_markers)
+    need: dict[str, int] = {}
+    for _, members in todo:
+        for i in members:
+            need[refs[i].source] = need.get(refs[i].source, 0) + 1
+
+    t_write = time.perf_counter()
+    threads = max(1, int(os.environ.get("GOFIX_THREADS", "1")))
+    pool = (ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                initializer=_init_worker, initargs=(judge_factory, min_confidence, threads))
+            if jobs > 1 and len(todo) > POOL_MIN_UNITS else None)
+    if pool is None:
+        _init_worker(judge_factory, min_confidence)
+    n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
+    finished = len(units) - len(todo)
+    if progress:
+        progress("reconciling", finished, len(units))
+    try:
+        files: dict[str, bytes] = {}
+        waiting = {name: set(refs[i].source for i in members) for name, members in todo}
+        by_source: dict[str, list[str]] = {}
+        for name, members in todo:
+            for s in waiting[name]:
+                by_source.setdefault(s, []).append(name)
+        members_of = dict(todo)
+        ready: list[tuple] = []
+
+        def flush() -> None:
+            nonlocal n_chunks, finished
+            results = pool.map(reconcile_unit, ready) if pool else map(reconcile_unit, ready)
+            lines = []
+            for name, data, line, secs in results:
+                if data is not None:
+                    run.write(name, data)
+                line = {"output": name if data is not None else None, **line}
+                lines.append((name, line, round(secs, 4), _inputs(refs, members_of[name], stamps)))
+            if hasattr(os, "sync"):
+                os.sync()
+            atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(lines).encode("utf-8"))
+            n_chunks += 1
+            for name, line, secs, _ in lines:
+                done[name] = line
+                seconds[name] = secs
+                for s in {refs[i].source for i in members_of[name]}:
+                    need[s] -= 1
+                    if need[s] == 0:
+                        files.pop(s, None)
+            finished += len(lines)
+            if progress:
+                progress("reconciling", finished, len(units))
+            ready.clear()
+
+        if todo:
+            for source, load in iter_sources(src_s):
+                if source not in need:
+                    continue
+                try:
+                    files[source] = load()
+                except Exception:  # noqa: BLE001 - it was readable when grouped; the unit reports it
+                    files[source] = b""
+                for name in by_source.get(source, []):
+                    waiting[name].discard(source)
+                    if not waiting[name]:
+                        members = [(refs[i].source, refs[i].index) for i in members_of[name]]
+                        ready.append((name, members, {s: files[s] for s, _ in members}, src_s))
+                if len(ready) >= chunk * max(jobs, 1):
+                    flush()
+            for name, rest in waiting.items():  # sources that vanished since grouping
+                if rest and name not in done and not any(r[0] == name for r in ready):
+                    members = [(refs[i].source, refs[i].index) for i in members_of[name]]
+                    ready.append((name, members, {s: files.get(s, b"") for s, _ in members}, src_s))
+            if ready:
+                flush()
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    stats.reconcile_seconds = time.perf_counter() - t_write
+
+    report_lines = []
+    for name, members in units:
+        line = done.get(name)
+        if line is None:
+            continue
+        stats.judge_seconds += seconds.get(name, 0.0)
+        report_lines.append(line)
+        if line.get("singleton") or line.get("refused") or (line.get("exists") and len(members) < 2):
+            continue
+        stats.groups += 1
+        stats.records += len(line["sources"])
+        if "exists" in line:
+            continue
+        if "error" in line:
+            stats.failed += 1
+            continue
+        stats.agree += bool(line["agree"])
+        for r in line["regions"]:
+            stats.regions += 1
+            key = r["decided_by"] if r["decided_by"] in ("majority", "judge", "illegal") else "undecided"
+            setattr(stats, key, getattr(stats, key) + 1)
+    return stats, report_lines
