@@ -1,4 +1,7 @@
-"""One repair, one object: what gofix changes in a record, told the same way everywhere.
+"""Edits of a record's moves, and one repair object: what gofix changes, told the same way everywhere.
+
+``Edit`` is a splice on a move list (``apply_edit``): the noise generator's undo steps, the repair
+engine's candidates and the applied repairs are all edits.
 
 ``Repair`` is the structured form of a change (``repair.AppliedEdit`` makes one), and every
 output renders from it: ``gofix check`` (its table and ``--json``), ``gofix fix`` (its lines and
@@ -28,7 +31,70 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from typing import Sequence
+
 from .coords import on_board, to_gtp, to_sgf
+from .record import Move, opponent
+
+def _move_to_json(move: Move) -> list:
+    point = None if move.point is None else [move.point[0], move.point[1]]
+    return [move.colour, point, move.sgf]
+
+
+def _move_from_json(data: Sequence) -> Move:
+    player, point, sgf = data
+    if player not in ("b", "w"):
+        raise ValueError(f"move {data!r} has colour {player!r}, not 'b' or 'w'")
+    return Move(player, None if point is None else (int(point[0]), int(point[1])), str(sgf))
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A splice on a move list: delete ``delete`` moves at ``start``, insert ``insert`` there.
+
+    With ``recolour`` the colour of every move after the inserted ones (index
+    ``start + len(insert)`` onwards, after the splice) is flipped as well.
+    """
+
+    start: int
+    delete: int
+    insert: tuple[Move, ...] = ()
+    recolour: bool = False
+
+    def to_dict(self) -> dict:
+        return {
+            "start": self.start,
+            "delete": self.delete,
+            "insert": [_move_to_json(m) for m in self.insert],
+            "recolour": self.recolour,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Edit":
+        return cls(
+            start=int(data["start"]),
+            delete=int(data["delete"]),
+            insert=tuple(_move_from_json(m) for m in data.get("insert", ())),
+            recolour=bool(data.get("recolour", False)),
+        )
+
+
+def apply_edit(moves: Sequence[Move], edit: Edit) -> list[Move]:
+    """Return a new list with ``edit`` applied. Raises ValueError if it does not fit ``moves``."""
+    n = len(moves)
+    if not (0 <= edit.start <= n and edit.delete >= 0 and edit.start + edit.delete <= n):
+        raise ValueError(f"edit {edit.start}+{edit.delete} does not fit a record of {n} moves")
+    out = list(moves[: edit.start]) + list(edit.insert) + list(moves[edit.start + edit.delete :])
+    if edit.recolour:
+        tail = edit.start + len(edit.insert)
+        out[tail:] = [flip_colour(m) for m in out[tail:]]
+    return out
+
+
+def flip_colour(move: Move) -> Move:
+    """The same move by the other colour."""
+    return move._replace(colour=opponent(move.colour))
+
 
 REPAIR_KINDS = ("replace", "insert", "delete", "swap2", "pair_order", "block", "colour")
 

@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gofix.train.corrupt import apply_edit
+from gofix.edits import apply_edit
 from gofix.engine import locate
 from gofix.engine.judge import load_judge, repairer_settings, window_margin
 from gofix.evaluate.eval import _as_record, corpus_cases

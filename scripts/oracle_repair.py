@@ -47,7 +47,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.train.corrupt import apply_edit
+    from gofix.edits import apply_edit
     from gofix.evaluate.eval import _as_record, corpus_cases
     from gofix.repair.pretrained import DEFAULT, RepairerFactory
 

@@ -37,7 +37,8 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
-from gofix.repair.check import Finding, rule_findings
+from gofix.findings import Finding
+from gofix.rules.findings import rule_findings
 from gofix.archive.clean import clean_tree
 from gofix.train.corrupt import Truth, undo_all
 from gofix.repair.repairer import AppliedEdit, RepairResult

@@ -311,9 +311,9 @@ class _Inserting(RulesRepairer):
     move inserted before move 69. Its moves are 0-based here, the findings' and edits' 1-based."""
 
     def repair(self, record, first=None):
-        from gofix.repair.check import Finding
+        from gofix.findings import Finding
         from gofix.coords import to_gtp
-        from gofix.train.corrupt import Edit
+        from gofix.edits import Edit
         from gofix.record import Move
         from gofix.repair.repairer import AppliedEdit, RepairResult
 

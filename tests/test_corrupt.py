@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from gofix.rules.board import Board
 from gofix.coords import to_sgf
-from gofix.train.corrupt import DEFAULT_WEIGHTS, KINDS, Channel, Edit, Truth, apply_edit, occupancy, undo_all
+from gofix.train.corrupt import DEFAULT_WEIGHTS, KINDS, Channel, Truth, occupancy, undo_all
+from gofix.edits import Edit, apply_edit
 from gofix.record import Move, opponent
 
 ALL_POINT_KINDS = ("near", "two_lines", "digit", "transpose", "mirror")

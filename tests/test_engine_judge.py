@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 
-from gofix.train.corrupt import Edit, apply_edit
+from gofix.edits import Edit, apply_edit
 from gofix.engine import modelfile as mf
 from gofix.engine.engine import Engine
 from gofix.engine.features import GameFeatures, KBoard, to_loc

@@ -1,4 +1,4 @@
-"""Limits per game that keep memory and output bounded: findings listed per game (``check.MAX_FINDINGS``),
+"""Limits per game that keep memory and output bounded: findings listed per game (``findings.MAX_FINDINGS``),
 and the repair engine's memory on long records (issue 21, items 2)."""
 
 import json
@@ -7,8 +7,9 @@ import numpy as np
 
 from typer.testing import CliRunner
 
-from gofix.repair import check
-from gofix.repair.check import GameReport, check_record
+from gofix import findings
+from gofix.findings import GameReport
+from gofix.repair.check import check_record
 from gofix.cli import app
 from gofix.formats.sgf import parse_items
 
@@ -19,21 +20,21 @@ def _repetitive(pairs: int) -> bytes:
 
 
 def test_findings_past_the_limit_are_counted_not_listed(monkeypatch):
-    monkeypatch.setattr(check, "MAX_FINDINGS", 10)
+    monkeypatch.setattr(findings, "MAX_FINDINGS", 10)
     [rec] = parse_items(_repetitive(30), "rep.sgf")
     report = check_record(rec)
     assert [f.move for f in report.findings] == list(range(3, 13))  # the first ten, in move order
     assert report.more_findings == 58 - 10 and report.n_findings == 58
     d = report.to_dict()
     assert len(d["findings"]) == 10 and d["more_findings"] == 48
-    assert check.unlisted(48) == "and 48 more findings not listed (gofix lists 10 per game)"
-    assert check.unlisted(1).startswith("and 1 more finding not listed")
+    assert findings.unlisted(48) == "and 48 more findings not listed (gofix lists 10 per game)"
+    assert findings.unlisted(1).startswith("and 1 more finding not listed")
     small = GameReport("s.sgf", 0, "flagged", findings=report.findings[:3])
     assert small.more_findings == 0 and "more_findings" not in small.to_dict()  # the schema as before
 
 
 def test_a_10000_move_record_of_illegal_plays_lists_1000_findings_and_says_how_many_more(tmp_path):
-    assert check.MAX_FINDINGS == 1_000
+    assert findings.MAX_FINDINGS == 1_000
     src = tmp_path / "rep.sgf"
     src.write_bytes(_repetitive(5_000))  # 10,000 moves: the move limit, 9,998 occupied points
     res = CliRunner().invoke(app, ["check", str(src), "--json", "--rules-only"])

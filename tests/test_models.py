@@ -11,7 +11,8 @@ import torch
 from gofix.models import checkpoint
 from gofix.train import data
 from gofix.models import encoding
-from gofix.repair.check import Finding, check_record
+from gofix.findings import Finding
+from gofix.repair.check import check_record
 from gofix.repair.detect import ModelDetector
 from gofix.errors import CheckpointError
 from gofix.models import PRESETS, BiRNNTagger, preset

@@ -110,7 +110,7 @@ class KnowingScorer:
         return -5.0 * (sum(a != b for a, b in zip(mv, self.clean)) + abs(len(mv) - len(self.clean)))
 
     def compare(self, src, moves, edits):
-        from gofix.train.corrupt import apply_edit
+        from gofix.edits import apply_edit
 
         return self._score(moves), np.array([self._score(apply_edit(moves, e)) for e in edits])
 
@@ -464,13 +464,13 @@ def test_check_shows_where_the_missing_move_goes_and_its_colour():
     ("colour", (12,), 12, True),
 ])
 def test_an_edit_answers_the_findings_it_touches_or_inserts_beside(kind, moves, move, answered):
-    from gofix.repair.check import answers
+    from gofix.findings import answers
 
     assert answers(kind, moves, move) is answered
 
 
 def _applied_insert(before: int, colour: str = "w", point=(3, 3)):
-    from gofix.train.corrupt import Edit
+    from gofix.edits import Edit
     from gofix.repair.repairer import AppliedEdit
 
     return AppliedEdit("insert", (before,), 0.9, f"{colour.upper()} D4 inserted before move {before} (missing move)",
@@ -480,7 +480,7 @@ def _applied_insert(before: int, colour: str = "w", point=(3, 3)):
 def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
     """A finding at move 68 answered by an insert before move 69 shows that repair; no suspect is
     made up at move 69 for it."""
-    from gofix.repair.check import Finding, attach_repairs
+    from gofix.findings import Finding, attach_repairs
 
     moves = random_game(random.Random(8), 90)
     rec = _record(moves)
@@ -494,7 +494,7 @@ def test_check_puts_an_insert_after_the_flagged_move_on_its_finding():
 
 
 def test_not_repaired_leaves_out_what_an_edit_answers_or_made_legal():
-    from gofix.repair.check import not_repaired
+    from gofix.findings import not_repaired
 
     def finding(n, kind="suspect"):
         return {"move": n, "colour": "B", "point": "dd", "kind": kind, "confidence": 0.8, "repair": None}

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from gofix.repair.check import Finding, rule_findings
+from gofix.findings import Finding
+from gofix.rules.findings import rule_findings
 from gofix.cli import app
 from gofix.archive.clean import clean_tree
 from gofix.coords import to_gtp
-from gofix.train.corrupt import Edit
+from gofix.edits import Edit
 from gofix.repair.repairer import AppliedEdit, RepairResult
 from gofix.review import svg
 from gofix.review.html import render

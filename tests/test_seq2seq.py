@@ -9,7 +9,7 @@ import torch
 from gofix.models import checkpoint
 from gofix.train import data
 from gofix.models import encoding
-from gofix.train.corrupt import Edit
+from gofix.edits import Edit
 from gofix.models.seq2seq import BOS, N_POINTS, Seq2SeqRepairer, preset
 from gofix.record import GameRecord, Node
 from gofix.repair.rescore import Seq2SeqScorer

@@ -57,15 +57,8 @@ from .batch import (
     path_error,
     safe_target,
 )
-from gofix.repair.check import (
-    GameReport,
-    attach_declined,
-    attach_repairs,
-    first_looks,
-    init_worker,
-    not_repaired,
-    worker_repairer,
-)
+from gofix.findings import GameReport, attach_declined, attach_repairs, not_repaired
+from gofix.repair.check import first_looks, init_worker, worker_repairer
 from gofix.repair.repairer import RulesRepairer
 from gofix.formats.sgf import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection, sniff_format
 
@@ -177,7 +170,7 @@ def clean_file(source: str, data: bytes, repairer, game_seconds: float | None, *
             out_records.append(g)
         line = {**report.to_dict(), "changed": changed, "edits": [e.to_dict() for e in result.edits]}
         if getattr(result, "caused", None):
-            line["caused"] = list(result.caused)  # rule findings the repairs made legal (check.not_repaired)
+            line["caused"] = list(result.caused)  # rule findings the repairs made legal (findings.not_repaired)
         lines.append(line)
     if sniff_format(data, source) != "sgf":
         return (dump_collection(out_records) if out_records and not any_unreadable else None), lines

@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from gofix import __version__
-from gofix.repair.check import GameReport
+from gofix.findings import GameReport
 from gofix.versions.compare import MIN_CONFIDENCE
 from gofix.errors import GofixError
 
@@ -216,7 +216,8 @@ def check(
     """
     _require_records(*paths)
     _refuse_html(html, paths, force)
-    from gofix.repair.check import check_path, check_paths_parallel, unlisted
+    from gofix.repair.check import check_path, check_paths_parallel
+    from gofix.findings import unlisted
 
     n_jobs = jobs or _cores()
     factory = _repairer_factory(rules_only, model, apply_threshold, threads=1 if n_jobs > 1 else None,
@@ -537,7 +538,7 @@ def fix(
     Exit codes: 0 written, every finding repaired (or none); 1 written, but a finding is left not
     repaired; 2 usage error, an unreadable record, or an --out that exists (without --force).
     """
-    from gofix.repair.check import not_repaired, unlisted
+    from gofix.findings import not_repaired, unlisted
     from gofix.archive.clean import clean_file
     from gofix.formats.sgf import atomic_write, sniff_format
 

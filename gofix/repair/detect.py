@@ -1,4 +1,4 @@
-"""The tagger as a ``check.Detector``: per-move suspicion, edit and point from one forward pass.
+"""The tagger as a ``findings.Detector``: per-move suspicion, edit and point from one forward pass.
 
 ``ModelDetector(checkpoint_or_model).analyse(record) -> MoveScores`` gives the
 raw per-move figures (for the evaluation harness and the repair engine);
@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from gofix.models import checkpoint
-from .check import Finding
+from gofix.findings import Finding
 from gofix.coords import on_board, to_gtp, transform
 from gofix.models.encoding import EDIT_CLASSES, collate, encode_moves, padded_runs
 from gofix.train.data import SIZE
@@ -64,7 +64,7 @@ BATCH_MOVES = CHUNK + 2 * OVERLAP  # padded moves (records x the longest) per fo
 
 
 class ModelDetector:
-    """A trained tagger behind the ``check.Detector`` protocol.
+    """A trained tagger behind the ``findings.Detector`` protocol.
 
     ``checkpoint_or_model``: a checkpoint path or an ``nn.Module`` tagger.
     ``symmetries``: 1 (plain) or 8 (average the 8 board symmetries: slower, steadier).

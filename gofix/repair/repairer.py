@@ -14,10 +14,12 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .check import Finding, rule_findings
-from gofix.train.corrupt import Edit
-from gofix.edits import Repair
+from gofix.coords import on_board, to_gtp
+from gofix.edits import Edit, Repair, apply_edit
 from gofix.record import GameRecord, Move, RecordView
+from gofix.rules.board import replay
+from gofix.findings import Finding
+from gofix.rules.findings import rule_findings
 
 
 @dataclass
@@ -106,7 +108,6 @@ class _Edited:
         return self.n
 
     def whole(self) -> list[Move]:
-        from gofix.train.corrupt import apply_edit
 
         return apply_edit(self.moves, self.edit)
 
@@ -126,7 +127,6 @@ class _Seen:
         return tuple((m[0], m[1]) for m in moves)
 
     def holds(self, key: tuple) -> bool:
-        from gofix.train.corrupt import apply_edit
 
         return any(self.key(apply_edit(self.moves, e)) == key for e in self.by_hash.get(hash(key), ()))
 
@@ -295,7 +295,6 @@ class ModelRepairer:
             edits.append(AppliedEdit(cand.kind, numbers, conf, fix.describe(), cand.edit, fix))
             e = cand.edit
             self._origin = self._origin[: e.start] + [None] * len(e.insert) + self._origin[e.start + e.delete :]
-            from gofix.train.corrupt import apply_edit
 
             moves = apply_edit(moves, cand.edit)
             scores = self.detector.analyse(RecordView(record.size, moves, record.setup_black, record.setup_white,
@@ -334,7 +333,6 @@ class ModelRepairer:
         """The rules' findings, and a ``suspect`` finding at every move where the network found an
         edit at least ``engine_flag`` likely (the tagger's own suspicions, which the network looked
         at and did not confirm, are dropped)."""
-        from gofix.coords import on_board, to_gtp
 
         out = [f for f in findings if f.kind != "suspect"]
         ruled = {f.move for f in out}
@@ -361,7 +359,6 @@ class ModelRepairer:
         applied when that gain is at least ``keep_bias`` nats and its
         confidence ``1 - exp(-gain)`` at least ``threshold``.
         """
-        from gofix.train.corrupt import apply_edit
 
         p = scores.p_wrong
         ranked = [int(i) for i in np.argsort(-p)[: self.max_flags]]  # the most suspicious moves
@@ -469,7 +466,6 @@ class ModelRepairer:
     def _engine_candidates(self, record, moves, i) -> list[_Candidate]:
         """The network's likeliest points for move ``i`` among those a typo reaches from the recorded
         one (one point off, two lines off, x and y swapped, read from the wrong edge, a digit slip)."""
-        from gofix.coords import on_board, to_gtp
 
         m = moves[i]
         if not self.engine_proposals or m.point is None or not on_board(m.point, record.size):
@@ -505,7 +501,6 @@ class ModelRepairer:
         """What a dropped move or pair before current index ``g`` was, by the network: its likeliest
         move there (the colour follows from the colours around the gap, as ``_gap_inserts``), and its
         likeliest move for the recorded colour followed by its likeliest answer (a pair dropped)."""
-        from gofix.coords import to_gtp
 
         n = len(moves)
         if not 0 < g < n or record.size != 19:
@@ -607,7 +602,6 @@ class ModelRepairer:
 
     def _proposed(self, src, moves, i, scores) -> list[_Candidate]:
         """The encoder-decoder's own ideas at flagged move ``i``: other moves there, moves missing around it."""
-        from gofix.coords import on_board, to_gtp
 
         out: list[_Candidate] = []
         num = self._num
@@ -652,7 +646,6 @@ class ModelRepairer:
     @staticmethod
     def _setup(record, moves, lo):
         """The position before move ``lo`` as (black, white) stones: a window's setup."""
-        from gofix.rules.board import replay
 
         rep = replay(record.size, moves[:lo], setup_black=record.setup_black, setup_white=record.setup_white,
                      handicap=record.handicap, first_player=record.first_player, superko=False)
@@ -662,7 +655,6 @@ class ModelRepairer:
     def _classes(record, moves) -> list[str]:
         """Rule classes of every move; a superko repetition counts as legal here (under Japanese
         rules a triple ko voids the game, it is not a transcription error to repair)."""
-        from gofix.rules.board import replay
 
         return replay(record.size, moves, setup_black=record.setup_black, setup_white=record.setup_white,
                       handicap=record.handicap, first_player=record.first_player, superko=False).classes
@@ -700,7 +692,6 @@ class ModelRepairer:
         alternate, the missing move has the colour of move ``g`` as recorded and every later
         colour flips back. The judge, not the point list, decides which point it was.
         """
-        from gofix.coords import on_board, to_gtp
 
         n = len(moves)
         if not 0 < g < n:
@@ -724,7 +715,6 @@ class ModelRepairer:
     def _candidates(self, record, moves, i, scores, also: tuple = ()) -> list[_Candidate]:
         """Candidate edits at move ``i``: those of the tagger's ``edits_per_flag`` likeliest edit
         classes, and of the classes in ``also`` whatever the tagger says (the network judges them)."""
-        from gofix.coords import on_board, to_gtp
 
         n = len(moves)
         size = 19

@@ -1,7 +1,7 @@
 """What a review report shows, read from the findings and repairs of a run.
 
 ``game_from_line`` is the ONE place that knows the layout of a finding and a repair in a report
-line (``check.GameReport.to_dict`` plus ``changed``/``edits``/``caused`` as ``clean.clean_file``
+line (``findings.GameReport.to_dict`` plus ``changed``/``edits``/``caused`` as ``clean.clean_file``
 writes them in ``report.jsonl``, and ``check --html`` builds them): when that layout changes, only
 this function changes. Everything else in ``gofix.review`` works on ``ReviewGame``/``ReviewFinding``.
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Sequence
 
-from gofix.repair.check import FINDING_KINDS, not_repaired
+from gofix.findings import FINDING_KINDS, not_repaired
 from gofix.record import GameRecord, Move
 
 RULE_KINDS = tuple(k for k in FINDING_KINDS if k != "suspect")

@@ -45,7 +45,7 @@ def reproduce(command: str, path: str, flags: Sequence[str] = ()) -> str:
 
 def check_review(reports: Iterable, out_path, *, flags: Sequence[str] = (), trust: str = "",
                  rules_only: bool = False) -> ReviewStats:
-    """Write the review of ``check``'s reports (``check.GameReport``) to ``out_path``; each record
+    """Write the review of ``check``'s reports (``findings.GameReport``) to ``out_path``; each record
     links to its file, relative to the report's folder."""
     here = os.path.dirname(os.path.abspath(os.fspath(out_path)))
     games = []

@@ -64,16 +64,15 @@ from typing import Callable, Iterable, Sequence
 
 from gofix.rules.board import Board, replay
 from gofix.coords import Point, on_board, to_sgf
+from gofix.edits import Edit, apply_edit, flip_colour
 from gofix.record import Move, opponent
 
 __all__ = [
     "clean_enough",
-    "Edit",
     "Truth",
     "Channel",
     "KINDS",
     "DEFAULT_WEIGHTS",
-    "apply_edit",
     "undo_all",
     "occupancy",
 ]
@@ -93,49 +92,6 @@ def clean_enough(record, min_moves: int = 30) -> bool:
 
 
 # ---------------------------------------------------------------- truth and edits
-
-
-def _move_to_json(move: Move) -> list:
-    point = None if move.point is None else [move.point[0], move.point[1]]
-    return [move.colour, point, move.sgf]
-
-
-def _move_from_json(data: Sequence) -> Move:
-    player, point, sgf = data
-    if player not in ("b", "w"):
-        raise ValueError(f"move {data!r} has colour {player!r}, not 'b' or 'w'")
-    return Move(player, None if point is None else (int(point[0]), int(point[1])), str(sgf))
-
-
-@dataclass(frozen=True)
-class Edit:
-    """A splice on a move list: delete ``delete`` moves at ``start``, insert ``insert`` there.
-
-    With ``recolour`` the colour of every move after the inserted ones (index
-    ``start + len(insert)`` onwards, after the splice) is flipped as well.
-    """
-
-    start: int
-    delete: int
-    insert: tuple[Move, ...] = ()
-    recolour: bool = False
-
-    def to_dict(self) -> dict:
-        return {
-            "start": self.start,
-            "delete": self.delete,
-            "insert": [_move_to_json(m) for m in self.insert],
-            "recolour": self.recolour,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Edit":
-        return cls(
-            start=int(data["start"]),
-            delete=int(data["delete"]),
-            insert=tuple(_move_from_json(m) for m in data.get("insert", ())),
-            recolour=bool(data.get("recolour", False)),
-        )
 
 
 @dataclass(frozen=True)
@@ -163,18 +119,6 @@ class Truth:
             positions=tuple(int(p) for p in data["positions"]),
             undo=Edit.from_dict(data["undo"]),
         )
-
-
-def apply_edit(moves: Sequence[Move], edit: Edit) -> list[Move]:
-    """Return a new list with ``edit`` applied. Raises ValueError if it does not fit ``moves``."""
-    n = len(moves)
-    if not (0 <= edit.start <= n and edit.delete >= 0 and edit.start + edit.delete <= n):
-        raise ValueError(f"edit {edit.start}+{edit.delete} does not fit a record of {n} moves")
-    out = list(moves[: edit.start]) + list(edit.insert) + list(moves[edit.start + edit.delete :])
-    if edit.recolour:
-        tail = edit.start + len(edit.insert)
-        out[tail:] = [_flip(m) for m in out[tail:]]
-    return out
 
 
 def undo_all(noisy: Sequence[Move], truths: Iterable[Truth]) -> list[Move]:
@@ -232,10 +176,6 @@ def _kind(name: str) -> Callable[[Callable], KindFn]:
         return kind_fn
 
     return register
-
-
-def _flip(move: Move) -> Move:
-    return move._replace(colour=opponent(move.colour))
 
 
 def _stone(move: Move, size: int) -> bool:
@@ -324,7 +264,7 @@ def colour(moves, size, rng, at):
     move = moves[at]
     if move.point is None:
         return None
-    noisy = moves[:at] + [_flip(move)] + moves[at + 1 :]
+    noisy = moves[:at] + [flip_colour(move)] + moves[at + 1 :]
     return noisy, Truth("colour", (at,), Edit(at, 1, (move,)))
 
 
@@ -386,7 +326,7 @@ def _drop(moves, at, count, name, recolour):
         return None
     tail = moves[at + count :]
     if recolour:
-        tail = [_flip(m) for m in tail]
+        tail = [flip_colour(m) for m in tail]
     noisy = moves[:at] + tail
     return noisy, Truth(name, _gap(at, len(noisy)), Edit(at, 0, tuple(moves[at : at + count]), recolour))
 
@@ -447,7 +387,7 @@ def _extra(moves, size, rng, at, name, recolour):
     tail = moves[at:]
     if recolour:
         extra = extra._replace(colour=opponent(moves[at - 1].colour))
-        tail = [_flip(m) for m in tail]
+        tail = [flip_colour(m) for m in tail]
     noisy = moves[:at] + [extra] + tail
     return noisy, Truth(name, (at,), Edit(at, 1, (), recolour))
 

@@ -29,7 +29,15 @@ from .corrupt import Channel, Truth, mix_channel
 from gofix.errors import NoGamesError
 from gofix.record import Move
 from gofix.models.encoding import (
-    EDIT_INDEX, IGNORE, REPLACE_KINDS, TOKEN_POINTS, bucket, collate, encode_moves, move_tokens, point_cell,
+    EDIT_INDEX,
+    IGNORE,
+    REPLACE_KINDS,
+    TOKEN_POINTS,
+    bucket,
+    collate,
+    encode_moves,
+    move_tokens,
+    point_cell,
 )
 
 
