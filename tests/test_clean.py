@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix.archive.batch import UnsafePathError
+from gofix.formats.paths import UnsafePathError
 from gofix.archive.clean import STATE_DIR, clean_tree
 from gofix.cli import app
 from gofix.repair.repairer import RulesRepairer

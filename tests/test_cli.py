@@ -137,7 +137,7 @@ def test_corrupt_never_writes_over_its_input_file(tmp_path):
 
 
 def test_check_output_refuses_the_input_and_what_is_inside_it(tmp_path):
-    from gofix.archive.batch import UnsafePathError, check_output
+    from gofix.formats.paths import UnsafePathError, check_output
 
     folder = tmp_path / "in"
     folder.mkdir()

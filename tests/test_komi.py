@@ -5,6 +5,7 @@ import random
 import pytest
 
 from gofix.archive import reconcile as rc
+from gofix.versions import reconcile as group
 from gofix.formats import sgf as sgf_io
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord, Node
@@ -42,14 +43,14 @@ def _rec(moves, source, **props):
 def test_fox_komi_x100_is_no_conflict_with_the_same_komi_in_points():
     game = random_game(random.Random(3), 40)
     records = [_rec(game, "x/fox.sgf", KM="750"), _rec(game, "x/other.sgf", KM="7.5")]
-    out, line, _ = rc.reconcile_group(records, None, src="x")
+    out, line, _ = group.reconcile_group(records, None, src="x")
     assert line["metadata_conflicts"] == {}  # was {'KM': [['750', ...], ['7.5', ...]]}
     written = sgf_io.dump_game(out)
     assert b"KM[7.5]" in written and b"KM[750]" not in written
     [again] = sgf_io.parse_items(written, "o.sgf")
     assert "KM[750] read as 7.5 points (komi x100, as Fox writes it)" in again.text("C")
     records = [_rec(game, "x/fox.sgf", KM="650"), _rec(game, "x/other.sgf", KM="7.5")]
-    _, line, _ = rc.reconcile_group(records, None, src="x")
+    _, line, _ = group.reconcile_group(records, None, src="x")
     assert set(line["metadata_conflicts"]) == {"KM"}  # a real difference still is one
 
 

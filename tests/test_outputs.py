@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from gofix.archive import batch
+from gofix.formats import paths
 from gofix.archive import convert as cv
 from gofix.archive import reconcile as rc
-from gofix.archive.batch import OutputExistsError, OutputLockedError, UnsafePathError
+from gofix.formats.paths import OutputExistsError, OutputLockedError, UnsafePathError
 from gofix.cli import app
 from gofix.archive.clean import clean_tree
 from gofix.rules.synth import random_game
@@ -151,9 +151,9 @@ def test_an_out_that_contains_src_is_refused(command, tmp_path):
     assert "must not contain the input" in err
     assert (t / "src" / "x.sgf").read_text() == a and (t / "src" / "src" / "x.sgf").read_text() == b
     with pytest.raises(UnsafePathError, match="must not contain"):
-        batch.check_output(t / "src", t)
+        paths.check_output(t / "src", t)
     with pytest.raises(UnsafePathError, match="inside the input"):
-        batch.check_output(t / "src", t / "src" / "src")
+        paths.check_output(t / "src", t / "src" / "src")
 
 
 # ------------------------------------------------------------------ issue 21.3: reconcile resume
@@ -202,19 +202,19 @@ def test_reconcile_resume_reuses_only_work_whose_inputs_are_unchanged(src, tmp_p
 def test_a_second_run_into_a_locked_out_is_refused_with_the_holders_pid(command, src, tmp_path):
     dst = tmp_path / "out"
     dst.mkdir()
-    fd = batch.lock_output(str(dst))
+    fd = paths.lock_output(str(dst))
     try:
         err = _one_line_error(runner.invoke(app, [command, str(src), "--out", str(dst), *COMMANDS[command][0]]))
         assert f"pid {os.getpid()}" in err and "another gofix run" in err
         assert not (dst / "g0.sgf").exists()
     finally:
-        batch.unlock_output(str(dst), fd)
+        paths.unlock_output(str(dst), fd)
     with pytest.raises(OutputLockedError):  # the library says it too
-        fd = batch.lock_output(str(dst))
+        fd = paths.lock_output(str(dst))
         try:
             clean_tree(src, dst)
         finally:
-            batch.unlock_output(str(dst), fd)
+            paths.unlock_output(str(dst), fd)
 
 
 def test_a_stale_lock_is_taken_over_and_removed_at_the_end(src, tmp_path):
@@ -222,9 +222,9 @@ def test_a_stale_lock_is_taken_over_and_removed_at_the_end(src, tmp_path):
     dead.wait()
     dst = tmp_path / "out"
     dst.mkdir()
-    (dst / batch.LOCK_FILE).write_text(f"{dead.pid}\n")
+    (dst / paths.LOCK_FILE).write_text(f"{dead.pid}\n")
     stats = cv.convert_tree(src, dst)
-    assert stats.files == 6 and not (dst / batch.LOCK_FILE).exists()
+    assert stats.files == 6 and not (dst / paths.LOCK_FILE).exists()
 
 
 # ------------------------------------------------------------------ issue 21.5: hostile member in reconcile

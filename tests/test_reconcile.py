@@ -13,7 +13,8 @@ from gofix.versions.align import in_orientation
 from typer.testing import CliRunner
 
 from gofix.archive import reconcile as rc
-from gofix.archive.batch import UnsafePathError
+from gofix.versions import reconcile as group
+from gofix.formats.paths import UnsafePathError
 from gofix.cli import app
 from gofix.coords import to_sgf
 from gofix.repair.judge import Verdict
@@ -217,7 +218,7 @@ def test_group_records_in_memory_with_fakes():
         return GameRecord(source=source, index=0, size=19, root=root, moves=list(moves))
 
     records = [rec(GAME, "x/a.sgf", RE="B+R", KM="6.5"), rec(_turn(GAME, 4), "x/b.sgf", RE="B+Resign", KM="6.50")]
-    out, line, secs = rc.reconcile_group(records, None, src="x")
+    out, line, secs = group.reconcile_group(records, None, src="x")
     assert line["agree"] and line["regions"] == [] and line["symmetries"] == [0, 4]
     assert line["metadata_conflicts"] == {}  # same result and komi, spelt differently
     assert [m.point for m in out.moves] == [m.point for m in GAME]
@@ -255,7 +256,7 @@ def test_an_extra_move_that_flips_later_colours(base_has_extra):
     free = next((r, c) for r in range(19) for c in range(19) if (r, c) not in used)
     extra = GAME[:60] + [Move(GAME[60].colour, free, to_sgf(free, 19))] + flip(GAME[60:])
     first, other = (extra, GAME) if base_has_extra else (GAME, extra)
-    out, line, _ = rc.reconcile_group([rec(first, "a.sgf"), rec(other, "b.sgf"), rec(other, "c.sgf")])
+    out, line, _ = group.reconcile_group([rec(first, "a.sgf"), rec(other, "b.sgf"), rec(other, "c.sgf")])
     assert line["regions"][0]["decided_by"] == "majority"
     assert [(m.colour, m.point) for m in out.moves] == [(m.colour, m.point) for m in other]
 

@@ -44,7 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .batch import (
+from gofix.formats.paths import (
     OutputRun,
     UnsafePathError,
     check_output,

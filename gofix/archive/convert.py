@@ -32,7 +32,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .batch import (
+from gofix.formats.paths import (
     UnsafePathError,
     check_output,
     input_file,

@@ -362,7 +362,7 @@ def _print_diagrams(report: GameReport, limit: int = 5) -> None:
 
 def _refuse_overwrite(src: Path, dst: Path, report: Optional[Path] = None) -> None:
     """Exit 2 (the reason on stderr) when the output folder or report is SRC or inside it."""
-    from gofix.archive.batch import UnsafePathError, check_output
+    from gofix.formats.paths import UnsafePathError, check_output
 
     try:
         check_output(src, dst)
@@ -836,7 +836,7 @@ def corrupt(
     Exit codes: 0 written; 1 a file refused; 2 usage error or no game records found.
     """
     _require_records(src)
-    from gofix.archive.batch import corrupt_tree
+    from gofix.archive.corrupt import corrupt_tree
 
     channel = _channel(errors_per_game, clean_share, mix)
     _refuse_overwrite(src, out_dir, out_dir / "truth.jsonl")
@@ -1045,7 +1045,7 @@ def train(
     if pipeline == "tensor" and model != "birnn":
         raise typer.BadParameter("--pipeline tensor feeds the tagger: use it with --model birnn")
     with _writing():
-        from gofix.archive.batch import make_folder
+        from gofix.formats.paths import make_folder
 
         make_folder(out_dir)
     cache = data

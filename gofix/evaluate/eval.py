@@ -464,7 +464,7 @@ def cases_from_truth(directory) -> Iterator[Case]:
     import json
     import os
 
-    from gofix.archive.batch import group_by_file, relative_output
+    from gofix.formats.paths import group_by_file, relative_output
     from gofix.train.corrupt import undo_all
 
     truth = {}

@@ -51,7 +51,7 @@ def with_main_line(record: GameRecord, moves: Sequence[Move]) -> GameRecord:
     return replace(record, root=root, moves=list(moves), raw=None, warnings=list(record.warnings))
 
 
-def _move_nodes(root: Node) -> list[Node]:
+def move_nodes(root: Node) -> list[Node]:
     """The main-line node holding each move of the main line (a node may hold two)."""
     out = []
     for node in main_line(root):
@@ -98,7 +98,7 @@ def with_repairs(record: GameRecord, moves: Sequence[Move], notes: dict[int, str
         return record
     root = copy.deepcopy(record.root)
     line = main_line(root)
-    holders = _move_nodes(root)
+    holders = move_nodes(root)
     if k < len(holders):
         branch = holders[k]
         k = holders.index(branch)  # first move of that node

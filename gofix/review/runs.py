@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from gofix.archive.batch import RUN_FILE, UnsafePathError, named, output_names
+from gofix.formats.paths import RUN_FILE, UnsafePathError, named, output_names
 from gofix.errors import GofixError
 from gofix.formats.sgf import Unreadable, atomic_write, iter_sources, parse_items
 from .html import outcome, render
