@@ -171,11 +171,11 @@ def test_reconcile_resume_reuses_only_work_whose_inputs_are_unchanged(src, tmp_p
     calls = {"n": 0}
     real = rc.reconcile_unit
 
-    def dying(task):
+    def dying(setup, task):
         calls["n"] += 1
         if calls["n"] == 6:  # five of the six groups finished (one marker each)
             raise KeyboardInterrupt
-        return real(task)
+        return real(setup, task)
 
     monkeypatch.setattr(rc, "reconcile_unit", dying)
     with pytest.raises(KeyboardInterrupt):
@@ -368,7 +368,7 @@ def test_reconcile_workers_use_one_torch_thread(monkeypatch):
 
     before = torch.get_num_threads()
     try:
-        rc._init_worker(lambda: None, None, 1)
+        rc.JudgeSetup(lambda: None, None, 1)()
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
@@ -377,8 +377,7 @@ def test_reconcile_workers_use_one_torch_thread(monkeypatch):
 def test_small_inputs_start_no_worker_processes_and_large_ones_give_the_same(tmp_path, monkeypatch):
     """--jobs 2 on a small input: no pool to start (grouping: one chunk of files; reconciling: fewer
     groups than POOL_MIN_UNITS); with workers forced, the same output."""
-    import concurrent.futures
-
+    from gofix import pool
     from gofix.versions.grouping import iter_compacts
 
     s = tmp_path / "src"
@@ -389,12 +388,11 @@ def test_small_inputs_start_no_worker_processes_and_large_ones_give_the_same(tmp
     one = [(c.ref, c.tokens) for c in iter_compacts(s, jobs=1)]
     assert [(c.ref, c.tokens) for c in iter_compacts(s, jobs=2, chunk=2)] == one and one  # several chunks: workers
     rc.reconcile_tree(s, tmp_path / "one")
-    real = concurrent.futures.ProcessPoolExecutor
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("pool started"))
-    monkeypatch.setattr(rc, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("pool started"))
+    real = pool.ProcessPoolExecutor
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", lambda *a, **k: pytest.fail("pool started"))
     rc.reconcile_tree(s, tmp_path / "two", jobs=2)
     assert _hashes(tmp_path / "one") == _hashes(tmp_path / "two")
-    monkeypatch.setattr(rc, "ProcessPoolExecutor", real)
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", real)
     monkeypatch.setattr(rc, "POOL_MIN_UNITS", 0)
     rc.reconcile_tree(s, tmp_path / "three", jobs=2)
     assert _hashes(tmp_path / "one") == _hashes(tmp_path / "three")

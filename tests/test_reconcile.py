@@ -164,11 +164,11 @@ def test_resumes_after_an_interruption(archive, tmp_path, monkeypatch):
     calls = {"n": 0}
     real = rc.reconcile_unit
 
-    def dying(task):
+    def dying(setup, task):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt
-        return real(task)
+        return real(setup, task)
 
     monkeypatch.setattr(rc, "reconcile_unit", dying)
     with pytest.raises(KeyboardInterrupt):

@@ -36,10 +36,8 @@ a real ``game.gib.sgf`` is beside it, ``batch.output_names``). Guarantees:
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -58,7 +56,8 @@ from gofix.formats.paths import (
     safe_target,
 )
 from gofix.findings import GameReport, attach_declined, attach_repairs, not_repaired
-from gofix.repair.check import first_looks, init_worker, worker_repairer
+from gofix.pool import Pool
+from gofix.repair.check import first_looks
 from gofix.repair.repairer import RulesRepairer
 from gofix.formats.sgf import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection, sniff_format
 
@@ -188,9 +187,10 @@ def _notes(result) -> dict[int, str]:
     return notes
 
 
-def _work(task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[bytes, list[dict]]]:
+def _clean_group(repairer, task: tuple[list[tuple[str, bytes]], float | None]) -> list[tuple[bytes, list[dict]]]:
+    """A pool task: ``clean_files`` with the worker's repairer."""
     files, game_seconds = task
-    return clean_files(files, worker_repairer(), game_seconds)
+    return clean_files(files, repairer, game_seconds)
 
 
 # ------------------------------------------------------------------ driver
@@ -301,12 +301,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
     done, stamps = _load_markers(state)
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
     order: list[str] = []
-    pool = (
-        ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                            initializer=init_worker, initargs=(repairer_factory,))
-        if jobs > 1 else None
-    )
-    local = None if pool else repairer_factory()
+    pool = Pool(jobs, repairer_factory)
     pending: list[tuple[str, str, bytes | GameReport]] = []
 
     def flush() -> None:
@@ -315,10 +310,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
         # each worker gets a run of files: their games go through the model in batches
         per = max(1, min(batch_files, -(-len(readable) // max(jobs, 1))))
         groups = [readable[k:k + per] for k in range(0, len(readable), per)]
-        if pool:
-            results = (r for rs in pool.map(_work, [(g, game_seconds) for g in groups]) for r in rs)
-        else:
-            results = (r for g in groups for r in clean_files(g, local, game_seconds))
+        results = (r for rs in pool.map(_clean_group, [(g, game_seconds) for g in groups]) for r in rs)
         finished = []
         for source, rel, data in pending:
             if isinstance(data, GameReport):  # could not even be loaded: nothing to copy
@@ -328,8 +320,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
             if out is not None:  # None: a file in another format that could not be read
                 run.write(rel, out)
             finished.append((rel, lines, input_stamp(source)))
-        if hasattr(os, "sync"):
-            os.sync()  # the outputs are on disk before the marker says they are done
+        run.sync()  # the outputs are on disk before the marker says they are done
         atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(finished).encode("utf-8"))
         n_chunks += 1
         for rel, lines, _ in finished:
@@ -366,8 +357,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
         if pending:
             flush()
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        pool.close()
     report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for rel in order for line in done[rel])
     try:
         atomic_write(report_path, report.encode("utf-8"))

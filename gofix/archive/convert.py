@@ -118,8 +118,7 @@ def _convert(root: str, run, progress, chunk: int) -> ConvertStats:
 
     def flush() -> None:
         nonlocal n_chunks
-        if hasattr(os, "sync"):
-            os.sync()  # the outputs are on disk before the marker says they are done
+        run.sync()  # the outputs are on disk before the marker says they are done
         atomic_write(os.path.join(run.state, f"chunk-{n_chunks:08d}.json"), json.dumps(pending).encode("utf-8"))
         n_chunks += 1
         pending.clear()

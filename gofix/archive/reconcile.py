@@ -33,14 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Sequence
 
 from gofix.errors import GofixError
+from gofix.pool import Pool
 from gofix.versions.grouping import GroupConfig, GroupStats, Grouping, Ref, group_path
 from gofix.record import GameRecord
 from gofix.versions.reconcile import reconcile_group
@@ -129,25 +128,28 @@ def _load_grouping(path: str, fp: str, config: GroupConfig) -> Grouping | None:
                     GroupStats(**data["stats"]))
 
 
-_JUDGE = None
-_MIN_CONFIDENCE: float | None = None
+@dataclass(frozen=True)
+class JudgeSetup:
+    """What a reconciling process builds once (a ``pool.Pool`` factory): the judge and the confidence it
+    needs. ``threads``: torch threads for it (a worker of several: 1, or GOFIX_THREADS), so that N
+    workers on N cores do not each start a thread per core: oversubscribed, the judge's many small
+    forwards ran ~10x slower."""
+
+    factory: Callable | None
+    min_confidence: float | None = None
+    threads: int | None = None
+
+    def __call__(self) -> tuple:
+        if self.threads is not None and self.factory is not None:
+            import torch  # only a process that judges with a model needs torch
+
+            torch.set_num_threads(self.threads)
+        return (self.factory() if self.factory is not None else None), self.min_confidence
 
 
-def _init_worker(factory, min_confidence: float | None = None, threads: int | None = None) -> None:
-    """Build the judge of this process. ``threads``: torch threads for it (a worker of several: 1, or
-    GOFIX_THREADS), so that N workers on N cores do not each start a thread per core: oversubscribed,
-    the judge's many small forwards ran ~10x slower (``reconcile --jobs 2`` on real-dev: 66 s vs 5.7 s)."""
-    global _JUDGE, _MIN_CONFIDENCE
-    if threads is not None and factory is not None:
-        import torch
-
-        torch.set_num_threads(threads)
-    _JUDGE = factory() if factory is not None else None
-    _MIN_CONFIDENCE = min_confidence
-
-
-def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
-    """Worker: one group (or singleton) from its files' bytes -> (output name, bytes or None, line, seconds)."""
+def reconcile_unit(setup: tuple, task: tuple) -> tuple[str, bytes | None, dict, float]:
+    """A pool task: one group (or singleton) from its files' bytes -> (output name, bytes or None, line,
+    seconds); ``setup``: ``JudgeSetup()``'s (judge, min_confidence)."""
     from gofix.formats.sgf import dump_game, parse_items, sniff_format
 
     name, members, files, src = task
@@ -168,7 +170,8 @@ def reconcile_unit(task: tuple) -> tuple[str, bytes | None, dict, float]:
             data = files[rec.source] if len(parsed[rec.source]) == 1 else (rec.raw or dump_game(rec))
         return name, data, {"sources": [rec.game_id], "singleton": True}, 0.0
     try:
-        out, line, secs = reconcile_group(records, _JUDGE, src=src, min_confidence=_MIN_CONFIDENCE)
+        judge, min_confidence = setup
+        out, line, secs = reconcile_group(records, judge, src=src, min_confidence=min_confidence)
     except GofixError as exc:
         return name, None, {"sources": [r.game_id for r in records], "error": str(exc)}, 0.0
     return name, dump_game(out), line, secs
@@ -350,11 +353,8 @@ def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, conf
 
     t_write = time.perf_counter()
     threads = max(1, int(os.environ.get("GOFIX_THREADS", "1")))
-    pool = (ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                initializer=_init_worker, initargs=(judge_factory, min_confidence, threads))
-            if jobs > 1 and len(todo) > POOL_MIN_UNITS else None)
-    if pool is None:
-        _init_worker(judge_factory, min_confidence)
+    workers = jobs if jobs > 1 and len(todo) > POOL_MIN_UNITS else 1
+    pool = Pool(workers, JudgeSetup(judge_factory, min_confidence, threads if workers > 1 else None))
     n_chunks = sum(1 for name in os.listdir(state) if name.startswith("chunk-"))
     finished = len(units) - len(todo)
     if progress:
@@ -371,15 +371,14 @@ def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, conf
 
         def flush() -> None:
             nonlocal n_chunks, finished
-            results = pool.map(reconcile_unit, ready) if pool else map(reconcile_unit, ready)
+            results = pool.map(reconcile_unit, ready)
             lines = []
             for name, data, line, secs in results:
                 if data is not None:
                     run.write(name, data)
                 line = {"output": name if data is not None else None, **line}
                 lines.append((name, line, round(secs, 4), _inputs(refs, members_of[name], stamps)))
-            if hasattr(os, "sync"):
-                os.sync()
+            run.sync()  # the outputs are on disk before the marker says they are done
             atomic_write(os.path.join(state, f"chunk-{n_chunks:08d}.json"), json.dumps(lines).encode("utf-8"))
             n_chunks += 1
             for name, line, secs, _ in lines:
@@ -416,8 +415,7 @@ def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, conf
             if ready:
                 flush()
     finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+        pool.close()
     stats.reconcile_seconds = time.perf_counter() - t_write
 
     report_lines = []

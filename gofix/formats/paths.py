@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Iterator
 
@@ -209,6 +209,7 @@ class OutputRun:
     existing: set[str]  # files DST held before the run ('/'-separated): kept unless force
     force: bool
     resumed: bool  # an interrupted run with the same command, input and options goes on
+    unsynced: list[str] = field(default_factory=list)  # outputs written since the last ``sync``
 
     def existed(self, rel: str) -> bool:
         """Whether the output ``rel`` was in DST before this run (so it is kept: no ``force``)."""
@@ -226,6 +227,33 @@ class OutputRun:
             atomic_write(target, data, fsync=fsync)
         except OSError as exc:
             raise path_error(target, exc) from None
+        if not fsync:
+            self.unsynced.append(target)
+
+    def sync(self) -> None:
+        """Make the outputs written since the last sync durable (their data, then their folders'
+        entries), so that a marker written next never says done for an output still in memory.
+        Only these files: ``os.sync`` would flush every filesystem of the machine."""
+        folders = set()
+        for path in self.unsynced:
+            _fsync(path, os.O_RDONLY)
+            folders.add(os.path.dirname(path) or ".")
+        for folder in sorted(folders):
+            _fsync(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        self.unsynced.clear()
+
+
+def _fsync(path: str, flags: int) -> None:
+    try:
+        fd = os.open(path, flags)
+    except OSError:  # a folder cannot be opened on some systems: its entry is as durable as they allow
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _report_name(dst: str, report: str) -> str:

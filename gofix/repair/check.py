@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator
 
+from gofix.pool import Pool
 from gofix.findings import Detector, GameReport, attach_declined, attach_repairs, unreadable_report
 from gofix.record import GameRecord
 from gofix.rules.findings import rule_findings
@@ -88,20 +89,6 @@ def _check_items(items, dets: list, repairer, batch: int) -> Iterator[GameReport
 
 # ------------------------------------------------------------------ many files on several cores
 
-_REPAIRER = None  # in a worker process (check or clean): its own repairer, built once
-
-
-def init_worker(factory) -> None:
-    """Process-pool initializer: build this worker's repairer once (see ``worker_repairer``)."""
-    global _REPAIRER
-    _REPAIRER = factory()
-
-
-def worker_repairer():
-    """The repairer ``init_worker`` built in this worker process."""
-    return _REPAIRER
-
-
 def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
     """Reports for every game of several files ``(source, bytes)``; the model's first look at all
     their games is batched. Only flagged reports keep their record (for diagrams): less to send
@@ -116,8 +103,9 @@ def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
     return reports
 
 
-def _work(tasks: list[tuple[str, bytes]]) -> list[GameReport]:
-    return check_files(tasks, worker_repairer())
+def _check_group(repairer, tasks: list[tuple[str, bytes]]) -> list[GameReport]:
+    """A pool task: ``check_files`` with the worker's repairer."""
+    return check_files(tasks, repairer)
 
 
 def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 16,
@@ -130,20 +118,17 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
     so memory stays flat on any archive. Same reports as ``check_path`` (bar the
     record of games that are not flagged, which is dropped).
     """
-    import multiprocessing
     from collections import deque
-    from concurrent.futures import ProcessPoolExecutor
 
     from gofix.formats.sgf import iter_sources, load_reason
 
-    pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=init_worker, initargs=(repairer_factory,))
+    pool = Pool(jobs, repairer_factory)
     queue: deque = deque()  # futures of groups, or lists of reports made here
     group: list = []
 
     def submit() -> None:
         if group:
-            queue.append(pool.submit(_work, list(group)))
+            queue.append(pool.submit(_check_group, list(group)))
             group.clear()
 
     def take():
@@ -166,4 +151,4 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
         while queue:
             yield from take()
     finally:
-        pool.shutdown(cancel_futures=True)
+        pool.close()

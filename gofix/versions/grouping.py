@@ -59,6 +59,7 @@ from typing import Callable, Iterable, NamedTuple, Sequence
 import numpy as np
 
 from gofix.coords import transform
+from gofix.pool import Pool
 from gofix.record import GameRecord, Move
 
 PASS_BIT = 1024  # colour bit of a token; points (and pass/off-board) use the low 10 bits
@@ -406,6 +407,11 @@ def _compact_files(task: tuple[list[tuple[str, bytes | str]], GroupConfig]) -> l
     return out
 
 
+def _compact_task(_state, task):
+    """A pool task (no state): ``_compact_files``."""
+    return _compact_files(task)
+
+
 def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
                   chunk: int = 256, limit: int | None = None) -> Iterable[Compact | tuple[str, int, str]]:
     """Every game under ``src`` (file, directory, archive) reduced by ``compact``, in input order;
@@ -447,13 +453,11 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
             yield from _compact_files(first)
         return
     import itertools
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with Pool(jobs) as pool:
         pending = []
         for task in itertools.chain([first, second], tasks):
-            pending.append(pool.submit(_compact_files, task))
+            pending.append(pool.submit(_compact_task, task))
             if len(pending) >= 2 * jobs:
                 yield from pending.pop(0).result()
         for fut in pending:
