@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sgfmill import boards as sgfmill_boards
 
+from gofix.rules.diagram import ascii_board
 from gofix.rules.board import MOVE_CLASSES, Board, Replay, replay, replay_record
 from gofix.errors import CoordinateError, IllegalMoveError
 from gofix.record import GameRecord, Move, Node
@@ -69,7 +70,7 @@ def test_ascii_round_trip_and_orientation():
     assert board.get((2, 0)) == "b"  # top row is row size-1
     assert board.get((1, 1)) == "w"
     assert board.get((0, 0)) is None
-    assert board.to_ascii() == "X..\n.O.\n..."
+    assert ascii_board(board) == "X..\n.O.\n..."
     assert board.stones() == ([(2, 0)], [(1, 1)])
 
 
@@ -143,7 +144,7 @@ def test_single_capture_in_the_middle():
     )
     assert board.liberties((2, 2)) == 1
     assert board.play("b", (2, 3)) == [(2, 2)]
-    assert board.to_ascii() == fixture(
+    assert ascii_board(board) == fixture(
         """
         .....
         ..X..
@@ -167,7 +168,7 @@ def test_capture_of_several_groups_at_once():
     )
     captured = board.play("b", (2, 2))
     assert sorted(captured) == [(1, 2), (2, 1), (2, 3), (3, 2)]
-    assert board.to_ascii() == fixture(
+    assert ascii_board(board) == fixture(
         """
         ..X..
         .X.X.
@@ -214,7 +215,7 @@ def test_edge_and_corner_captures():
         """
     )
     assert sorted(board.play("b", (0, 3))) == [(0, 1), (0, 2)]
-    assert board.to_ascii().splitlines()[-1] == "X..X."
+    assert ascii_board(board).splitlines()[-1] == "X..X."
     check_invariants(board)
 
 
@@ -233,7 +234,7 @@ def test_snapback():
     assert board.ko_point is None  # a group captured, not a single stone: no ko
     assert board.liberties((3, 3)) == 1
     assert sorted(board.play("b", (3, 4))) == [(3, 3), (4, 3), (4, 4)]
-    assert board.to_ascii() == fixture(
+    assert ascii_board(board) == fixture(
         """
         ..X..
         ..X.X
@@ -261,13 +262,13 @@ def test_ko_retake_is_refused_then_allowed_after_a_move_elsewhere():
     board = board_of(KO)
     assert board.play("w", (2, 1)) == [(2, 2)]
     assert board.ko_point == (2, 2)
-    before = board.to_ascii()
+    before = ascii_board(board)
     with pytest.raises(IllegalMoveError) as err:
         board.play("b", (2, 2))
     assert err.value.kind == "ko"
     assert str(err.value) == "illegal move B C3: retakes the ko at once"
     assert (err.value.colour, err.value.point) == ("b", (2, 2))
-    assert board.to_ascii() == before and board.ko_point == (2, 2)
+    assert ascii_board(board) == before and board.ko_point == (2, 2)
     assert board.legality("b", (2, 2)) == "ko"
     assert board.legality("w", (2, 2)) == "ok"  # only the other player is barred
     board.play("b", (4, 4))  # ko threat
@@ -355,16 +356,16 @@ def test_superko_on_2x2_not_a_simple_ko():
         board.play(colour, p)
     assert board.ko_point is None
     assert board.legality("b", (0, 1)) == "superko"
-    before = (board.to_ascii(), board.position_hash(), board.liberties((0, 0)))
+    before = (ascii_board(board), board.position_hash(), board.liberties((0, 0)))
     with pytest.raises(IllegalMoveError) as err:
         board.play("b", (0, 1))
     assert err.value.kind == "superko"
-    assert (board.to_ascii(), board.position_hash(), board.liberties((0, 0))) == before
+    assert (ascii_board(board), board.position_hash(), board.liberties((0, 0))) == before
     assert Board(2, superko=False).legality("b", (0, 1)) == "ok"
     rep = replay(2, SUPERKO_2X2)
     assert rep.classes == ["ok"] * 6 + ["superko"]
     assert rep.captures == [0, 0, 0, 2, 0, 1, 3]
-    assert rep.board.to_ascii() == "..\n.X"  # played anyway
+    assert ascii_board(rep.board) == "..\n.X"  # played anyway
 
 
 def test_occupied_and_offboard_errors_leave_the_board_unchanged():
@@ -375,7 +376,7 @@ def test_occupied_and_offboard_errors_leave_the_board_unchanged():
         ...
         """
     )
-    before = board.to_ascii()
+    before = ascii_board(board)
     with pytest.raises(IllegalMoveError) as err:
         board.play("w", (2, 0))
     assert err.value.kind == "occupied"
@@ -384,7 +385,7 @@ def test_occupied_and_offboard_errors_leave_the_board_unchanged():
         board.play("b", (3, 0))
     assert err.value.kind == "offboard"
     assert str(err.value) == "illegal move B at (3, 0): off the 3x3 board"
-    assert board.to_ascii() == before
+    assert ascii_board(board) == before
     check_invariants(board)
 
 
@@ -397,7 +398,7 @@ def test_setup_place_and_remove():
     assert board.liberties((1, 1)) == 3 and board.liberties((1, 2)) == 2
     board.remove((1, 2))
     board.remove((0, 0))  # empty already: nothing happens
-    assert board.to_ascii() == fixture(
+    assert ascii_board(board) == fixture(
         """
         .....
         .....

@@ -45,7 +45,6 @@ _EMPTY, _BLACK, _WHITE, _BORDER = 0, 1, 2, 3
 _CODE = {"b": _BLACK, "w": _WHITE, "B": _BLACK, "W": _WHITE}
 _NAME = (None, "b", "w")
 _ASCII = {".": _EMPTY, "X": _BLACK, "O": _WHITE}
-_ASCII_OUT = ".XO"
 
 _REASONS = {
     OCCUPIED: "the point is occupied",
@@ -582,17 +581,6 @@ class Board:
                 if v:
                     board.place(_NAME[v], (row, col))
         return board
-
-    def to_ascii(self) -> str:
-        """Rows top to bottom, 'X' black, 'O' white, '.' empty; no trailing newline."""
-        w, n, board = self._geo.width, self.size, self._board
-        return "\n".join(
-            "".join(_ASCII_OUT[board[(row + 1) * w + col + 1]] for col in range(n))
-            for row in range(n - 1, -1, -1)
-        )
-
-    def __str__(self) -> str:
-        return self.to_ascii()
 
     def __repr__(self) -> str:
         black, white = self.stones()

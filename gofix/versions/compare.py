@@ -62,6 +62,8 @@ from gofix.coords import on_board, to_gtp, transform
 from gofix.edits import Repair
 from gofix.errors import GofixError, SgfError
 from gofix.record import GameRecord, Move, recolour
+from gofix.rules.board import replay
+from gofix.rules.diagram import draw
 
 __all__ = ["CompareError", "RegionReport", "compare_records", "load_record", "region_diagrams", "version_text",
            "MIN_CONFIDENCE"]
@@ -530,7 +532,6 @@ def _ask(judge, ctx: _Context, groups, contents, recoloured, which):
 # ---------------------------------------------------------------- showing
 
 _LABELS = "123456789abcdefghijklmnopqrstuvwxyz"
-_GTP = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 
 
 def version_text(records: Sequence[GameRecord], report: RegionReport, i: int) -> str:
@@ -556,8 +557,6 @@ def region_diagrams(records: Sequence[GameRecord], report: RegionReport, *, marg
     ``X``/``O`` black/white stones, ``.`` empty. [] for each when no move of
     the region is on the board.
     """
-    from gofix.rules.board import replay
-
     size = records[0].size
     boards = []
     pts = []
@@ -579,10 +578,6 @@ def region_diagrams(records: Sequence[GameRecord], report: RegionReport, *, marg
     for before, sb, sw, region in boards:
         board = replay(size, before, setup_black=sb, setup_white=sw, superko=False).board
         marks = {m.point: _LABELS[k] for k, m in enumerate(region) if m.point is not None}
-        lines = ["   " + "".join(f" {_GTP[c]}" for c in range(c_lo, c_hi + 1))]
-        for r in range(r_hi, r_lo - 1, -1):
-            cells = "".join(" " + (marks.get((r, c)) or {"b": "X", "w": "O", None: "."}[board.get((r, c))])
-                            for c in range(c_lo, c_hi + 1))
-            lines.append(f"{r + 1:>3}{cells}")
-        out.append(lines)
+        out.append(draw(board, (r_lo, r_hi, c_lo, c_hi), width=2, coordinates=True,
+                        cell=lambda p, stone: " " + (marks.get(p) or stone)))
     return out
