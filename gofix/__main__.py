@@ -1,5 +1,5 @@
 """``python -m gofix``: the ``gofix`` command."""
 
-from gofix.cli import app
+from .cli import app
 
 app(prog_name="gofix")

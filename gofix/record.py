@@ -202,3 +202,16 @@ class RecordView:
     setup_white: list
     handicap: int = 0
     first_player: str | None = None
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A file, archive or game that could not be read, and why."""
+
+    source: str  # path, or archive!member
+    index: int  # 0-based game number in the file (0 for a whole file)
+    reason: str  # quotes the offending input
+
+    @property
+    def game_id(self) -> str:
+        return f"{self.source}#{self.index}"

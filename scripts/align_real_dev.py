@@ -25,7 +25,7 @@ from collections import Counter
 
 from gofix.versions.align import DifferentGamesError, align
 from gofix.coords import transform
-from gofix.formats.sgf import read_game
+from gofix.formats.read import read_game
 
 TSV_TO_COORDS = {0: 0, 1: 2, 2: 1, 3: 3}  # transposes (4..7) do not occur in real-dev
 

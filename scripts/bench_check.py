@@ -36,7 +36,7 @@ def main() -> int:
     from gofix.repair.pretrained import RepairerFactory
     from gofix.repair.repairer import ModelRepairer
     from gofix.record import GameRecord
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     games = []
     for g in iter_games(args.corpus):

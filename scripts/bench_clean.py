@@ -46,7 +46,8 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     from gofix.train.corrupt import clean_enough
     from gofix.record import GameRecord
-    from gofix.formats.sgf import dump_game, iter_games
+    from gofix.formats.sgf_writer import dump_game
+    from gofix.formats.read import iter_games
     from gofix.train.splits import game_key, split_of
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

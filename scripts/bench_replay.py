@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     }
     notes = []
     try:
-        from gofix.formats.sgf import parse_collection
+        from gofix.formats.read import parse_collection
     except ImportError as exc:
         parse_collection = None
         notes.append(f"e2e_gofix skipped: gofix.formats.sgf.parse_collection not available ({exc})")

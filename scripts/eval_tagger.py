@@ -20,7 +20,7 @@ from gofix.train.corrupt import Channel
 from gofix.repair.detect import ModelDetector, ModelSystem
 from gofix.evaluate.eval import RulesOnly, make_cases, markdown, run_system, score
 from gofix.record import GameRecord
-from gofix.formats.sgf import iter_games
+from gofix.formats.read import iter_games
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ def _flip(moves):
 
 def judge_pair(judge, folder: Path) -> list[dict]:
     from gofix.repair.judge import illegal_count
-    from gofix.formats.sgf import read_game
+    from gofix.formats.read import read_game
 
     fa = sorted(folder.glob("A__*.sgf"))[0]
     fb = sorted(folder.glob("B__*.sgf"))[0]

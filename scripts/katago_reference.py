@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from gofix.formats import sgf as sgf_io
+from gofix import formats as sgf_io
 from gofix.coords import to_gtp
 from gofix.train.corrupt import Channel
 from gofix.engine.features import BLACK, GameFeatures, KBoard, to_loc

@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 
 from gofix.versions.align import align  # noqa: E402
 from gofix.rules.findings import rule_findings  # noqa: E402
-from gofix.formats.sgf import read_game  # noqa: E402
+from gofix.formats.read import read_game  # noqa: E402
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev"
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 def main() -> int:
     from gofix.record import GameRecord
-    from gofix.formats.sgf import parse_collection
+    from gofix.formats.read import parse_collection
     from gofix.train.splits import game_key, split_of
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,7 +71,7 @@ def _confirmed_keys(corpus: Path) -> set[str]:
     from collections import Counter
 
     from gofix.record import GameRecord
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     counts = Counter(_full_key(g.moves) for g in iter_games(corpus)
                      if isinstance(g, GameRecord) and g.size == 19 and len(g.moves) >= 30)

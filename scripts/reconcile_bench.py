@@ -115,7 +115,8 @@ def main() -> None:
     pick = differing[:args.show] + rng.sample(rest, min(len(rest), args.sample))
     want = {g.refs[i].source for grp in g.groups for i in grp}
     info = {}
-    from gofix.formats.sgf import iter_sources, parse_items
+    from gofix.formats.sources import iter_sources
+    from gofix.formats.read import parse_items
 
     for source, load in iter_sources(args.src):
         if source in want:
@@ -167,7 +168,7 @@ def check_output(dst: str) -> None:
     (the parser of several Go programs' Python tools), its main line as long as gofix reads it."""
     import json
 
-    from gofix.formats.sgf import read_file
+    from gofix.formats.read import read_file
 
     try:
         from sgfmill import sgf as sgfmill_sgf

@@ -43,7 +43,9 @@ from gofix.archive.clean import clean_tree
 from gofix.train.corrupt import Truth, undo_all
 from gofix.repair.repairer import AppliedEdit, RepairResult
 from gofix.review.runs import run_review
-from gofix.formats.sgf import Unreadable, dump_game, iter_games
+from gofix.record import Unreadable
+from gofix.formats.sgf_writer import dump_game
+from gofix.formats.read import iter_games
 
 ROOT = Path(__file__).resolve().parents[1]
 GOFIX = str(Path(sys.executable).with_name("gofix"))

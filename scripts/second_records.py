@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 
 def main() -> int:
     from gofix.record import GameRecord
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
     from gofix.train.splits import game_key
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -189,7 +189,7 @@ def test_real_dev_pairs_align_as_labelled():
     tsv = os.path.join(REAL_DEV, "pairs.tsv")
     if not os.path.exists(tsv):
         pytest.skip("../shared/real-dev not present")
-    from gofix.formats.sgf import read_game
+    from gofix.formats.read import read_game
 
     rows = list(csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t"))
     kinds_ok = 0

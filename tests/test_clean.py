@@ -18,7 +18,7 @@ from gofix.formats.paths import UnsafePathError
 from gofix.archive.clean import STATE_DIR, clean_tree
 from gofix.cli import app
 from gofix.repair.repairer import RulesRepairer
-from gofix.formats.sgf import parse_collection
+from gofix.formats.read import parse_collection
 from gofix.rules.synth import random_game
 
 runner = CliRunner()
@@ -210,7 +210,8 @@ def test_check_path_batches_the_model_and_reports_as_one_at_a_time(archive):
     from gofix.repair.detect import ModelDetector
     from gofix.models.birnn import BiRNNTagger, preset
     from gofix.repair.repairer import ModelRepairer
-    from gofix.formats.sgf import Unreadable, iter_games
+    from gofix.record import Unreadable
+    from gofix.formats.read import iter_games
 
     torch.manual_seed(1)
     repairer = ModelRepairer(ModelDetector(BiRNNTagger(preset("tiny")).eval(), threshold=0.0), threshold=0.0,

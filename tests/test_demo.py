@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gofix.formats.sgf import read_game
+from gofix.formats.read import read_game
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "demo.sgf"

@@ -144,7 +144,7 @@ def test_f_beta_and_markdown():
 def test_corpus_cases_reads_the_readable_games_and_corrupts_them_like_make_cases(tmp_path):
     from gofix.evaluate.eval import corpus_cases, make_cases
     from gofix.record import GameRecord
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     for k in range(4):
         moves = random_game(random.Random(40 + k), 80)

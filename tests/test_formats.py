@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gofix.rules.diagram import ascii_board
-from gofix.formats import sgf as sgf_io
+from gofix import formats as sgf_io
 from gofix.rules.board import replay, replay_record
 from gofix.cli import app
 from gofix.formats.common import result_from_text, tygem_handicap

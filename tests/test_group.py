@@ -25,7 +25,7 @@ from gofix.versions.grouping import (
     window_hashes,
 )
 from gofix.record import GameRecord, Move, Node
-from gofix.formats.sgf import Unreadable
+from gofix.record import Unreadable
 from gofix.rules.synth import random_game
 
 REAL_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "real-dev")

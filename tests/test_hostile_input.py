@@ -6,7 +6,9 @@ clear reason, never "internal error while reading".
 
 import pytest
 
-from gofix.formats import sgf as sgf_io
+from gofix import formats as sgf_io
+from gofix.formats import limits
+from gofix.formats.charsets import utf8_misfits
 from gofix.record import GameRecord
 
 BIG = "9" * 5000  # over Python's 4,300-digit limit for int()
@@ -157,8 +159,8 @@ def test_text_in_another_charset_is_not_taken_for_damaged_utf8(text, encoding):
     [g] = sgf_io.parse_items(text.encode(encoding), "x.sgf")
     assert g.encoding != "utf-8" and (encoding != "latin-1" or g.encoding == "latin-1")
     assert not any("text is UTF-8 but" in w for w in g.warnings)
-    assert sgf_io.utf8_misfits(text.encode(encoding)) is None
-    assert sgf_io.utf8_misfits(text.encode("utf-8")) is None  # valid UTF-8: nothing to report
+    assert utf8_misfits(text.encode(encoding)) is None
+    assert utf8_misfits(text.encode("utf-8")) is None  # valid UTF-8: nothing to report
 
 
 def test_control_characters_are_never_written():
@@ -185,7 +187,7 @@ def _sgf(n: int, seed: int = 0) -> str:
 
 
 def test_a_game_tree_over_max_nodes_is_unreadable_and_the_collection_goes_on(monkeypatch):
-    monkeypatch.setattr(sgf_io, "MAX_NODES", 300)
+    monkeypatch.setattr(limits, "MAX_NODES", 300)
     data = "\n".join([_sgf(40, 1), _sgf(400, 2).replace(";B[", "(;B[", 1) + ")", _sgf(50, 3)]).encode()
     items = sgf_io.parse_items(data, "c.sgf")
     assert [type(i).__name__ for i in items] == ["GameRecord", "Unreadable", "GameRecord"]
@@ -196,7 +198,7 @@ def test_a_game_tree_over_max_nodes_is_unreadable_and_the_collection_goes_on(mon
 
 
 def test_a_game_over_max_moves_is_unreadable(monkeypatch):
-    monkeypatch.setattr(sgf_io, "MAX_MOVES", 60)
+    monkeypatch.setattr(limits, "MAX_MOVES", 60)
     [item] = sgf_io.parse_items(_sgf(61).encode(), "long.sgf")
     assert isinstance(item, sgf_io.Unreadable)
     assert item.reason == "game has 61 moves, over gofix's limit of 60 per game (MAX_MOVES)"
@@ -204,13 +206,13 @@ def test_a_game_over_max_moves_is_unreadable(monkeypatch):
     ngf = NGF.replace("\n3\nPM", "\n3\nPM")
     [item] = sgf_io.parse_items(ngf.encode(), "n.ngf")
     assert isinstance(item, GameRecord)
-    monkeypatch.setattr(sgf_io, "MAX_MOVES", 2)
+    monkeypatch.setattr(limits, "MAX_MOVES", 2)
     [item] = sgf_io.parse_items(ngf.encode(), "n.ngf")
     assert isinstance(item, sgf_io.Unreadable) and "game has 3 moves" in item.reason
 
 
 def test_a_foreign_file_over_max_lines_is_not_parsed(monkeypatch):
-    monkeypatch.setattr(sgf_io, "MAX_LINES", 10)
+    monkeypatch.setattr(limits, "MAX_LINES", 10)
     [item] = sgf_io.parse_items(NGF.encode(), "n.ngf")
     assert isinstance(item, sgf_io.Unreadable) and "lines, over gofix's limit of 10 (MAX_LINES)" in item.reason
 
@@ -218,7 +220,7 @@ def test_a_foreign_file_over_max_lines_is_not_parsed(monkeypatch):
 def test_check_goes_on_past_a_record_over_the_limits(tmp_path, monkeypatch):
     from gofix.cli import app
 
-    monkeypatch.setattr(sgf_io, "MAX_MOVES", 100)
+    monkeypatch.setattr(limits, "MAX_MOVES", 100)
     (tmp_path / "a_long.sgf").write_text(_sgf(150, 4))
     (tmp_path / "b_fine.sgf").write_text(_sgf(60, 5))
     res = CliRunner().invoke(app, ["check", str(tmp_path), "--json", "--rules-only"])

@@ -6,7 +6,7 @@ import pytest
 
 from gofix.archive import reconcile as rc
 from gofix.versions import reconcile as group
-from gofix.formats import sgf as sgf_io
+from gofix import formats as sgf_io
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord, Node
 from gofix.rules.synth import random_game

@@ -11,7 +11,7 @@ from gofix import findings
 from gofix.findings import GameReport
 from gofix.repair.check import check_record
 from gofix.cli import app
-from gofix.formats.sgf import parse_items
+from gofix.formats.read import parse_items
 
 
 def _repetitive(pairs: int) -> bytes:

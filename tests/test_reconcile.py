@@ -19,7 +19,7 @@ from gofix.cli import app
 from gofix.coords import to_sgf
 from gofix.repair.judge import Verdict
 from gofix.record import GameRecord, Move, Node, iter_nodes, main_line
-from gofix.formats.sgf import read_file
+from gofix.formats.read import read_file
 from gofix.rules.synth import random_game
 
 runner = CliRunner()

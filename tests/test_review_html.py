@@ -22,7 +22,7 @@ from gofix.review import svg
 from gofix.review.html import render
 from gofix.review.model import game_from_line
 from gofix.review.runs import REVIEW_NAME, run_review
-from gofix.formats.sgf import read_game
+from gofix.formats.read import read_game
 from gofix.rules.synth import random_game
 
 runner = CliRunner()

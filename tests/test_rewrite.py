@@ -4,7 +4,8 @@ import sgfmill.sgf
 
 from gofix.record import Move, main_line
 from gofix.repair.rewrite import ORIGINAL_NOTE, with_main_line, with_repairs
-from gofix.formats.sgf import dump_game, parse_collection
+from gofix.formats.sgf_writer import dump_game
+from gofix.formats.read import parse_collection
 from gofix.rules.synth import random_game
 
 HEAD = "(;FF[4]GM[1]SZ[19]CA[UTF-8]PB[Kitani]PW[Go Seigen]GC[Game 3]C[root comment]"

@@ -7,7 +7,9 @@ from gofix.repair.check import check_record
 from gofix.archive.clean import clean_tree
 from gofix.record import GameRecord
 from gofix.repair.repairer import RulesRepairer
-from gofix.formats.sgf import MAX_FILE_BYTES, Unreadable, iter_games, parse_collection
+from gofix.formats.limits import MAX_FILE_BYTES
+from gofix.record import Unreadable
+from gofix.formats.read import iter_games, parse_collection
 from gofix.rules.synth import random_game
 
 

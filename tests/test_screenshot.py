@@ -12,7 +12,7 @@ import pytest
 
 from gofix.review.html import render
 from gofix.review.model import game_from_line
-from gofix.formats.sgf import read_game
+from gofix.formats.read import read_game
 from gofix.rules.synth import random_game
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 from sgfmill import sgf as sgfmill_sgf
 from sgfmill import sgf_moves
 
-from gofix.formats import sgf as sgf_io
+from gofix import formats as sgf_io
+from gofix.formats import sgf as sgf_reader, sgf_grammar, sources
 from gofix.errors import SgfError
 from gofix.record import CONTROLS, GameRecord, Move, Node, encode_text, iter_nodes, main_line
-from gofix.formats.sgf import Unreadable
+from gofix.record import Unreadable
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(os.environ.get("GOFIX_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
@@ -460,12 +461,12 @@ def test_random_trees_round_trip(root):
 
 def read_carefully(data: bytes, source: str) -> list:
     """parse_collection without its fast path for plain single games."""
-    fast = sgf_io._fast_tree
-    sgf_io._fast_tree = lambda data: None
+    fast = sgf_reader.fast_tree
+    sgf_reader.fast_tree = lambda data: None
     try:
         return sgf_io.parse_collection(data, source)
     finally:
-        sgf_io._fast_tree = fast
+        sgf_reader.fast_tree = fast
 
 
 @pytest.mark.parametrize("path", sorted(DATA.glob("*.sgf")), ids=lambda p: p.name)
@@ -476,7 +477,7 @@ def test_fast_path_reads_exactly_as_the_careful_reader(path):
 
 def test_fast_path_is_taken_for_a_plain_game():
     plain = b"(;GM[1]FF[4]SZ[19]KM[6.5]\n;B[pd];W[dd]C[hi];B[pp]\n(;W[dp];B[tt])(;W[cc]))\n"
-    assert sgf_io._fast_tree(plain) is not None
+    assert sgf_grammar.fast_tree(plain) is not None
     assert sgf_io.parse_collection(plain, "x") == read_carefully(plain, "x")
 
 
@@ -612,13 +613,13 @@ def test_truncated_tar_gz_yields_what_it_can_then_one_unreadable(tmp_path):
 def test_tar_streaming_keeps_no_member_list(tmp_path, monkeypatch):
     archive = make_tar(tmp_path / "g.tar.gz", "w:gz")
     seen = []
-    original = sgf_io._read_tar_member
+    original = sources._read_tar_member
 
     def spy(tf, member):
         seen.append(len(tf.members))
         return original(tf, member)
 
-    monkeypatch.setattr(sgf_io, "_read_tar_member", spy)
+    monkeypatch.setattr(sources, "_read_tar_member", spy)
     list(sgf_io.iter_games(archive))
     assert seen and max(seen) == 0
 

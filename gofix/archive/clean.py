@@ -59,7 +59,11 @@ from gofix.findings import GameReport, attach_declined, attach_repairs, not_repa
 from gofix.pool import Pool
 from gofix.repair.check import first_looks
 from gofix.repair.repairer import RulesRepairer
-from gofix.formats.sgf import Unreadable, atomic_write, dump_collection, iter_sources, parse_collection, sniff_format
+from gofix.record import Unreadable
+from gofix.formats.paths import atomic_write
+from gofix.formats.sgf_writer import dump_collection
+from gofix.formats.sources import iter_sources
+from gofix.formats.read import parse_collection, sniff_format
 
 STATE_DIR = ".gofix-clean"
 

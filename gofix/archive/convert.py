@@ -44,15 +44,11 @@ from gofix.formats.paths import (
     safe_target,
 )
 from gofix.record import GameRecord
-from gofix.formats.sgf import (
-    Unreadable,
-    atomic_write,
-    dump_collection,
-    iter_sources,
-    load_reason,
-    parse_items,
-    sniff_format,
-)
+from gofix.record import Unreadable
+from gofix.formats.paths import atomic_write
+from gofix.formats.sgf_writer import dump_collection
+from gofix.formats.sources import iter_sources, load_reason
+from gofix.formats.read import parse_items, sniff_format
 
 REPORT = "convert-report.jsonl"
 STATE_DIR = ".gofix-convert"

@@ -25,7 +25,9 @@ from gofix.formats.paths import (
     path_error,
     safe_target,
 )
-from gofix.formats.sgf import Unreadable, atomic_write, dump_collection
+from gofix.record import Unreadable
+from gofix.formats.paths import atomic_write
+from gofix.formats.sgf_writer import dump_collection
 from gofix.repair.rewrite import with_main_line
 from gofix.train.corrupt import Channel, clean_enough
 

@@ -109,7 +109,7 @@ def fingerprint(src) -> str:
 
 
 def _save_grouping(path: str, fp: str, g: Grouping, config: GroupConfig) -> None:
-    from gofix.formats.sgf import atomic_write
+    from gofix.formats.paths import atomic_write
 
     data = {"fingerprint": fp, "config": asdict(config), "refs": [list(r) for r in g.refs], "groups": g.groups,
             "unreadable": [list(u) for u in g.unreadable], "stats": asdict(g.stats)}
@@ -150,7 +150,8 @@ class JudgeSetup:
 def reconcile_unit(setup: tuple, task: tuple) -> tuple[str, bytes | None, dict, float]:
     """A pool task: one group (or singleton) from its files' bytes -> (output name, bytes or None, line,
     seconds); ``setup``: ``JudgeSetup()``'s (judge, min_confidence)."""
-    from gofix.formats.sgf import dump_game, parse_items, sniff_format
+    from gofix.formats.sgf_writer import dump_game
+    from gofix.formats.read import parse_items, sniff_format
 
     name, members, files, src = task
     parsed = {source: parse_items(data, source) for source, data in files.items()}
@@ -228,7 +229,7 @@ def reconcile_tree(
     ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
     """
     from gofix.formats.paths import describe, output_run, path_error, safe_target
-    from gofix.formats.sgf import atomic_write
+    from gofix.formats.paths import atomic_write
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
     report_path = os.fspath(report_path) if report_path else safe_target(dst_s, "reconcile.jsonl")
@@ -251,7 +252,8 @@ def reconcile_tree(
 def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, config: GroupConfig, chunk: int,
                progress, min_confidence, limit: int | None = None) -> tuple[ReconcileStats, list[dict]]:
     from gofix.formats.paths import UnsafePathError, check_output, input_file, input_stamp, relative_output
-    from gofix.formats.sgf import atomic_write, iter_sources
+    from gofix.formats.paths import atomic_write
+    from gofix.formats.sources import iter_sources
 
     dst_s, state = run.dst, run.state
     stats = ReconcileStats()

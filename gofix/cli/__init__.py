@@ -72,7 +72,7 @@ def main(
 def _require_records(*paths) -> None:
     """Exit 2 with ``no game records found in PATH`` when no path holds a single record file (an
     empty folder, one with no SGF/GIB/NGF/UGF files, an empty archive), before anything is written."""
-    from gofix.formats.sgf import iter_sources
+    from gofix.formats.sources import iter_sources
 
     for path in paths:
         for _ in iter_sources(path):
@@ -540,7 +540,8 @@ def fix(
     """
     from gofix.findings import not_repaired, unlisted
     from gofix.archive.clean import clean_file
-    from gofix.formats.sgf import atomic_write, sniff_format
+    from gofix.formats.paths import atomic_write
+    from gofix.formats.read import sniff_format
 
     if (output is None) == (not in_place):
         err.print("[red]error:[/red] give exactly one of --out FILE or --in-place")
@@ -956,7 +957,7 @@ def evaluate_cmd(
     else:
         out.print(_scores_table(results, header))
     if markdown_path is not None:
-        from gofix.formats.sgf import atomic_write
+        from gofix.formats.paths import atomic_write
 
         atomic_write(markdown_path, ev.markdown(results, header=f"### {header}\n").encode("utf-8"))
     if plot_path is not None and not ev.plot_pr(results, plot_path):

@@ -1,5 +1,5 @@
 """``python -m gofix.cli``: the ``gofix`` command."""
 
-from gofix.cli import app
+from . import app
 
 app(prog_name="gofix")

@@ -33,7 +33,7 @@ from gofix.rules.board import replay
 from gofix.train.corrupt import Channel, Truth, clean_enough
 from gofix.record import GameRecord, Move
 from gofix.results import Flag, Output  # noqa: F401  (re-exported: evaluate.Output)
-from gofix.formats.sgf import Unreadable
+from gofix.record import Unreadable
 
 @dataclass
 class Case:
@@ -210,7 +210,7 @@ def corpus_cases(source, *, channel: Channel | None = None, seed: int = 0, split
     """``make_cases`` over the readable games of ``source`` (an SGF file, directory or archive, read
     one game at a time; unreadable games are skipped). ``channel`` None: the reported mix, one
     error per corrupted game and half the games clean."""
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     if channel is None:
         channel = Channel(errors_per_game=1, clean_share=0.5)

@@ -15,7 +15,9 @@ import random
 
 from gofix.repair.check import check_record
 from gofix.record import GameRecord
-from gofix.formats.sgf import Unreadable, dump_game, parse_collection
+from gofix.record import Unreadable
+from gofix.formats.sgf_writer import dump_game
+from gofix.formats.read import parse_collection
 
 __all__ = ["SEED_GAMES", "FuzzFailure", "mutate", "exercise", "long_random", "long_repetitive", "hostile_files"]
 
@@ -120,7 +122,7 @@ def hostile_files(rng: random.Random, long_moves: int = 2_000) -> dict[str, byte
     digit strings, superscript digits, UTF-16/32 text, a junk line before a .gib's SGF, records
     over the move and node limits (``long_moves`` and ten times ``MAX_MOVES``), a long repetitive
     record, and a few mutated seeds."""
-    from gofix.formats.sgf import MAX_MOVES
+    from gofix.formats.limits import MAX_MOVES
 
     files = {
         "count-huge.ngf": _ngf(count=BIG), "size-huge.ngf": _ngf(size=BIG), "hcap-huge.ngf": _ngf(handicap=BIG),

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Iterator
 
 from gofix.errors import GofixError
-from gofix.record import GameRecord
-from .sgf import ARCHIVE_SUFFIXES, Unreadable, atomic_write, is_gofix_temp, iter_games
+from .read import iter_games
+from .sources import ARCHIVE_SUFFIXES
+from gofix.record import GameRecord, Unreadable
 
 
 class UnsafePathError(GofixError, ValueError):
@@ -449,7 +452,7 @@ def output_names(src) -> dict[str, str | UnsafePathError]:
     would escape the output maps to its UnsafePathError. Reads names only (archives are listed,
     not read).
     """
-    from .sgf import iter_sources
+    from .sources import iter_sources
 
     root = os.fspath(src)
     names: dict[str, str | UnsafePathError] = {}
@@ -512,3 +515,43 @@ def group_by_file(path) -> Iterator[tuple[str, list[GameRecord | Unreadable]]]:
         yield current, games
 
 
+# ---------------------------------------------------------------- atomic writes
+
+TEMP_PREFIX = ".gofix-"  # atomic_write's temp files: '.gofix-<name>.<8 random>.tmp'
+_TEMP_NAME = re.compile(r"\.gofix-.*\.[a-z0-9_]{8}\.tmp\Z", re.S)
+
+
+def is_gofix_temp(name: str) -> bool:
+    """Whether a file name is one of ``atomic_write``'s temp files (what an interrupted run leaves)."""
+    return _TEMP_NAME.match(name) is not None
+
+
+def atomic_write(path: str | os.PathLike, data: bytes, *, fsync: bool = True) -> None:
+    """Write ``data`` to ``path`` all at once: temp file in the same directory, fsync, rename.
+
+    ``fsync=False`` skips the fsync (still atomic for readers and against a
+    killed process; a batch writer then syncs once per chunk). The target
+    keeps its permission bits (new files get 0o644). On any failure the temp
+    file is removed, the target is untouched and the error (OSError) is raised.
+    """
+    target = os.fspath(path)
+    directory = os.path.dirname(target) or "."
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=TEMP_PREFIX + os.path.basename(target) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            if fsync:
+                os.fsync(f.fileno())
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise

@@ -52,7 +52,7 @@ def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repaire
 def check_path(path, detectors: Iterable[Detector] = (), repairer=None, batch: int = 16) -> Iterator[GameReport]:
     """Check every game under ``path`` (file, directory or archive), streaming; with a
     ``repairer``, the model's first look at ``batch`` games at a time is one forward pass."""
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     return _check_items(iter_games(path), list(detectors), repairer, batch)
 
@@ -66,7 +66,7 @@ def first_looks(repairer, games: list) -> dict:
 
 def _check_items(items, dets: list, repairer, batch: int) -> Iterator[GameReport]:
     """Reports for ``GameRecord``/``Unreadable`` items, in order, ``batch`` games per first look."""
-    from gofix.formats.sgf import Unreadable
+    from gofix.record import Unreadable
 
     batched = hasattr(repairer, "analyse_many")
     pending: list = []
@@ -93,7 +93,7 @@ def check_files(tasks: list[tuple[str, bytes]], repairer) -> list[GameReport]:
     """Reports for every game of several files ``(source, bytes)``; the model's first look at all
     their games is batched. Only flagged reports keep their record (for diagrams): less to send
     back from a worker process."""
-    from gofix.formats.sgf import parse_items
+    from gofix.formats.read import parse_items
 
     items = [item for source, data in tasks for item in parse_items(data, source)]
     reports = list(_check_items(items, [], repairer, max(1, len(items))))
@@ -120,7 +120,7 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
     """
     from collections import deque
 
-    from gofix.formats.sgf import iter_sources, load_reason
+    from gofix.formats.sources import iter_sources, load_reason
 
     pool = Pool(jobs, repairer_factory)
     queue: deque = deque()  # futures of groups, or lists of reports made here

@@ -17,7 +17,10 @@ from typing import Iterable, Sequence
 
 from gofix.formats.paths import RUN_FILE, UnsafePathError, named, output_names
 from gofix.errors import GofixError
-from gofix.formats.sgf import Unreadable, atomic_write, iter_sources, parse_items
+from gofix.record import Unreadable
+from gofix.formats.paths import atomic_write
+from gofix.formats.sources import iter_sources
+from gofix.formats.read import parse_items
 from .html import outcome, render
 from .model import ReviewGame, game_from_line
 

@@ -99,7 +99,8 @@ def build_cache(paths: Iterable, out_path, *, min_moves: int = 30, limit: int | 
     """
     import os
 
-    from gofix.formats.sgf import Unreadable, iter_games
+    from gofix.record import Unreadable
+    from gofix.formats.read import iter_games
     from .splits import game_key, split_of
 
     cols: dict[str, list] = {k: [] for k in ("moves", "colours", "setup", "setup_colours")}

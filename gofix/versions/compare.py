@@ -178,7 +178,7 @@ def load_record(spec: str | os.PathLike) -> GameRecord:
     Raises SgfError (quoting the file) when the file is missing, a directory,
     unreadable, or has no game N.
     """
-    from gofix.formats.sgf import iter_games
+    from gofix.formats.read import iter_games
 
     text = os.fsdecode(os.fspath(spec))
     path, index = text, 0

@@ -395,7 +395,7 @@ def group_games(items: Iterable, config: GroupConfig = GroupConfig(),
 
 def _compact_files(task: tuple[list[tuple[str, bytes | str]], GroupConfig]) -> list[Compact | tuple[str, int, str]]:
     """Worker: parse files (bytes, or the reason they could not be loaded) and reduce their games."""
-    from gofix.formats.sgf import parse_items
+    from gofix.formats.read import parse_items
 
     files, config = task
     out: list[Compact | tuple[str, int, str]] = []
@@ -420,7 +420,7 @@ def iter_compacts(src, config: GroupConfig = GroupConfig(), jobs: int = 1,
     ``jobs`` > 1 parses in that many processes (files go to them in chunks of ``chunk``); an input
     of one chunk is parsed here, without starting them.
     """
-    from gofix.formats.sgf import iter_sources, load_reason
+    from gofix.formats.sources import iter_sources, load_reason
 
     def files():
         for n, (source, load) in enumerate(iter_sources(src)):

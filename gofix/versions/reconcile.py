@@ -27,8 +27,8 @@ from typing import Sequence
 from gofix.komi import normalise_komi
 from gofix.record import GameRecord, Move, Node, decode_text, encode_text, recolour
 from gofix.repair.rewrite import move_nodes, move_value
-from gofix.versions.align import align, in_orientation
-from gofix.versions.compare import MIN_CONFIDENCE, compare_records
+from .align import align, in_orientation
+from .compare import MIN_CONFIDENCE, compare_records
 
 SUMMARY_PREFIX = "gofix reconcile"  # the root GC[] line a reconciled record begins with
 
