@@ -16,8 +16,10 @@ PACKAGE = Path(gofix.__file__).parent
 
 
 def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
-    """Module name -> the package modules it imports (relative imports, any nesting level)."""
+    """Module name -> the package modules it imports (absolute or relative, any nesting level)."""
     graph: dict[str, set[str]] = {}
+    modules = {".".join(p.relative_to(root.parent).with_suffix("").parts).removesuffix(".__init__")
+               for p in root.rglob("*.py")}
     for path in sorted(root.rglob("*.py")):
         parts = list(path.relative_to(root.parent).with_suffix("").parts)
         is_pkg = parts[-1] == "__init__"
@@ -27,14 +29,20 @@ def import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
         package = parts if is_pkg else parts[:-1]
         deps: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = package[: len(package) - (node.level - 1)]
-                if node.module:
-                    deps.add(".".join(base + node.module.split(".")))
+            if isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[: len(package) - (node.level - 1)]
+                    target = ".".join(base + (node.module.split(".") if node.module else []))
                 else:
-                    deps.update(".".join(base + [a.name]) for a in node.names)
-        graph[mod] = deps
-    return graph
+                    target = node.module or ""
+                if target.split(".")[0] != root.name:
+                    continue
+                for a in node.names:  # a submodule taken by name, else a name of the module
+                    deps.add(f"{target}.{a.name}" if f"{target}.{a.name}" in modules else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.split(".")[0] == root.name)
+        graph[mod] = {d for d in deps if d != mod}
+    return {m: {d for d in deps if d in graph} for m, deps in graph.items()}
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -75,6 +83,18 @@ def test_the_graph_reads_function_level_imports(tmp_path):
     (pkg / "y.py").write_text("from . import x\n")
     graph = import_graph(pkg)
     assert graph["pkg.x"] == {"pkg.y"} and graph["pkg.y"] == {"pkg.x"}
+    assert find_cycle(graph) is not None
+
+
+def test_the_graph_reads_absolute_imports(tmp_path):
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "__init__.py").write_text("")
+    (pkg / "sub" / "a.py").write_text("from pkg.b import f\n")
+    (pkg / "b.py").write_text("def f():\n    from pkg.sub import a\n")
+    graph = import_graph(pkg)
+    assert graph["pkg.sub.a"] == {"pkg.b"} and graph["pkg.b"] == {"pkg.sub.a"}
     assert find_cycle(graph) is not None
 
 

@@ -18,8 +18,7 @@ import torch
 from gofix.models import checkpoint
 from gofix.findings import Finding
 from gofix.coords import on_board, to_gtp, transform
-from gofix.models.encoding import EDIT_CLASSES, collate, encode_moves, padded_runs
-from gofix.train.data import SIZE
+from gofix.models.encoding import EDIT_CLASSES, SIZE, collate, encode_moves, padded_runs
 from gofix.record import RecordView
 from gofix.results import Output
 

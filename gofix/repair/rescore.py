@@ -26,8 +26,7 @@ import torch
 from gofix.models import checkpoint
 from gofix.coords import on_board
 from gofix.edits import Edit, apply_edit
-from gofix.train.data import SIZE
-from gofix.models.encoding import TOKEN_POINTS, collate, encode_moves, move_tokens
+from gofix.models.encoding import SIZE, TOKEN_POINTS, collate, encode_moves, move_tokens
 from gofix.record import Move
 
 
