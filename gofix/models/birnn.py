@@ -245,7 +245,3 @@ class BiRNNTagger(nn.Module):
 # parameters a tagger gains with ``board_dim``: absent from a checkpoint without the view, and harmless
 # there (``board_proj`` starts at zero), so ``--init-from`` may leave them as initialised
 NEW_PARTS = ("board_cnn.", "board_proj.")
-
-
-def n_params(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters())

@@ -54,10 +54,7 @@ _KIND_TO_EDIT = {
 _DROP_KINDS = ("drop_pair", "drop_one", "drop_one_recolour")
 
 
-# ---------------------------------------------------------------- cache
-
-
-# ---------------------------------------------------------------- per-move encoding
+# ---------------------------------------------------------------- labels and examples
 
 
 def labels_for(noisy: Sequence[Move], truths: Sequence[Truth], window: int = 9,

@@ -68,9 +68,8 @@ from gofix.rules.diagram import draw
 __all__ = ["CompareError", "RegionReport", "compare_records", "load_record", "region_diagrams", "version_text",
            "MIN_CONFIDENCE"]
 
-# a tie decided by the judge needs at least this confidence: on 4,500 synthetic (clean, corrupted) regions
-# (`scripts/judge_eval.py --games 300 --skip 200 --seed 2`) the judge's verdicts at >= 0.8 were wrong 63 times
-# in 4,195 (1.5%), those below it 89 times in 305 (29%); the rules' verdicts (0.99) always pass
+# a tie decided by the judge needs at least this confidence (how it was chosen, with its measurement:
+# docs/how-it-works.md, "compare"); the rules' verdicts (0.99) always pass
 MIN_CONFIDENCE = 0.8
 _RULES = ("illegal", "fewer illegal")  # the judge's reasons when the rules alone decided
 
