@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from gofix.engine import modelfile as mf
+from gofix.engine import modeldesc as md
 from gofix.engine.engine import Engine
 from gofix.engine.features import BLACK, WHITE, GameFeatures, KBoard
 from gofix.engine.network import KataGoNet
@@ -22,57 +23,57 @@ def _w(rng, *shape, scale=0.3):
 
 
 def _bn(rng, name, c):
-    return mf.BatchNorm(name, _w(rng, c), np.abs(_w(rng, c)) + 0.5, _w(rng, c) + 1, _w(rng, c), 1e-4)
+    return md.BatchNorm(name, _w(rng, c), np.abs(_w(rng, c)) + 0.5, _w(rng, c) + 1, _w(rng, c), 1e-4)
 
 
 def _act(name, kind="ACTIVATION_RELU"):
-    return mf.Activation(name, kind)
+    return md.Activation(name, kind)
 
 
 def _conv(rng, name, cin, cout, k=3):
-    return mf.Conv(name, _w(rng, cout, cin, k, k))
+    return md.Conv(name, _w(rng, cout, cin, k, k))
 
 
 def _mm(rng, name, cin, cout):
-    return mf.MatMul(name, _w(rng, cin, cout))
+    return md.MatMul(name, _w(rng, cin, cout))
 
 
-def tiny_desc(seed=0, version=15, c=8, mid=4, rms_tip=True, learnable_rope=True) -> mf.ModelDesc:
+def tiny_desc(seed=0, version=15, c=8, mid=4, rms_tip=True, learnable_rope=True) -> md.ModelDesc:
     """A small network using every block kind: ordinary, gpool, nested (with attention and FFN)."""
     rng = np.random.default_rng(seed)
     heads, hd = 2, 2
-    attn = mf.AttentionBlock("att", heads, heads, hd, hd, True, learnable_rope,
-                             mf.TransformerNorm("att.norm", _w(rng, mid) + 1, 1e-6),
+    attn = md.AttentionBlock("att", heads, heads, hd, hd, True, learnable_rope,
+                             md.TransformerNorm("att.norm", _w(rng, mid) + 1, 1e-6),
                              _mm(rng, "q", mid, heads * hd), _mm(rng, "k", mid, heads * hd),
                              _mm(rng, "v", mid, heads * hd), _mm(rng, "o", heads * hd, mid),
                              "rope", _w(rng, heads, hd // 2, 2) if learnable_rope else None,
                              0.0 if learnable_rope else 100.0)
-    ffn = mf.FFNBlock("ffn", mid, 6, True, mf.TransformerNorm("ffn.norm", _w(rng, mid) + 1, 1e-6),
+    ffn = md.FFNBlock("ffn", mid, 6, True, md.TransformerNorm("ffn.norm", _w(rng, mid) + 1, 1e-6),
                       _mm(rng, "l1", mid, 6), _mm(rng, "gate", mid, 6), _mm(rng, "l2", 6, mid))
-    inner = mf.OrdinaryBlock("inner", _bn(rng, "a", mid), _act("a"), _conv(rng, "c1", mid, mid),
+    inner = md.OrdinaryBlock("inner", _bn(rng, "a", mid), _act("a"), _conv(rng, "c1", mid, mid),
                              _bn(rng, "b", mid), _act("b"), _conv(rng, "c2", mid, mid))
-    nested = mf.NestedBlock("nested", _bn(rng, "pre", c), _act("pre", "ACTIVATION_MISH"), _conv(rng, "pc", c, mid, 1),
+    nested = md.NestedBlock("nested", _bn(rng, "pre", c), _act("pre", "ACTIVATION_MISH"), _conv(rng, "pc", c, mid, 1),
                             [attn, ffn, inner], _bn(rng, "post", mid), _act("post"), _conv(rng, "qc", mid, c, 1))
-    gpool = mf.GPoolBlock("gp", _bn(rng, "gp.pre", c), _act("x"), _conv(rng, "gp.r", c, mid), _conv(rng, "gp.g", c, 3),
+    gpool = md.GPoolBlock("gp", _bn(rng, "gp.pre", c), _act("x"), _conv(rng, "gp.r", c, mid), _conv(rng, "gp.g", c, 3),
                           _bn(rng, "gp.gbn", 3), _act("y"), _mm(rng, "gp.m", 9, mid), _bn(rng, "gp.mid", mid),
                           _act("z"), _conv(rng, "gp.f", mid, c))
-    ordinary = mf.OrdinaryBlock("ord", _bn(rng, "o1", c), _act("o1"), _conv(rng, "oc1", c, c),
+    ordinary = md.OrdinaryBlock("ord", _bn(rng, "o1", c), _act("o1"), _conv(rng, "oc1", c, c),
                                 _bn(rng, "o2", c), _act("o2"), _conv(rng, "oc2", c, c))
-    trunk = mf.Trunk("trunk", c, mid, mid, mid, 3, 1 if rms_tip else 0, _conv(rng, "init", 22, c, 5),
+    trunk = md.Trunk("trunk", c, mid, mid, mid, 3, 1 if rms_tip else 0, _conv(rng, "init", 22, c, 5),
                      _mm(rng, "initm", 19, c), None, [ordinary, gpool, nested],
                      None if rms_tip else _bn(rng, "tip", c),
-                     mf.RMSNorm("tip", _w(rng, c) + 1, _w(rng, c), 1e-6, True) if rms_tip else None,
+                     md.RMSNorm("tip", _w(rng, c) + 1, _w(rng, c), 1e-6, True) if rms_tip else None,
                      _act("tip", "ACTIVATION_SILU"))
     out = 2
-    policy = mf.PolicyHead("policy", out, _conv(rng, "p1", c, 4, 1), _conv(rng, "g1", c, 4, 1), _bn(rng, "g1", 4),
+    policy = md.PolicyHead("policy", out, _conv(rng, "p1", c, 4, 1), _conv(rng, "g1", c, 4, 1), _bn(rng, "g1", 4),
                            _act("g1"), _mm(rng, "gb", 12, 4), _bn(rng, "p1", 4), _act("p1"),
-                           _conv(rng, "p2", 4, out, 1), _mm(rng, "pass", 12, 4), mf.MatBias("pb", _w(rng, 4)),
+                           _conv(rng, "p2", 4, out, 1), _mm(rng, "pass", 12, 4), md.MatBias("pb", _w(rng, 4)),
                            _act("pa"), _mm(rng, "pass2", 4, out))
-    value = mf.ValueHead("value", _conv(rng, "v1", c, 4, 1), _bn(rng, "v1", 4), _act("v1"), _mm(rng, "v2", 12, 5),
-                         mf.MatBias("v2b", _w(rng, 5)), _act("v2"), _mm(rng, "v3", 5, 3), mf.MatBias("v3b", _w(rng, 3)),
-                         _mm(rng, "sv3", 5, 6), mf.MatBias("sv3b", _w(rng, 6)), _conv(rng, "own", 4, 1, 1))
+    value = md.ValueHead("value", _conv(rng, "v1", c, 4, 1), _bn(rng, "v1", 4), _act("v1"), _mm(rng, "v2", 12, 5),
+                         md.MatBias("v2b", _w(rng, 5)), _act("v2"), _mm(rng, "v3", 5, 3), md.MatBias("v3b", _w(rng, 3)),
+                         _mm(rng, "sv3", 5, 6), md.MatBias("sv3b", _w(rng, 6)), _conv(rng, "own", 4, 1, 1))
     post = dict(zip(mf._POSTPROCESS_KEYS, mf._POSTPROCESS_DEFAULTS))
-    return mf.ModelDesc("tiny", version, 22, 19, post, 0, False, trunk, policy, value)
+    return md.ModelDesc("tiny", version, 22, 19, post, 0, False, trunk, policy, value)
 
 
 @pytest.mark.parametrize("binary", [True, False])
@@ -82,7 +83,7 @@ def test_a_written_network_reads_back_identically(tmp_path, binary):
     mf.write_model(desc, path, binary=binary)
     back = mf.read_model(path)
     assert back.name == "tiny" and back.version == 15 and back.source == str(path)
-    a, b = list(mf._arrays(desc)), list(mf._arrays(back))
+    a, b = list(md.arrays(desc)), list(md.arrays(back))
     assert len(a) == len(b) and all(np.allclose(x, y, rtol=0, atol=1e-6 if not binary else 0) for x, y in zip(a, b))
     assert mf.write_model(back, binary=True) == mf.write_model(desc, binary=True)
 

@@ -17,7 +17,8 @@ import numpy as np
 import torch
 
 from .features import WHITE, GameFeatures
-from .modelfile import ModelDesc, read_model
+from .modeldesc import ModelDesc
+from .modelfile import read_model
 from .network import KataGoNet, set_threads, softmax_legal
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}

@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .modelfile import (
+from .modeldesc import (
     Activation,
     AttentionBlock,
     BatchNorm,
@@ -34,7 +34,6 @@ from .modelfile import (
     NestedBlock,
     OrdinaryBlock,
     RMSNorm,
-    TransformerNorm,
 )
 
 

@@ -9,10 +9,10 @@ overwrite). ``limits`` holds what is read at most. This face hands on the names 
 Layer: above rules; no torch.
 """
 
-from gofix.formats.paths import atomic_write, is_gofix_temp
-from gofix.formats.read import iter_games, parse_collection, parse_items, read_file, read_game, sniff_format
-from gofix.formats.sgf_writer import dump_collection, dump_game, dump_tree, original_bytes
-from gofix.formats.sources import ARCHIVE_SUFFIXES, GAME_SUFFIXES, iter_sources, load_reason
+from .paths import atomic_write, is_gofix_temp
+from .read import iter_games, parse_collection, parse_items, read_file, read_game, sniff_format
+from .sgf_writer import dump_collection, dump_game, dump_tree, original_bytes
+from .sources import ARCHIVE_SUFFIXES, GAME_SUFFIXES, iter_sources, load_reason
 from gofix.record import Unreadable
 
 __all__ = ["ARCHIVE_SUFFIXES", "GAME_SUFFIXES", "Unreadable", "atomic_write", "dump_collection", "dump_game",

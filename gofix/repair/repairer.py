@@ -18,7 +18,7 @@ from gofix.coords import on_board, to_gtp
 from gofix.edits import Edit, Repair, apply_edit
 from gofix.findings import Finding
 from gofix.record import GameRecord, Move, RecordView
-from gofix.repair.candidates import Candidate, Candidates, Edited, Seen, edit_size
+from .candidates import Candidate, Candidates, Edited, Seen, edit_size
 from gofix.rules.findings import rule_findings
 
 
