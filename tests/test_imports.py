@@ -1,14 +1,22 @@
-"""The package's import graph has no cycles, counting imports inside functions too.
+"""The package's import graph: no cycles, and no import from a lower layer to a higher one
+(counting imports inside functions too); the library never prints.
 
 A function-level import hides a cycle from Python at import time but not from the
 reader; ``detect -> evaluate -> pretrained -> detect`` was one (the result type now
 lives below both, in ``results``).
+
+Each folder of the package is a layer (docs/architecture.md draws them): a module imports only from
+its own layer and the layers below it. The lowest layer is the ground: the modules directly in
+``gofix/`` (errors, coordinates, the record, komi, edits, findings, the result type, the worker
+pool), with no torch and no files. Only ``gofix.cli`` talks to the terminal.
 """
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
+
+import pytest
 
 import gofix
 
@@ -100,3 +108,79 @@ def test_the_graph_reads_absolute_imports(tmp_path):
 
 def test_gofix_has_no_import_cycle():
     assert find_cycle(import_graph()) is None
+
+
+# ------------------------------------------------------------------ layers
+
+# lowest first; a module may import its own layer and those before it
+LAYERS = ("ground", "rules", "formats", "models", "engine", "repair", "versions", "review", "train", "archive",
+          "evaluate", "cli")
+
+
+def layer_of(module: str) -> str:
+    """``gofix.repair.check`` -> 'repair'; a module directly in gofix/ -> 'ground' (``__main__``: 'cli')."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] == "__main__":
+        return "cli"
+    return parts[1] if len(parts) > 1 and parts[1] in LAYERS else "ground"
+
+
+def test_every_folder_of_the_package_is_a_known_layer():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(LAYERS) - {"ground"}
+
+
+def upward_imports(root: Path = PACKAGE) -> list[str]:
+    bad = []
+    for mod, targets in sorted(import_graph(root).items()):
+        mine = LAYERS.index(layer_of(mod))
+        for target in sorted(targets):
+            if LAYERS.index(layer_of(target)) > mine:
+                bad.append(f"{mod} ({layer_of(mod)}) imports {target} ({layer_of(target)})")
+    return bad
+
+
+def test_no_module_imports_a_higher_layer():
+    assert upward_imports() == []
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path):
+    """The guard itself: a rules module importing the repair layer is caught."""
+    fake = tmp_path / "gofix"
+    (fake / "rules").mkdir(parents=True)
+    (fake / "rules" / "__init__.py").write_text("")
+    (fake / "rules" / "bad.py").write_text("from gofix.repair.check import check_record\n")
+    (fake / "__init__.py").write_text("")
+    (fake / "repair").mkdir()
+    (fake / "repair" / "__init__.py").write_text("")
+    (fake / "repair" / "check.py").write_text("")
+    assert upward_imports(fake) == ["gofix.rules.bad (rules) imports gofix.repair.check (repair)"]
+
+
+def prints(source: str, where: str = "") -> list[str]:
+    """Calls that write to the terminal: print(), sys.stdout/stderr writes, a rich Console."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call):
+            f = node.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            owner = ast.unparse(f.value) if isinstance(f, ast.Attribute) else ""
+            if name == "print" and not owner or name == "Console" or (
+                    name in ("write", "flush") and owner in ("sys.stdout", "sys.stderr")):
+                found.append(f"{where}:{node.lineno} {ast.unparse(f)}")
+    return found
+
+
+def test_the_library_never_prints():
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        mod = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        if layer_of(mod) != "cli":
+            found += prints(path.read_text(encoding="utf-8"), mod)
+    assert found == []
+
+
+@pytest.mark.parametrize("source,caught", [("print('x')\n", True), ("import sys\nsys.stderr.write('x')\n", True),
+                                           ("log.print('x')\n", False), ("s = 'print'\n", False)])
+def test_the_print_check_sees_a_print(source, caught):
+    assert bool(prints(source)) is caught
