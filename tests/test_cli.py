@@ -309,3 +309,18 @@ def test_counts_are_singular_for_one(games, tmp_path):
     assert res.exit_code == 0 and "0 edits in 1 game" in res.stdout, res.output
     for text in (r"\b1 games\b(?!/s)", r"\b1 findings", r"\b1 files", r"\(s\)"):  # a rate of 1 games/s is a unit
         assert not any(re.search(text, out) for out in said), text
+
+
+@pytest.mark.parametrize("name", ["bad_move_value.sgf", "empty_node.sgf", "ff1_pass_tt.sgf"])
+def test_check_and_fix_with_the_bundled_models_end_without_a_traceback_on_odd_records(name, tmp_path):
+    """A record whose candidate repairs leave a window with no move at all (``W[1]``, a move value
+    that is no point, in a three-move game) once crashed the repair engine (AttributeError)."""
+    path = Path(__file__).parent / "data" / name
+    res = CliRunner().invoke(app, ["check", str(path), "--json", "--engine", "none"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert res.exit_code in (0, 1), res.output
+    lines = [json.loads(line) for line in res.stdout.splitlines() if line.startswith("{")]
+    assert lines and lines[0]["path"].endswith(name)
+    res = CliRunner().invoke(app, ["fix", str(path), "-o", str(tmp_path / name), "--engine", "none"])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert res.exit_code in (0, 1), res.output

@@ -84,6 +84,12 @@ class RulesRepairer:
 
 
 
+def _surprise(scores) -> float:
+    """``_cost`` of a window's scores; a window left with no move at all (None: an edit deleted
+    every move in it) surprises nobody."""
+    return 0.0 if scores is None else _cost(scores.p_wrong)
+
+
 def _cost(p_wrong) -> float:
     """Total surprise of a move list: sum of -log(1 - p_wrong) (0 when every move looks right)."""
     p = np.clip(np.asarray(p_wrong, dtype=np.float64), 0.0, 1 - 1e-6)
@@ -373,8 +379,8 @@ class ModelRepairer(Candidates):
                 views += [RecordView(record.size, new.whole()[lo : hi + len(new) - n], *setup) for _, new in kept]
             results = self.detector.analyse_many(views)
             for g, (start, (i, kept)) in enumerate(zip(at, groups)):
-                base = _cost(results[start].p_wrong)
-                gains[g] += [base - _cost(results[start + 1 + k].p_wrong) for k in range(len(kept))]
+                base = _surprise(results[start])
+                gains[g] += [base - _surprise(results[start + 1 + k]) for k in range(len(kept))]
         if self.point_weight and scores.top_probs is not None:
             # the point head's own say where the stone belongs: a point it ranks below its
             # likeliest pays point_weight x log(p_top / p_point)
