@@ -396,10 +396,10 @@ class ModelRepairer:
         seen = _Seen(moves)
         for i in order:
             if engine is not None:  # the network judges reorders whatever the tagger's edit heads say
-                pool = self._engine_candidates(record, moves, i) + self._candidates(
+                pool = self._engine_candidates(record, moves, i) + self.candidates(
                     record, moves, i, scores, also=self.engine_also)
             else:
-                pool = self._candidates(record, moves, i, scores)
+                pool = self.candidates(record, moves, i, scores)
             if src is not None and self.proposals:
                 pool += self._proposed(src, moves, i, scores)
             kept = []
@@ -721,7 +721,7 @@ class ModelRepairer:
                            f"{colour.upper()} {to_gtp(p, 19)} inserted before move {self._num(g)}{tail}")
                 for p in points]
 
-    def _candidates(self, record, moves, i, scores, also: tuple = ()) -> list[_Candidate]:
+    def candidates(self, record, moves, i, scores, also: tuple = ()) -> list[_Candidate]:
         """Candidate edits at move ``i``: those of the tagger's ``edits_per_flag`` likeliest edit
         classes, and of the classes in ``also`` whatever the tagger says (the network judges them)."""
         from gofix.coords import on_board, to_gtp
