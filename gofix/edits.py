@@ -3,7 +3,7 @@
 ``Edit`` is a splice on a move list (``apply_edit``): the noise generator's undo steps, the repair
 engine's candidates and the applied repairs are all edits.
 
-``Repair`` is the structured form of a change (``repair.AppliedEdit`` makes one), and every
+``Repair`` is the structured form of a change (``repairer.AppliedEdit`` makes one), and every
 output renders from it: ``gofix check`` (its table and ``--json``), ``gofix fix`` (its lines and
 the comments it writes into the record), ``gofix clean``'s ``report.jsonl`` (``edits`` and each
 finding's ``repair``) and ``gofix compare --json`` (a region's ``repair`` of record [0]).

@@ -121,7 +121,7 @@ def answers(kind: str, moves: Sequence[int], move: int) -> bool:
     """Whether an applied edit answers a finding at ``move``: the edit is the repair that finding
     asked for, so the finding counts as repaired.
 
-    ``kind`` and ``moves`` are those of a ``repair.AppliedEdit`` (or its ``to_dict``): 1-based
+    ``kind`` and ``moves`` are those of a ``repairer.AppliedEdit`` (or its ``to_dict``): 1-based
     numbers, in the record as read, of the moves the edit touches; for an insert, the move before
     which the moves are inserted (and, for a pair, the one after it). The edit answers the finding
     when it touches that move (changes, moves, recolours or deletes it), or when it is an insert
@@ -148,7 +148,7 @@ def not_repaired(line: dict) -> list[dict]:
 
 
 def attach_repairs(findings: list[Finding], edits, record: GameRecord) -> list[Finding]:
-    """Put each applied edit (``repair.AppliedEdit``) on the findings it answers (``answers``:
+    """Put each applied edit (``repairer.AppliedEdit``) on the findings it answers (``answers``:
     at the moves it touches, or just before an insert; move numbers of the record as read)."""
     for e in edits:
         fix = e.as_repair()

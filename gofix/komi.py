@@ -17,7 +17,7 @@ written            convention                              points
 
 Tygem's GIB ``GONGJE`` (x10) is read by ``gib``; NGF's missing half point by
 ``ngf``. Used by ``reconcile`` (two komis conflict only when their points
-differ), by ``sgf_io.dump_game`` (gofix's output says ``KM`` in points, with a
+differ), by ``formats.dump_game`` (gofix's output says ``KM`` in points, with a
 note) and by the KataGo engine (its komi input).
 """
 

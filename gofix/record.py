@@ -1,6 +1,6 @@
 """The in-memory shape of one game record, shared by every other module.
 
-SGF bytes -> ``GameRecord`` (this module's types, filled by ``sgf_io``) -> replay
+SGF bytes -> ``GameRecord`` (this module's types, filled by ``formats``) -> replay
 under the rules (``board``) -> tokens and features (``tokens``) -> findings.
 
 A move is ``Move(colour, point, sgf)``: colour ``'b'`` or ``'w'``; point

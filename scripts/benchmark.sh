@@ -14,7 +14,7 @@ mkdir -p "$OUT"
 echo "machine: $(nproc) cores, $(python -c 'import platform; print(platform.processor() or platform.machine())')"
 
 echo "== replay speed: gofix vs sgfmill (first 5000 games of $CORPUS)"
-python scripts/bench_replay.py "$CORPUS" --limit 5000 | tee "$OUT/replay.txt"
+python scripts/bench.py replay "$CORPUS" --limit 5000 | tee "$OUT/replay.txt"
 
 echo "== gofix check on the whole of $CORPUS (rules only)"
 set +e
@@ -51,20 +51,21 @@ for split in test val; do
 done
 
 echo "== how far to trust a change: changed games restored exactly, by confidence (validation, seed 2)"
-python scripts/repair_calibration.py --games 1000 --seed 2 | tee "$OUT/repair-calibration.jsonl"
+gofix calibrate gofix/weights/tagger.pt --data "$CORPUS" --steps trust --card "$OUT/tagger-card.json" --force \
+    | tee "$OUT/repair-calibration.txt"
 
 echo "== where exact repair is lost: as shipped vs with the error located (validation, seed 2)"
-python scripts/oracle_repair.py --games 1000 --seed 2 | tee "$OUT/oracle-repair.jsonl"
+python research/oracle_repair.py --games 1000 --seed 2 | tee "$OUT/oracle-repair.jsonl"
 
 echo "== gofix check speed, one game at a time, bundled model"
-python scripts/bench_check.py --games 150 | tee "$OUT/check-speed.txt"
+python scripts/bench.py check --games 150 | tee "$OUT/check-speed.txt"
 
 echo "== gofix clean throughput, 1 worker and all cores"
-python scripts/bench_clean.py --games 200 | tee "$OUT/clean.json"
+python scripts/bench.py clean --games 200 | tee "$OUT/clean.json"
 
 echo "== peak memory: gofix check on a 100,000-game archive (rules only), then with the model"
-python scripts/bench_memory.py --games 100000 --rules-only | tee "$OUT/memory.txt"
-python scripts/bench_memory.py --games 3000 | tee -a "$OUT/memory.txt"
+python scripts/bench.py memory --games 100000 --rules-only | tee "$OUT/memory.txt"
+python scripts/bench.py memory --games 3000 | tee -a "$OUT/memory.txt"
 
 echo "== gofix reconcile: grouping of the whole archive, then whole runs (rules only, then the model) with their output checked"
 python scripts/reconcile_bench.py "$CORPUS" --jobs 2 | tee "$OUT/reconcile-grouping.txt"

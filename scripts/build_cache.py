@@ -16,9 +16,8 @@ import json
 import os
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from gofix.train.cache import build_cache  # noqa: E402
+from gofix.train.cache import build_cache
 
 
 def main(argv=None) -> int:

@@ -3,9 +3,9 @@
     python scripts/compare_candidate.py runs/cpu-s19/last.pt [--base gofix/weights/tagger.pt]
                                         [--out runs/compare-cpu-s19] [--repair-games 1000] [--eval-games 400]
 
-The candidate is copied into ``--out`` and calibrated there (``scripts/calibrate.py``: flag and
-repair thresholds on 200 validation games, seed 1, the protocol behind the shipped card; the
-shipped card is not touched). Then, for both models, each at its own calibrated thresholds:
+The candidate is copied into ``--out`` and calibrated there (``gofix calibrate --steps
+thresholds``: flag and repair thresholds on 200 validation games, seed 1, the protocol behind the
+shipped card; the shipped card is not touched). Then, for both models, each at its own calibrated thresholds:
 
 1. detection on the calibration games: precision, recall, F0.5 (from the cards);
 2. repair on the default mix (``scripts/ablate_repair.py --games N --seed 2``: validation games,
@@ -44,6 +44,12 @@ def run(cmd: list[str], log: Path) -> str:
     return res.stdout
 
 
+def gofix() -> list[str]:
+    """The installed command beside this Python, else the same app."""
+    entry = Path(sys.executable).with_name("gofix")
+    return [str(entry)] if entry.is_file() else [sys.executable, "-m", "gofix.cli"]
+
+
 def figures(model: Path, out: Path, tag: str, args) -> dict:
     py = sys.executable
     card = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
@@ -55,9 +61,7 @@ def figures(model: Path, out: Path, tag: str, args) -> dict:
     rep = json.loads(line)
     fig.update(repair_games=rep["games"], repaired_exactly=rep["repaired_exactly"], changes_right=rep["changes_right"],
                changed_games=rep["changed_games"], clean_untouched=rep["clean_untouched"])
-    entry = Path(py).with_name("gofix")  # the installed command beside this Python, else the same app
-    gofix = [str(entry)] if entry.is_file() else [py, "-c", "from gofix.cli import app; app()"]
-    ev = json.loads(run([*gofix, "eval", str(args.corpus), "--split", "val", "--seed", "0", "--limit",
+    ev = json.loads(run([*gofix(), "eval", str(args.corpus), "--split", "val", "--seed", "0", "--limit",
                          str(args.eval_games), "--mix", "real", "--no-seq2seq", "--model", str(model),
                          "--threshold", str(fig["flag_threshold"]), "--json"], out / f"{tag}-eval-real.log"))
     tagger = next(r for r in ev["results"] if r["system"] != "rules only")
@@ -96,7 +100,8 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cand = out / "candidate.pt"
     shutil.copyfile(args.candidate, cand)
-    run([sys.executable, "scripts/calibrate.py", str(cand), "--card", str(cand.with_suffix(".json")),
+    cand.with_suffix(".json").unlink(missing_ok=True)  # an earlier candidate's card: this one gets its own
+    run([*gofix(), "calibrate", str(cand), "--data", str(args.corpus), "--steps", "thresholds",
          "--repair-thresholds", "0.3,0.5,0.7"], out / "candidate-calibrate.log")
     cols = {"shipped": figures(args.base.resolve(), out, "shipped", args), "candidate": figures(cand, out, "candidate", args)}
     b, c = cols["shipped"], cols["candidate"]

@@ -4,8 +4,8 @@
                                    [--engine NETWORK.bin.gz]
 
 For each game of the split (``cache/pro19.npz`` when it is there, else the
-corpus archive; read as ``judge_eval.py`` reads them, after ``--skip``) and each
-error kind of ``corrupt.KINDS``, ``corrupt.Channel(weights={kind: 1},
+corpus archive; read as ``judge_eval.py`` reads them: ``gofix.evaluate.judge_fit.kind_trials``,
+after ``--skip``) and each error kind of ``corrupt.KINDS``, ``corrupt.Channel(weights={kind: 1},
 errors_per_game=--errors)`` plants errors of that kind (seeded by ``--seed``,
 the game and the kind). The clean and the corrupted record, in a random order,
 go to ``compare_records`` with the real judge and its default bar
@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BARS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 
@@ -66,8 +64,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from judge_eval import kind_trials
-
+    from gofix.evaluate.judge_fit import kind_trials
     from gofix.versions.compare import MIN_CONFIDENCE, compare_records
     from gofix.train.corrupt import KINDS, Channel
     from gofix.repair.judge import Judge
@@ -84,7 +81,9 @@ def main() -> int:
                                 "before": [0, 0, 0], "joint": [0, 0, 0]} for k in kinds}
     failed = []
     t0 = time.time()
-    for n, gid, g, trials in kind_trials(args, kinds):
+    source = args.cache if args.cache.is_file() else args.corpus
+    for n, gid, g, trials in kind_trials(source, split=args.split, games=args.games, seed=args.seed, kinds=kinds,
+                                         skip=args.skip):
         for kind, rng in trials:
             noisy, truths = Channel(weights={kind: 1.0}, errors_per_game=args.errors).corrupt(g.moves, 19, rng)
             if not truths:

@@ -44,7 +44,7 @@ import numpy as np
 from gofix.edits import apply_edit
 from gofix.engine import locate
 from gofix.engine.judge import load_judge, repairer_settings, window_margin
-from gofix.evaluate.eval import _as_record, corpus_cases
+from gofix.evaluate.eval import as_record, corpus_cases
 from gofix.repair.pretrained import load_detector
 from gofix.repair.repairer import ModelRepairer
 
@@ -80,7 +80,7 @@ def collect(args) -> None:
                 continue
             t0, n0 = time.perf_counter(), judge.evaluated
             repairer.trace = []
-            record = _as_record(case)
+            record = as_record(case)
             result = repairer.repair(record)
             clean = [_key(m) for m in case.clean]
             cands = []
@@ -105,7 +105,7 @@ def collect(args) -> None:
 
 
 def _gain(c, window: int, legal_bonus: float = 1.0, edit_cost: float = 0.5) -> float:
-    """A traced candidate's gain at ``window``, as ``ModelRepairer._engine_verdict`` computes it."""
+    """A traced candidate's gain at ``window``, as the repair engine computes it (``ModelRepairer``)."""
     margin, _ = window_margin(c["edited"], c["recorded"], c["head"][0], c["head"][1], window)
     return margin + legal_bonus * c["fixed"] - edit_cost * c["size"]
 

@@ -36,9 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from gofix.evaluate.fuzz import SEED_GAMES, exercise, hostile_files, long_random, mutate  # noqa: E402
+from gofix.evaluate.fuzz import SEED_GAMES, exercise, hostile_files, long_random, mutate
 
 GOFIX = [sys.executable, "-c", "from gofix.cli import app; app(prog_name='gofix')"]
 

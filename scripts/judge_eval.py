@@ -1,8 +1,7 @@
 """How often the judge picks the clean version of a region: (clean, corrupted) pairs from validation games.
 
     python scripts/judge_eval.py --games 300 --skip 200 --seed 2 [--json out.json] [--model CKPT] [--formula]
-    python scripts/judge_eval.py --games 200 --seed 1 --fit [--weights runs/judge_weights.json]
-                                 [--card gofix/weights/tagger.json]
+    python scripts/judge_eval.py --games 200 --seed 1 --fit [--weights CARD.json]
 
 For each game of the split (``cache/pro19.npz`` when it is there, else the
 corpus archive) and each error kind of ``corrupt.KINDS``, one error is planted
@@ -13,12 +12,12 @@ to the end of the game). Prints per kind: regions, chosen right, wrong,
 undecided, and the share right, for the rules alone and for rules + model; then
 the wrong rate of decided verdicts per confidence bin.
 
-``--fit``: choose the settings on these pairs instead and print them: the
-formula's context, point weight and move cost (a grid: the best worst kind,
-then the most regions right), or with ``--weights`` (``judge_train.py``) that
-fitted score; then the confidence knots (isotonic in the margin). ``--card``:
-store them as the ``judge`` entry of a model card, which ``Judge`` reads. Fit
-and report on different games (``--skip``). ``--formula``: report the formula
+``--fit``: choose the settings on these pairs instead and print them
+(``gofix.evaluate.judge_fit.fit_settings``: the formula's context, point weight and move cost — a
+grid: the best worst kind, then the most regions right — or, with ``--weights``, that fitted
+score; then the confidence knots, isotonic in the margin). The model card's ``judge`` entry is
+written by ``gofix calibrate`` (which fits the weighting on training games first); this script
+only measures. Fit and report on different games (``--skip``). ``--formula``: report the formula
 with ``judge.DEFAULTS`` whatever the card holds.
 """
 
@@ -26,99 +25,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
 
+from gofix.evaluate.judge_fit import CONTEXTS, collect, fit_settings
+
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0001)
-RECOLOUR = ("drop_one_recolour", "extra_one_recolour")
-CONTEXTS = (0, 1, 2, 4, 6, 8, 12, 16)
-POINT_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0)
-MOVE_COSTS = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5)
-
-
-def games_from(args):
-    """(game id, Game-like) of the split, in the cache's order (or the corpus's), after ``--skip``."""
-    from types import SimpleNamespace
-
-    if args.cache.is_file():
-        from gofix.train.cache import GameCache
-        from gofix.train.corrupt import clean_enough
-
-        cache = GameCache.load(args.cache)
-        n = 0
-        for i in cache.indices(args.split):
-            g = cache.game(int(i))
-            rec = SimpleNamespace(size=19, **{k: getattr(g, k) for k in ("moves", "setup_black", "setup_white",
-                                                                        "handicap", "first_player")})
-            if not clean_enough(rec):
-                continue
-            n += 1
-            if n <= args.skip:
-                continue
-            yield f"cache#{int(i)}", rec
-    else:
-        from gofix.evaluate.eval import corpus_cases
-
-        for n, case in enumerate(corpus_cases(args.corpus, split=args.split, limit=args.skip + args.games)):
-            if n >= args.skip:
-                yield case.game_id, SimpleNamespace(size=19, moves=case.clean, setup_black=case.setup_black,
-                                                    setup_white=case.setup_white, handicap=case.handicap,
-                                                    first_player=None)
-
-
-def pair_for(rec, kind: str, rng: random.Random):
-    """(versions, spans, index of the clean one) for one planted error of ``kind``, or None."""
-    from gofix.train.corrupt import KINDS
-
-    res = KINDS[kind](rec.moves, 19, rng)
-    if res is None:
-        return None
-    noisy, truth = res
-    clean = list(rec.moves)
-    lo, hi = truth.span
-    if kind in RECOLOUR:
-        spans = [(lo, len(clean)), (lo, len(noisy))]
-    else:
-        spans = [(lo, hi + len(truth.undo.insert) - truth.undo.delete), (lo, hi)]
-    versions = [clean, noisy]
-    if rng.random() < 0.5:
-        return versions[::-1], spans[::-1], 1
-    return versions, spans, 0
-
-
-def kind_trials(args, kinds):
-    """The first ``--games`` games of ``games_from(args)``, each as ``(n, id, game, [(kind, rng)])``: per
-    error kind the rng that plants it in that game (seeded by ``--seed``, the game and the kind)."""
-    for n, (gid, game) in enumerate(games_from(args)):
-        if n >= args.games:
-            break
-        yield n, gid, game, [(kind, random.Random(f"{args.seed}:{gid}:{kind}")) for kind in kinds]
-
-
-def collect(args, judge) -> list[dict]:
-    """One row per region: game, kind, which version is clean, spans, and the judge's ``Evidence``."""
-    from gofix.train.corrupt import KINDS
-
-    kinds = args.kinds.split(",") if args.kinds else list(KINDS)
-    rows = []
-    t0 = time.time()
-    for n, gid, rec, trials in kind_trials(args, kinds):
-        for kind, rng in trials:
-            pair = pair_for(rec, kind, rng)
-            if pair is None:
-                continue
-            versions, spans, clean = pair
-            ev = judge.evidence(19, versions, spans, setup_black=rec.setup_black, setup_white=rec.setup_white,
-                                handicap=rec.handicap, first_player=rec.first_player)
-            rows.append({"game": gid, "kind": kind, "clean": clean, "spans": spans, "ev": ev})
-        if args.progress and (n + 1) % 25 == 0:
-            print(f"{n + 1} games, {len(rows)} regions, {time.time() - t0:.0f}s", file=sys.stderr)
-    return rows
 
 
 def verdict(row, judge, settings: dict | None):
@@ -167,106 +82,6 @@ def table(rows, judge, settings):
             "reasons": reasons}
 
 
-def _model_rows(rows):
-    """Rows the rules leave to the model (the fewest illegal moves tied)."""
-    out = []
-    for r in rows:
-        bad = r["ev"].illegal
-        if r["ev"].surprise is not None and sum(b == min(bad) for b in bad) > 1:
-            out.append(r)
-    return out
-
-
-def margins(rows, judge, ctx, pw, mc, weights=None) -> list[float]:
-    """Per row: the best wrong version's score minus the clean one's (> 0: the clean one wins)."""
-    out = []
-    for r in rows:
-        sc = judge.scores(r["ev"], ctx, pw, mc, weights)
-        c = r["clean"]
-        out.append(min(sc[k] for k in range(len(sc)) if k != c) - sc[c])
-    return out
-
-
-def fit(rows, judge) -> dict:
-    """Settings that maximise the share of model-judged regions right, kind by kind (the worst kind
-    first, then all), then the confidence scale by maximum likelihood of sigmoid(scale * margin)."""
-    from gofix.repair.judge import _sigmoid
-
-    model_rows = _model_rows(rows)
-    kinds = sorted({r["kind"] for r in model_rows})
-    best = None
-    if judge.weights:  # a fitted weighting (judge_train.py): only the confidence is fitted here
-        widest = max(int(k.rsplit("@", 1)[1]) for k in judge.weights if "@" in k)
-        best = (None, widest, 0.0, 0.0, margins(model_rows, judge, 0, 0.0, 0.0, judge.weights))
-    for ctx in CONTEXTS if best is None else ():
-        if ctx > judge.context:
-            continue
-        for pw in POINT_WEIGHTS:
-            for mc in MOVE_COSTS:
-                m = margins(model_rows, judge, ctx, pw, mc)
-                right = sum(x > 0 for x in m)
-                per = [sum(x > 0 for x, r in zip(m, model_rows) if r["kind"] == k) /
-                       sum(r["kind"] == k for r in model_rows) for k in kinds]
-                key = (round(min(per), 3), right)
-                if best is None or key > best[0]:
-                    best = (key, ctx, pw, mc, m)
-    _, ctx, pw, mc, m = best
-    scale = 1.0
-    for _ in range(100):  # Newton steps on the log-likelihood of sign(margin) given |margin|
-        g = h = 0.0
-        for x in m:
-            a = abs(x)
-            p = _sigmoid(scale * a)
-            g += ((1.0 if x > 0 else 0.0) - p) * a
-            h += p * (1 - p) * a * a
-        if h <= 0:
-            break
-        step = g / h
-        scale += step
-        if abs(step) < 1e-6:
-            break
-    return {"context": ctx, "point_weight": pw, "move_cost": mc, "scale": round(scale, 4),
-            "calibration": isotonic(m), "weights": judge.weights, "min_confidence": 0.5,
-            "rules_confidence": rules_confidence(rows), "fit_regions": len(rows),
-            "fit_model_regions": len(model_rows)}
-
-
-def isotonic(margins, knots: int = 12) -> list:
-    """Knots ``[[margin, confidence], ...]``: the share right of the model's verdicts as a
-    non-decreasing function of |margin| (pool-adjacent-violators over the regions sorted by |margin|,
-    each pool's share taken as (right + 1) / (n + 2)), kept at about ``knots`` quantiles. A verdict's
-    right when the clean version scores better (margin > 0); a tie counts half."""
-    pts = sorted((abs(x), 1.0 if x > 0 else 0.5 if x == 0 else 0.0) for x in margins)
-    pools: list[list[float]] = []  # [sum right, n, last margin]
-    for a, y in pts:
-        pools.append([y, 1, a])
-        while len(pools) > 1 and pools[-2][0] / pools[-2][1] >= pools[-1][0] / pools[-1][1]:
-            s, n, a = pools.pop()
-            pools[-1][0] += s
-            pools[-1][1] += n
-            pools[-1][2] = a
-    curve = [(a, (s + 1) / (n + 2)) for s, n, a in pools]
-    step = max(1, len(curve) // knots)
-    kept = curve[::step][:-1] + [curve[-1]] if len(curve) > 1 else curve
-    out, top = [], 0.5
-    for a, c in kept:  # the smoothing can break monotonicity between pools: keep it non-decreasing
-        top = max(top, c)
-        out.append([round(a, 4), round(top, 4)])
-    return out
-
-
-def rules_confidence(rows) -> float:
-    """Share right of the rules' verdicts, with one wrong added (an upper bound on what was seen)."""
-    n = right = 0
-    for r in rows:
-        bad = r["ev"].illegal
-        keep = [k for k, b in enumerate(bad) if b == min(bad)]
-        if len(keep) == 1:
-            n += 1
-            right += keep[0] == r["clean"]
-    return round(min(0.99, right / (n + 1)), 4) if n else 0.99
-
-
 def row_dict(r, judge) -> dict:
     """A row as plain numbers: the illegal counts, and per context the surprise and moves scored."""
     ev = r["ev"]
@@ -294,9 +109,9 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="write the tables (and settings) here")
     ap.add_argument("--rows", type=Path, default=None, help="write the per-region evidence here (JSON lines)")
     ap.add_argument("--fit", action="store_true", help="choose the settings on these pairs")
-    ap.add_argument("--card", type=Path, default=None, help="with --fit: store the settings in this model card")
     ap.add_argument("--weights", type=Path, default=None,
-                    help="a fitted weighting from judge_train.py (default: the model card's, else the formula)")
+                    help="a fitted weighting: a model card (its judge's weights) or a JSON with 'weights' "
+                         "(default: the model card's, else the formula)")
     ap.add_argument("--settings", type=Path, default=None,
                     help="judge settings to report with (a --json output's 'settings'), instead of the model card's")
     ap.add_argument("--formula", action="store_true",
@@ -310,7 +125,7 @@ def main() -> int:
 
     # evidence with the widest context; narrower ones are sums over part of it
     fitted = json.loads(args.weights.read_text(encoding="utf-8")) if args.weights else {}
-    weights = fitted.get("weights")
+    weights = fitted.get("weights") or (fitted.get("judge") or {}).get("weights")
     given = json.loads(args.settings.read_text(encoding="utf-8"))["settings"] if args.settings else {}
     if given:
         weights = weights or given.get("weights")
@@ -323,7 +138,13 @@ def main() -> int:
         judge = Judge(args.model, context=max(CONTEXTS) if args.fit or given else None, weights=weights,
                       symmetries=args.symmetries, pad=args.pad)
     t0 = time.time()
-    rows = collect(args, judge)
+    source = args.cache if args.cache.is_file() else args.corpus
+
+    def progress(n, k, s):
+        print(f"{n} games, {k} regions, {s:.0f}s", file=sys.stderr)
+
+    rows = collect(judge, source, split=args.split, games=args.games, seed=args.seed, skip=args.skip,
+                   kinds=args.kinds.split(",") if args.kinds else None, progress=progress if args.progress else None)
     secs = time.time() - t0
     if args.rows:
         args.rows.write_text("".join(json.dumps(row_dict(r, judge)) + "\n" for r in rows), encoding="utf-8")
@@ -334,15 +155,8 @@ def main() -> int:
     if given:
         settings.update({k: v for k, v in given.items() if k in settings})
     if args.fit:
-        settings = fit(rows, judge)
+        settings = fit_settings(rows, judge)
         print(json.dumps({"fitted": settings}))
-        if args.card is not None:
-            card = json.loads(args.card.read_text(encoding="utf-8")) if args.card.exists() else {}
-            card["judge"] = {**settings, "games": args.games, "skip": args.skip, "seed": args.seed,
-                             "split": args.split}
-            if "train" in fitted:
-                card["judge"]["weights_fitted_on"] = fitted["train"]
-            args.card.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
     rules = table(rows, judge, None)
     model = table(rows, judge, settings) if judge.uses_model else None
     report = {"games": args.games, "skip": args.skip, "seed": args.seed, "split": args.split,

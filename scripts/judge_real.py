@@ -37,7 +37,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def _regions(a, b, size, setup_a, setup_b):

@@ -48,10 +48,8 @@ def _usable(record: GameRecord):
     if not isinstance(record, GameRecord) or record.size != 19:
         return None
     board = KBoard(19)
-    for pts, c in ((record.setup_black, BLACK), (record.setup_white, 3 - BLACK)):
-        for p in pts:
-            board.colors[to_loc(board, p)] = c
-    board._cache = {}
+    board.place(record.setup_black, BLACK)
+    board.place(record.setup_white, 3 - BLACK)
     out, last = [], None
     for m in record.moves:
         if m.point is not None and not (0 <= m.point[0] < 19 and 0 <= m.point[1] < 19):

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Every figure of the README that depends on the shipped tagger, measured again after new weights are
-# shipped (scripts/ship_weights.py + scripts/calibrate.py): two lanes at once (this machine has 2 cores),
-# each command's output in $DIR/NAME.log. The judge is refitted first (its weights and knots live in
-# the model card, fitted to the tagger's outputs), and change_trust is rewritten in the card.
+# After new weights are shipped (scripts/ship_weights.py): their model card made again (`gofix
+# calibrate`: thresholds, the judge's fit, change_trust) and every figure of the README that depends
+# on the shipped tagger measured again, two lanes at once (this machine has 2 cores), each command's
+# output in $DIR/NAME.log. The card comes first in lane 1 (the judge's weights and knots live in it,
+# fitted to the tagger's outputs; compare and reconcile read them).
 #
 #   scripts/measure_shipped.sh [DIR]      # default runs/measure-YYYYMMDD-HHMM
 #
-# About 15 minutes on 2 cores (measured: stop 18, the shipped weights, CARD=a copy of the card: every
-# figure came out as the README has it). `gofix check` of the demo and `gofix reconcile` exit 1 by
-# design (a finding; records that differ). The README is then updated by hand from the logs.
+# About 15 minutes on 2 cores before `gofix calibrate` took the place of judge_train.py,
+# judge_eval.py --fit and repair_calibration.py (stop 18: the shipped weights, CARD=a copy of the card:
+# every figure came out as the README has it); the thresholds are now measured again too (same seeds:
+# the same values). `gofix check` of the demo and `gofix reconcile` exit 1 by design (a finding;
+# records that differ). The README is then updated by hand from the logs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 GOFIX=${GOFIX:-.venv/bin/gofix}
 CORPUS=${CORPUS:-../shared/corpus/pro-games.tar.gz}
-CARD=${CARD:-gofix/weights/tagger.json}  # where the judge refit and change_trust go
+MODEL=${MODEL:-gofix/weights/tagger.pt}
+CARD=${CARD:-gofix/weights/tagger.json}  # the model card gofix calibrate writes (--force: it replaces it)
+JUDGE_DATA=${JUDGE_DATA:-cache/pro19.npz}  # the judge's games (as judge_eval.py reads them), else the corpus
+[ -f "$JUDGE_DATA" ] || JUDGE_DATA=$CORPUS
 DIR=${1:-runs/measure-$(date +%Y%m%d-%H%M)}
 mkdir -p "$DIR"
 export PYTHONUNBUFFERED=1
@@ -28,25 +34,23 @@ step() {  # NAME COMMAND...: run, log, say how long it took
 }
 
 lane1() {
-    step judge_train "$PY" scripts/judge_train.py --games 800 --seed 3 --out "$DIR/judge_weights.json"
-    step judge_fit "$PY" scripts/judge_eval.py --games 200 --seed 1 --fit --weights "$DIR/judge_weights.json" --card "$CARD"
+    step calibrate "$GOFIX" calibrate "$MODEL" --data "$CORPUS" --judge-data "$JUDGE_DATA" --card "$CARD" --force
     step judge_eval "$PY" scripts/judge_eval.py --games 300 --skip 200 --seed 2
     step compare_eval "$PY" scripts/compare_eval.py --games 200 --skip 500 --seed 3
     step judge_real "$PY" scripts/judge_real.py --compare
     step eval_test_400 "$GOFIX" eval "$CORPUS" --split test --seed 0 --limit 400
-    step eval_val_1000 "$GOFIX" eval "$CORPUS" --split val --seed 0 --limit 1000 --no-seq2seq
     step reconcile "$GOFIX" reconcile "$CORPUS" --out "$DIR/reconciled" --jobs 1
 }
 
 lane2() {
-    step repair_calibration "$PY" scripts/repair_calibration.py --games 1000 --seed 2 --card "$CARD"
     step eval_val_400 "$GOFIX" eval "$CORPUS" --split val --seed 0 --limit 400
     step eval_val_400_real "$GOFIX" eval "$CORPUS" --split val --seed 0 --limit 400 --mix real --no-seq2seq
     step eval_test_1000 "$GOFIX" eval "$CORPUS" --split test --seed 0 --limit 1000 --no-seq2seq
+    step eval_val_1000 "$GOFIX" eval "$CORPUS" --split val --seed 0 --limit 1000 --no-seq2seq
     step real_dev "$PY" scripts/real_dev.py --synthetic-games 300 --json "$DIR/real_dev.json"
     step ablate "$PY" scripts/ablate_repair.py --games 1000 --seed 2
     step demo "$GOFIX" check data/demo.sgf
-    step bench_check "$PY" scripts/bench_check.py --games 150
+    step bench_check "$PY" scripts/bench.py check --games 150
 }
 
 lane1 &

@@ -34,13 +34,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from gofix.versions.align import align  # noqa: E402
-from gofix.rules.findings import rule_findings  # noqa: E402
-from gofix.formats.read import read_game  # noqa: E402
+from gofix.formats.read import read_game
+from gofix.rules.findings import rule_findings
+from gofix.versions.align import align
 
 DEFAULT_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "real-dev"
 

@@ -19,12 +19,10 @@ import collections
 import os
 import random
 import resource
-import sys
 import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from gofix.versions.grouping import Compact, GroupConfig, agreement, group_compacts, iter_compacts, sequence_key
 

@@ -21,6 +21,9 @@
 # same 300 pro games as with cache/pro19.npz. ../shared does not travel; without a cache the script
 # builds one from cache/pro-games.tar.gz if that was carried (cp ../shared/corpus/pro-games.tar.gz cache/).
 #
+# No model card here (the call is time-boxed): `python scripts/compare_candidate.py BEST.pt` calibrates the
+# candidate afterwards (`gofix calibrate`), and `gofix calibrate CKPT --data ...` makes a card for any of them.
+#
 # TOTAL bounds the whole script (cache + bench + training + final validation); the training budget is
 # what is left of it after the set-up, minus a margin. Rehearsed on CPU at toy scale with:
 #
@@ -72,7 +75,7 @@ echo "cache ready at ${SECONDS}s"
 
 if [ "$BENCH_SECONDS" != 0 ]; then  # both pipelines on this machine, same run (the GPU figures)
     if [ "$DEVICE" = cuda ]; then nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true; fi
-    "$PY" scripts/bench_pipeline.py --cache "$CACHE" --device "$DEVICE" --games "$BENCH_GAMES" \
+    "$PY" scripts/bench.py pipeline --cache "$CACHE" --device "$DEVICE" --games "$BENCH_GAMES" \
         --chunk "$CHUNK" --max-tokens "${MAX_TOKENS:-16384}" --seconds "$BENCH_SECONDS" --workers "$WORKERS" \
         --model-tokens "$BENCH_TOKENS" 2>&1 | tee "$OUT/bench.log" || echo "bench failed; training goes on"
 fi

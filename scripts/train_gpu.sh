@@ -8,6 +8,10 @@
 #
 # KEEP_DIR=dir also copies the checkpoints worth keeping there (flat, for a lent machine's $OUT).
 #
+# Then the model cards (`gofix calibrate`, CALIBRATE=0 to skip): the tagger's (thresholds, judge,
+# trust, and the encoder-decoder's card with it) and the ablation's (thresholds), measured on CAL_DATA
+# (default: the corpus when it is here, else the cache), next to the checkpoints kept.
+#
 # Builds cache/pro19.npz from ../shared/corpus first if it is not there (CORPUS=… to change).
 # Fine-tuning the tagger alone with the tensor pipeline (replay + encoding on the GPU) in one
 # lent-machine call: scripts/train_device.sh.
@@ -44,11 +48,24 @@ $PY -m gofix.train.loop --model seq2seq --preset default --out-dir "$OUT_DIR/seq
     --warmup-steps 500 "${common[@]}" >"$OUT_DIR/seq2seq.log" 2>&1 &
 wait
 tail -n 4 "$OUT_DIR"/*.log
+if [ "${CALIBRATE:-1}" = 1 ]; then  # the model cards, the tagger's and the ablation's at once
+    CAL_DATA=${CAL_DATA:-$CORPUS}
+    [ -e "$CAL_DATA" ] || CAL_DATA=$CACHE
+    $PY -m gofix.cli calibrate "$OUT_DIR/tagger/last.pt" --data "$CAL_DATA" --seq2seq "$OUT_DIR/seq2seq/best.pt" \
+        --force >"$OUT_DIR/calibrate-tagger.log" 2>&1 &
+    $PY -m gofix.cli calibrate "$OUT_DIR/causal/last.pt" --data "$CAL_DATA" --steps thresholds \
+        --force >"$OUT_DIR/calibrate-causal.log" 2>&1 &
+    wait
+    tail -n 3 "$OUT_DIR"/calibrate-*.log
+fi
 # what to keep: the tagger and its ablation as they ended (cosine decay), the encoder-decoder's best
 if [ -n "${KEEP_DIR:-}" ]; then
     mkdir -p "$KEEP_DIR"
     cp "$OUT_DIR/tagger/last.pt" "$KEEP_DIR/tagger-last.pt"
     cp "$OUT_DIR/causal/last.pt" "$KEEP_DIR/causal-last.pt"
     cp "$OUT_DIR/seq2seq/best.pt" "$KEEP_DIR/seq2seq-best.pt"
+    for card in tagger/last:tagger-last causal/last:causal-last seq2seq/best:seq2seq-best; do
+        [ -f "$OUT_DIR/${card%%:*}.json" ] && cp "$OUT_DIR/${card%%:*}.json" "$KEEP_DIR/${card#*:}.json"
+    done
     cp "$OUT_DIR"/*.log "$KEEP_DIR/"
 fi

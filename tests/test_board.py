@@ -648,9 +648,9 @@ def test_bench_script_exits_clearly_without_a_corpus(tmp_path, capsys):
     import importlib.util
     from pathlib import Path
 
-    path = Path(__file__).resolve().parent.parent / "scripts" / "bench_replay.py"
-    spec = importlib.util.spec_from_file_location("bench_replay", path)
+    path = Path(__file__).resolve().parent.parent / "scripts" / "bench.py"
+    spec = importlib.util.spec_from_file_location("bench", path)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    assert bench.main([str(tmp_path / "missing.tar.gz"), "--limit", "1"]) == 2
+    assert bench.main(["replay", str(tmp_path / "missing.tar.gz"), "--limit", "1"]) == 2
     assert "not found" in capsys.readouterr().err

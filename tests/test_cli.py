@@ -170,7 +170,7 @@ def test_train_command_runs_a_tiny_model(tmp_path):
         (src / f"g{k}.sgf").write_text(_sgf(random_game(random.Random(k), 60)))
     out = tmp_path / "run"
     res = runner.invoke(app, ["train", str(src), "--out", str(out), "--preset", "tiny", "--time-budget", "4s",
-                              "--threads", "1"])
+                              "--threads", "1", "--no-calibrate"])  # no validation game: no card (test_calibrate)
     assert res.exit_code == 0, res.output
     assert (out / "cache.npz").exists() and (out / "last.pt").exists()
     from gofix.models.checkpoint import load
@@ -186,14 +186,15 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     # the real error mix and the tensor pipeline reach the run (its training config, in the checkpoint)
     real = tmp_path / "real"
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(real), "--preset", "tiny",
-                              "--time-budget", "2s", "--threads", "1", "--mix", "real", "--pipeline", "tensor"])
+                              "--time-budget", "2s", "--threads", "1", "--mix", "real", "--pipeline", "tensor",
+                              "--no-calibrate"])
     assert res.exit_code == 0, res.output
     tc = load(real / "last.pt")[1]["train_config"]
     assert (tc["mix"], tc["pipeline"]) == ("real", "tensor")
     # fine-tuning: from the checkpoint just trained; one model at a time, and only a checkpoint of that model
     tuned = tmp_path / "tuned"
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(tuned), "--init-from", str(out / "last.pt"),
-                              "--time-budget", "2s", "--threads", "1"])
+                              "--time-budget", "2s", "--threads", "1", "--no-calibrate"])
     assert res.exit_code == 0, res.output
     assert load(tuned / "last.pt")[1]["model_config"] == ck["model_config"]  # not the default preset 'small'
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(tuned / "x"), "--model", "seq2seq",
@@ -202,7 +203,7 @@ def test_train_command_runs_a_tiny_model(tmp_path):
     assert runner.invoke(app, ["train", str(src), "--model", "all", "--init-from", str(out / "last.pt")]).exit_code == 2
     both = tmp_path / "both"
     res = runner.invoke(app, ["train", str(out / "cache.npz"), "--out", str(both), "--model", "all", "--preset", "tiny",
-                              "--time-budget", "4s", "--threads", "1"])
+                              "--time-budget", "4s", "--threads", "1", "--no-calibrate"])
     assert res.exit_code == 0, res.output
     assert load(both / "seq2seq" / "last.pt")[1]["model_kind"] == "seq2seq"
     assert load(both / "birnn" / "last.pt")[1]["model_kind"] == "birnn-tagger"

@@ -62,6 +62,6 @@ def test_clean_exits_0_when_it_repaired_everything(tmp_path):
 
 
 def test_every_command_documents_its_exit_codes():
-    for cmd in COMMANDS + ["review", "engine info", "engine fetch"]:
+    for cmd in COMMANDS + ["calibrate", "review", "engine info", "engine fetch"]:
         res = runner.invoke(app, [*cmd.split(), "--help"], env={"COLUMNS": "200"})
         assert res.exit_code == 0 and "Exit code" in res.stdout, (cmd, res.stdout)

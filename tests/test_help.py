@@ -15,7 +15,7 @@ import typer
 from gofix.cli import app
 from gofix.cli.helptext import type_word, unwrap
 
-COMMANDS = ["", "check", "fix", "clean", "convert", "compare", "reconcile", "corrupt", "eval", "train", "review", "engine",
+COMMANDS = ["", "check", "fix", "clean", "convert", "compare", "reconcile", "corrupt", "eval", "train", "calibrate", "review", "engine",
             "engine info", "engine fetch"]
 
 

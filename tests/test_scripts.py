@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import sys
 from pathlib import Path
@@ -9,10 +10,48 @@ from pathlib import Path
 import pytest
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-sys.path.insert(0, str(SCRIPTS))
 
-import build_cache  # noqa: E402
-import paired_loss  # noqa: E402
+
+def script(name: str):
+    """The maintainer script ``scripts/NAME.py`` as a module, loaded by its path (scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_cache = script("build_cache")
+paired_loss = script("paired_loss")
+
+
+def test_scripts_import_gofix_as_installed_and_nothing_private():
+    """scripts/ and research/: no sys.path.insert, no import of tests, no private name of gofix (a
+    name or attribute with a leading underscore, but a script's own ``self._x``)."""
+    import ast
+
+    root = SCRIPTS.parent
+    found = []
+    for path in sorted([*SCRIPTS.glob("*.py"), *(root / "research").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(root)}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("gofix", "tests"):
+                found += [f"{where} from {node.module} import {a.name}" for a in node.names
+                          if a.name.startswith("_") or node.module.split(".")[0] == "tests"]
+            elif isinstance(node, ast.Import):
+                found += [f"{where} import {a.name}" for a in node.names if a.name.split(".")[0] == "tests"]
+            elif isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+                if not (isinstance(node.value, ast.Name) and node.value.id == "self"):
+                    found.append(f"{where} {ast.unparse(node)}")
+            elif isinstance(node, ast.Call) and ast.unparse(node.func) == "sys.path.insert":
+                found.append(f"{where} sys.path.insert")
+    assert not found, found
+
+
+def test_bench_names_its_benchmarks(capsys):
+    bench = script("bench")
+    assert bench.main([]) == 2 and "python scripts/bench.py NAME" in capsys.readouterr().out
+    assert bench.main(["no-such"]) == 2 and "one of check, clean" in capsys.readouterr().err
+    assert set(bench.BENCHES) == {"check", "clean", "batch", "memory", "replay", "engine", "pipeline"}
 
 
 def write_log(path: Path, losses: dict[int, float], lr: float, evals: list[str] = ()) -> None:
@@ -52,7 +91,7 @@ def _trace(kind, edited, recorded, right, suspect=10):
 def test_engine_calibration_separates_right_from_wrong_repairs_and_writes_nothing_unasked(tmp_path, capsys):
     import json
 
-    import engine_calibrate as ec
+    ec = script("engine_calibrate")
 
     rng = random.Random(0)
     games = []

@@ -2,17 +2,17 @@
 
 Every SGF file under SRC (a file, a directory, or an archive's members) is
 read, each game checked and repaired by a *repairer*, and written to the same
-relative path under DST (``batch.relative_output``). GIB, NGF and UGF/UGI
+relative path under DST (``paths.relative_output``). GIB, NGF and UGF/UGI
 files are read too and written as SGF under their name with ``.sgf`` added
-(``game.gib`` -> ``game.gib.sgf``, ``batch.sgf_name``; ``game.gib~.sgf`` when
-a real ``game.gib.sgf`` is beside it, ``batch.output_names``). Guarantees:
+(``game.gib`` -> ``game.gib.sgf``, ``paths.sgf_name``; ``game.gib~.sgf`` when
+a real ``game.gib.sgf`` is beside it, ``paths.output_names``). Guarantees:
 
 * SRC is only read: a DST that is SRC, inside it or around it is refused
-  (UnsafePathError, ``batch.check_output``), and so is a file whose output
+  (UnsafePathError, ``paths.check_output``), and so is a file whose output
   would be an input file itself (a hard link), or would be written through a
   symbolic link inside DST: a ``refused`` line in the report, like a member
   whose name would escape DST. Every output file is written atomically.
-* What DST holds already follows ``batch.output_run``, the rule of every
+* What DST holds already follows ``paths.output_run``, the rule of every
   command that writes: an output there before the run is kept (an ``exists``
   line) unless ``force``; a finished run, or one with other options, is
   refused (OutputExistsError); one run at a time (OutputLockedError).
@@ -22,7 +22,7 @@ a real ``game.gib.sgf`` is beside it, ``batch.output_names``). Guarantees:
 * Interrupted runs resume: each finished chunk of files leaves a marker with
   their report lines in ``DST/.gofix-clean/`` (written after the outputs are
   synced to disk); a rerun skips files whose output and marker exist and whose input is unchanged
-  (``batch.input_stamp``), and the final ``report.jsonl`` is assembled from the markers
+  (``paths.input_stamp``), and the final ``report.jsonl`` is assembled from the markers
   in input order, so a resumed run ends with the same output as an
   uninterrupted one. The marker folder is removed when the run completes.
 * Each game has a time limit; a game over it is copied unchanged and reported.
@@ -202,7 +202,7 @@ def _clean_group(repairer, task: tuple[list[tuple[str, bytes]], float | None]) -
 
 def _load_markers(state: str) -> tuple[dict[str, list[dict]], dict[str, list | None]]:
     """Report lines of every file an earlier run finished, by output path, and the stamp
-    (``batch.input_stamp``) its input had then."""
+    (``paths.input_stamp``) its input had then."""
     done: dict[str, list[dict]] = {}
     stamps: dict[str, list | None] = {}
     for name in sorted(os.listdir(state)):
@@ -281,9 +281,9 @@ def clean_tree(
     ``repairer_factory`` builds the repairer (in each worker when ``jobs`` > 1;
     it must be picklable then, e.g. a top-level function or class).
     ``report_path`` defaults to ``dst/report.jsonl``; ``limit``: the first ``limit`` files of ``src`` only. What DST holds already is handled by
-    ``batch.output_run`` (kept unless ``force``; a finished run or one with other options is
+    ``paths.output_run`` (kept unless ``force``; a finished run or one with other options is
     refused: OutputExistsError); the run's options are ``game_seconds`` and ``options`` (default:
-    ``batch.describe(repairer_factory)``). Raises UnsafePathError when ``dst`` or the report is
+    ``paths.describe(repairer_factory)``). Raises UnsafePathError when ``dst`` or the report is
     ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
     """
     dst = os.fspath(dst)

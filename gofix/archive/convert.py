@@ -3,11 +3,11 @@
 Every game file under SRC (a file, a directory, or an archive's members; SGF,
 GIB, NGF, UGF/UGI, recognised by content) is read and written as SGF (FF[4],
 CA[UTF-8]) under DST, at its mirrored path with ``.sgf`` added unless it ends
-so (``batch.sgf_name``). Nothing is repaired. Guarantees:
+so (``paths.sgf_name``). Nothing is repaired. Guarantees:
 
 * SRC is only read; every output is written atomically, never through a
   symbolic link inside DST.
-* What DST holds already follows ``batch.output_run``: an output there before
+* What DST holds already follows ``paths.output_run``: an output there before
   the run is kept (an ``exists`` line) unless ``overwrite``; a finished run is
   refused (OutputExistsError); one run at a time. A rerun after an
   interruption goes on where it stopped: each chunk of files leaves a marker
@@ -19,7 +19,7 @@ so (``batch.sgf_name``). Nothing is repaired. Guarantees:
   ``warnings``. A file whose games cannot all be read is written with the
   readable ones; one with none readable is not written.
 * Names never clash: a real ``g.gib.sgf`` keeps its name and ``g.gib`` beside
-  it is written as ``g.gib~.sgf`` (``batch.output_names``). A DST that is SRC,
+  it is written as ``g.gib~.sgf`` (``paths.output_names``). A DST that is SRC,
   inside it or around it is refused (UnsafePathError), and so is any output
   that would be its own input file (a hard link): a ``refused`` line.
 """
@@ -79,7 +79,7 @@ def convert_tree(
 
     ``progress(n)`` is called with the number of files done so far.
     ``report_path`` defaults to ``dst/convert-report.jsonl``. What DST holds already is handled by
-    ``batch.output_run`` (``overwrite`` is its ``force``). Raises UnsafePathError when ``dst`` or
+    ``paths.output_run`` (``overwrite`` is its ``force``). Raises UnsafePathError when ``dst`` or
     the report is ``src``, inside it or around it, OutputExistsError / OutputLockedError.
     """
     root, dst = os.fspath(src), os.fspath(dst)

@@ -3,11 +3,11 @@
 ``reconcile_tree(src, dst, ...)`` does it for a whole archive (files,
 directories, zip/tar, as ``gofix clean`` reads them):
 
-1. Grouping (``group.group_path``), kept in ``DST/.gofix-reconcile/groups.json``
+1. Grouping (``grouping.group_path``), kept in ``DST/.gofix-reconcile/groups.json``
    with a fingerprint of SRC, so a rerun does not group again.
 2. The files of the grouped games are loaded (one more pass over SRC, no
    parsing), each group reconciled and written to ``DST/<base's relative
-   path>`` (``batch.relative_output``; ``-N`` before ``.sgf`` for game N > 0
+   path>`` (``paths.relative_output``; ``-N`` before ``.sgf`` for game N > 0
    of a collection). Groups go in chunks; after each, a marker with their
    report lines (``chunk-*.json``) is written once the outputs are on disk.
    A rerun skips the groups that have a marker and an output file, and the
@@ -17,16 +17,16 @@ directories, zip/tar, as ``gofix clean`` reads them):
 3. ``singletons=True`` also copies every game that is in no group, its bytes
    as read (a GIB/NGF/UGF game as SGF), to its relative path.
 
-Every output is SGF under an SGF name (``g.gib`` -> ``g.gib.sgf``, ``batch.sgf_name``).
+Every output is SGF under an SGF name (``g.gib`` -> ``g.gib.sgf``, ``paths.sgf_name``).
 SRC is only read: a DST that is SRC, inside it or around it is refused
-(``batch.UnsafePathError``), and so is a group whose output would be one of its own input
+(``paths.UnsafePathError``), and so is a group whose output would be one of its own input
 files (a hard link) or be written through a symbolic link inside DST: an ``error`` line in
 the report. A record whose name would be written outside DST (an archive member ``../x.sgf``)
 is refused on its own (a ``refused`` line) and the rest reconciled without it. What DST holds
-already follows ``batch.output_run`` (outputs there before the run kept; a finished run or
+already follows ``paths.output_run`` (outputs there before the run kept; a finished run or
 one with other options refused; one run at a time), and a resumed run reuses a group's
 output only when its records and their files are unchanged.
-Only gofix's own stale temp files are removed from DST (``sgf_io.is_gofix_temp``).
+Only gofix's own stale temp files are removed from DST (``formats.is_gofix_temp``).
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def _load_markers(state: str) -> tuple[dict[str, dict], dict[str, float], dict[s
 
 def _inputs(refs: Sequence[Ref], members: Sequence[int], stamps: dict[str, list | None]) -> list:
     """What a unit's output depends on: each member (source, game) with its file's stamp
-    (``batch.input_stamp``). A resumed run reuses a unit's output only when this is unchanged."""
+    (``paths.input_stamp``). A resumed run reuses a unit's output only when this is unchanged."""
     return [[refs[i].source, refs[i].index, stamps.get(refs[i].source)] for i in members]
 
 
@@ -223,7 +223,7 @@ def reconcile_tree(
     then 'reconciling' (groups done). ``min_confidence``: the least confidence of the judge's verdict
     on a tie (None: ``compare.MIN_CONFIDENCE``). ``limit``: the records of the first ``limit``
     files of ``src`` only. What DST holds already is handled by
-    ``batch.output_run`` (kept unless ``force``; a finished run or one with other options refused:
+    ``paths.output_run`` (kept unless ``force``; a finished run or one with other options refused:
     OutputExistsError); a resumed run reuses a group an earlier run finished only when its
     records and their files are unchanged. Raises UnsafePathError when ``dst`` or the report is
     ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.

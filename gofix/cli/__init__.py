@@ -30,6 +30,8 @@ from gofix.findings import GameReport
 from gofix.versions.compare import MIN_CONFIDENCE
 from gofix.errors import GofixError
 
+from .calibrate import calibrate as calibrate_command
+
 app = typer.Typer(
     name="gofix",
     help="Find and repair transcription errors in Go game records (SGF).",
@@ -320,7 +322,7 @@ def _trust_note(model: Optional[Path], engine: bool = False) -> str:
     trust = change_trust(model)
     if trust is None:
         return ("[dim]Repairs: this model's card says nothing about how often its changes are right "
-                "(scripts/repair_calibration.py --card); check each one.[/dim]")
+                "(gofix calibrate); check each one.[/dim]")
     bins = ", ".join(f"{b['confidence'][0]:.2f}+: {b['right']}/{b['changed']}" for b in trust.get("bins", [])
                      if b.get("changed"))
     split = {"val": "validation", "train": "training"}.get(trust["split"], str(trust["split"]))
@@ -1009,6 +1011,8 @@ def train(
                                             "up-weighted, like real differences); validation keeps the default."),
     pipeline: str = typer.Option("cpu", help="Training input: cpu (worker processes), or tensor (replay and "
                                              "encoding in bulk on the training device: for a GPU)."),
+    calibrate: bool = typer.Option(True, "--calibrate/--no-calibrate",
+                                   help="Then write the tagger's model card (gofix calibrate on the run's cache)."),
 ) -> None:
     """Train the tagger and/or the encoder-decoder on your own archive of clean games.
 
@@ -1021,9 +1025,13 @@ def train(
     Fine-tune the bundled tagger on your archive: [bold]gofix train my-archive/ --init-from
     gofix/weights/tagger.pt --time-budget 1h --out runs/mine[/bold]
 
-    Exit codes: 0 trained; 2 usage error, no game records found, no usable games, a bad
-    checkpoint, or a --resume whose budget is spent already (it says so); 130 interrupted (Ctrl-C:
-    the last checkpoint is kept, --resume goes on from it).
+    Then the tagger's model card (OUT/best.json: its thresholds, the judge's fit, how often its
+    changes were right), measured on the validation games of the cache as gofix calibrate does.
+
+    Exit codes: 0 trained (and its card written); 1 trained, but the card is not (too few
+    validation games: it says so) or needs a look; 2 usage error, no game records found, no usable
+    games, a bad checkpoint, or a --resume whose budget is spent already (it says so); 130
+    interrupted (Ctrl-C: the last checkpoint is kept, --resume goes on from it).
     """
     if data.suffix != ".npz":  # a cache already built holds its games
         _require_records(data)
@@ -1094,6 +1102,13 @@ def train(
                 raise typer.Exit(130) from None
             done.append((cfg.model, cfg.out_dir, metrics))
     out.print(results_table(done))
+    if calibrate:
+        from .calibrate import calibrate_trained
+
+        raise typer.Exit(calibrate_trained(done, cache))
+
+
+app.command(name="calibrate")(calibrate_command)
 
 
 class _LazyJudge:

@@ -66,6 +66,12 @@ class KBoard:
     def loc(self, x: int, y: int) -> int:
         return (y + 1) * self.w + x + 1
 
+    def place(self, points, colour: int) -> None:
+        """Put stones of ``colour`` on ``points`` (``(row, col)``, as gofix's records give setup stones)."""
+        for p in points:
+            self.colors[to_loc(self, p)] = colour
+        self._cache = {}
+
     def xy(self, loc: int) -> tuple[int, int]:
         return loc % self.w - 1, loc // self.w - 1
 
@@ -492,10 +498,8 @@ class GameFeatures:
         self.first_player = _COLOUR[first_player]
         board = KBoard(size)
         setup_black_l, setup_white_l = list(setup_black), list(setup_white)
-        for pts, c in ((setup_black_l, BLACK), (setup_white_l, WHITE)):
-            for p in pts:
-                board.colors[to_loc(board, p)] = c
-        board._cache = {}
+        board.place(setup_black_l, BLACK)
+        board.place(setup_white_l, WHITE)
         self.moves = [(_COLOUR[c], to_loc(board, p)) for c, p in moves]
         self._boards = [board.copy()]
         # +1 for every Black stone placed (setup stones and moves, passes not), -1 for every White one

@@ -239,7 +239,7 @@ def settings() -> dict:
 
 
 def repairer_settings(threshold: float | None = None) -> dict:
-    """``settings()`` as ``repair.ModelRepairer`` keywords (the window belongs to the judge), with
+    """``settings()`` as ``repairer.ModelRepairer`` keywords (the window belongs to the judge), with
     ``threshold`` (a user's ``--threshold``), when given, as the confidence an edit needs."""
     out = {k: v for k, v in settings().items() if k != "window"}
     if threshold is not None:

@@ -98,7 +98,7 @@ class ModelSystem:
                                       **knobs) if repair else None
 
     def run(self, case: Case) -> Output:
-        rec = _as_record(case)
+        rec = as_record(case)
         if self.repairer is None:
             scores = self.detector.analyse(rec)
             repaired = None
@@ -116,7 +116,8 @@ class ModelSystem:
         return Output(flags, repaired)
 
 
-def _as_record(case: Case) -> GameRecord:
+def as_record(case: Case) -> GameRecord:
+    """The case's corrupted record as gofix reads one (what a system is run on)."""
     from gofix.record import Node
 
     return GameRecord(case.game_id, 0, case.size, Node({}), list(case.noisy), list(case.setup_black),
@@ -310,9 +311,9 @@ def score(
             best = max(o.flags, key=lambda f: f[1])
             if best[1] >= threshold and any(best[0] in w for w in _windows(c.truths, margin)):
                 top_hits += 1
-    repaired = sum(1 for c, o in corrupted if o.repaired is not None and _same(o.repaired, c.clean))
-    untouched = sum(1 for c, o in clean if o.repaired is None or _same(o.repaired, c.noisy))
-    changed = sum(1 for c, o in zip(cases, outputs) if o.repaired is not None and not _same(o.repaired, c.noisy))
+    repaired = sum(1 for c, o in corrupted if o.repaired is not None and same_moves(o.repaired, c.clean))
+    untouched = sum(1 for c, o in clean if o.repaired is None or same_moves(o.repaired, c.noisy))
+    changed = sum(1 for c, o in zip(cases, outputs) if o.repaired is not None and not same_moves(o.repaired, c.noisy))
     clean_flags = sum(sum(1 for _, conf in o.flags if conf >= threshold) for _, o in clean)
 
     by_kind: dict[str, dict[str, float]] = {}
@@ -329,7 +330,7 @@ def score(
                 n_det += any(i in w for i in kept)
             if len(c.truths) == len(mine):  # only this kind in the game: repair is attributable
                 n_games += 1
-                n_fixed += o.repaired is not None and _same(o.repaired, c.clean)
+                n_fixed += o.repaired is not None and same_moves(o.repaired, c.clean)
         by_kind[kind] = {
             "errors": n_err,
             "recall": n_det / n_err if n_err else 0.0,
@@ -378,7 +379,8 @@ def pr_curve(cases: Sequence[Case], outputs: Sequence[Output], *, margin: int = 
     return curve
 
 
-def _same(a: Sequence[Move], b: Sequence[Move]) -> bool:
+def same_moves(a: Sequence[Move], b: Sequence[Move]) -> bool:
+    """Whether two move lists hold the same moves (colour and point; the SGF text aside)."""
     return len(a) == len(b) and all(x[0] == y[0] and x[1] == y[1] for x, y in zip(a, b))
 
 

@@ -4,7 +4,7 @@ Each reader (``gib``, ``ngf``, ``ugf``) turns one file's decoded text into a
 ``ForeignGame`` or raises ``FormatError`` with the reason. ``build_tree`` makes
 the SGF tree every other module knows (``GM[1] FF[4] CA[UTF-8]``, ``SZ``, game
 information, handicap stones as ``AB``, one ``B``/``W`` node per move with its
-``C`` comment; the root comment names the file read). ``sgf_io`` (the one
+``C`` comment; the root comment names the file read). ``formats`` (the one
 place that recognises formats) decodes the file with the charset chosen as for
 SGF, calls the reader, writes that tree and reads it back, so the record is
 filled exactly as for an SGF file; its ``raw`` holds the original file's bytes.

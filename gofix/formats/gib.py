@@ -1,4 +1,4 @@
-"""Tygem / Fox GIB files -> ``ForeignGame`` (see ``formats_common``).
+"""Tygem / Fox GIB files -> ``ForeignGame`` (see ``common``).
 
 The format is not published; what is read here is what the readers of
 Sabaki, rooklift/sgf and gibson agree on, checked against real files::

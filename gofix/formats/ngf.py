@@ -1,4 +1,4 @@
-"""WBaduk / Cyberoro NGF files -> ``ForeignGame`` (see ``formats_common``).
+"""WBaduk / Cyberoro NGF files -> ``ForeignGame`` (see ``common``).
 
 The format is not published; this follows the readers of Sabaki, rooklift/sgf
 and aeb's ngf2sgf, checked against real files. Twelve header lines, each

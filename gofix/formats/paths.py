@@ -31,8 +31,8 @@ class UnsafePathError(GofixError, ValueError):
 def remove_stale_temps(dst: str) -> int:
     """Delete the temp files an interrupted run left under ``dst``; return how many.
 
-    Only names ``sgf_io.atomic_write`` makes (``.gofix-<name>.<8 random>.tmp``,
-    ``sgf_io.is_gofix_temp``) are removed: another program's ``.x.tmp`` stays.
+    Only names ``formats.atomic_write`` makes (``.gofix-<name>.<8 random>.tmp``,
+    ``formats.is_gofix_temp``) are removed: another program's ``.x.tmp`` stays.
     """
     n = 0
     for folder, _, files in os.walk(dst):
@@ -419,7 +419,7 @@ def _strip_archive_suffix(name: str) -> str:
 def relative_output(source: str, root: str) -> str:
     """The output path (relative, '/'-separated) for a game source under input ``root``.
 
-    ``source`` is a path or ``archive!member`` as ``sgf_io`` names them.
+    ``source`` is a path or ``archive!member`` as ``formats`` names them.
     Raises UnsafePathError for a member that would escape (``..``, absolute).
     """
     root_abs = os.path.abspath(root)

@@ -109,7 +109,7 @@ _MARKUP = re.compile(rb"[\\\[\]=,:]+")  # GIB's \[KEY=...\], commas: they mislea
 
 def _parse_foreign(fmt: str, data: bytes, source: str, strict: bool,
                    wide: tuple[str, bytes] | None = None) -> list[GameRecord | Unreadable]:
-    """Read a GIB/NGF/UGF file with its reader (see formats_common): decode the text with the
+    """Read a GIB/NGF/UGF file with its reader (see common): decode the text with the
     charset chosen as for SGF, build the SGF tree, read that back; ``raw`` is the file's bytes.
     ``wide``: ``('UTF-16' or 'UTF-32', the text as UTF-8)`` for a file in one of those."""
     from . import gib, ngf, ugf

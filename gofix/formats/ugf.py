@@ -1,4 +1,4 @@
-"""Pandanet-IGS UGF and UGI files -> ``ForeignGame`` (see ``formats_common``).
+"""Pandanet-IGS UGF and UGI files -> ``ForeignGame`` (see ``common``).
 
 The format is not published; this follows Sabaki's reader, checked against
 real files. Sections in square brackets, ``key=value`` lines in the header::

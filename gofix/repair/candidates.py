@@ -259,7 +259,7 @@ class Candidates:
                            f"{colour.upper()} {to_gtp(p, 19)} inserted before move {self._num(g)}{tail}")
                 for p in points]
 
-    def _candidates(self, record, moves, i, scores, also: tuple = ()) -> list[Candidate]:
+    def candidates(self, record, moves, i, scores, also: tuple = ()) -> list[Candidate]:
         """Candidate edits at move ``i``: those of the tagger's ``edits_per_flag`` likeliest edit
         classes, and of the classes in ``also`` whatever the tagger says (the network judges them)."""
 

@@ -18,7 +18,7 @@ from gofix.rules.findings import rule_findings
 def check_record(record: GameRecord, detectors: Iterable[Detector] = (), repairer=None, first=None) -> GameReport:
     """Report the rule findings of one record, plus those of any detectors.
 
-    With a ``repairer`` (``repair.ModelRepairer``) its findings are used and
+    With a ``repairer`` (``repairer.ModelRepairer``) its findings are used and
     every edit it would apply becomes the finding's proposed repair, with its
     confidence (a finding of kind ``suspect`` is added where an edit touches
     no finding). ``first``: the repairer's ``analyse_many`` result for this
@@ -140,7 +140,7 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
             for source, load in iter_sources(path):
                 try:
                     group.append((source, load()))
-                except Exception as exc:  # noqa: BLE001 - as sgf_io.iter_games: listed, never stops the batch
+                except Exception as exc:  # noqa: BLE001 - as formats.iter_games: listed, never stops the batch
                     submit()
                     queue.append([unreadable_report(source, 0, load_reason(exc))])
                 if len(group) >= batch_files:

@@ -195,7 +195,7 @@ class ModelDetector:
     @staticmethod
     def _hint(record, scores: MoveScores, i: int) -> str | None:
         """Where the tagger's likeliest edit of move ``i`` points, in words ('likely F4', 'with
-        move 12'), or None; the repair itself is the repair engine's (``repair.ModelRepairer``)."""
+        move 12'), or None; the repair itself is the repair engine's (``repairer.ModelRepairer``)."""
         kind = scores.edit(i)
         moves = record.moves
         if kind in ("near", "two_lines", "transpose"):

@@ -30,7 +30,7 @@ The evidence, in the order it is weighed:
    * or, with ``weights``, a fitted weighting of ``Evidence.features`` (the
      surprise, moves, largest one-move surprise and edit-head class sums over
      several contexts, and that point term), fitted on training games by
-     ``scripts/judge_train.py`` — the bundled tagger's card holds one, which
+     ``gofix calibrate`` (``evaluate.judge_fit.fit_weights``) — the bundled tagger's card holds one, which
      was measured better than the formula (see the README).
 
    The margin between the best and the second best score maps to a confidence:
@@ -40,7 +40,7 @@ The evidence, in the order it is weighed:
 
 ``Verdict.scores``: the per-version model score when the model looked, else the
 per-version illegal counts. The settings come from the ``judge`` entry of the
-tagger's model card (written by ``scripts/judge_eval.py --fit --card``), else
+tagger's model card (written by ``gofix calibrate``: ``evaluate.judge_fit``), else
 ``DEFAULTS`` (the formula as fitted on validation games for the bundled tagger);
 keyword arguments override both.
 """
@@ -59,8 +59,8 @@ from gofix.record import Move, RecordView
 _FOULS = ("ko", "superko", "turn", "suicide")  # on the last move: possibly a real foul
 _TIE = 1e-5  # nats: a smaller margin is a tie (batched forwards differ in the last float bits)
 
-# the formula as `scripts/judge_eval.py --games 200 --seed 1 --fit` chose it for the bundled tagger (validation
-# games); the model card's ``judge`` entry overrides them
+# the formula as `scripts/judge_eval.py --games 200 --seed 1 --fit` (``evaluate.judge_fit.fit_settings``) chose
+# it for the bundled tagger (validation games); the model card's ``judge`` entry overrides them
 DEFAULTS = {
     "context": 2,  # moves scored each side of the span
     "scale": 7.2,  # confidence = sigmoid(scale * margin in nats), without calibration knots
@@ -141,7 +141,8 @@ class Evidence:
         return out
 
 
-def _sigmoid(x: float) -> float:
+def sigmoid(x: float) -> float:
+    """The logistic function, without overflow for large ``|x|``."""
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
@@ -154,7 +155,7 @@ def confidence(margin: float, scale: float, calibration=None) -> float:
         cs = [0.5] + [c for _, c in calibration]
         conf = float(np.interp(margin, ms, cs))
     else:
-        conf = _sigmoid(scale * margin)
+        conf = sigmoid(scale * margin)
     return min(1.0, max(0.5, conf))
 
 

@@ -62,7 +62,7 @@ def model_card(path) -> dict:
 
 
 def calibrated_threshold(path, key: str = "flag_threshold", fallback: float = 0.5) -> float:
-    """A threshold chosen on validation data for the model at ``path`` (scripts/calibrate.py).
+    """A threshold chosen on validation data for the model at ``path`` (``gofix calibrate``).
 
     Read from its model card: ``flag_threshold`` (flag a move) or
     ``repair_threshold`` (apply a repair); ``fallback`` when there is none.
@@ -77,7 +77,7 @@ def change_trust(path=None) -> dict | None:
     """How often the repair engine's changes were right on validation games, from the model card
     of the tagger at ``path`` (default: the bundled one): ``{"games", "split", "seed", "changed",
     "right", "share_right", "bins": [{"confidence": [lo, hi], "changed", "right"}, ...]}``
-    written by ``scripts/repair_calibration.py --card``; None when the card has none."""
+    written by ``gofix calibrate`` (``evaluate.calibrate.measure_trust``); None when the card has none."""
     path = path or default_checkpoint()
     trust = model_card(path).get("change_trust") if path is not None else None
     return trust if isinstance(trust, dict) and trust.get("changed") else None

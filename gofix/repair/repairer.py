@@ -344,10 +344,10 @@ class ModelRepairer(Candidates):
         seen = Seen(moves)
         for i in order:
             if engine is not None:  # the network judges reorders whatever the tagger's edit heads say
-                pool = self._engine_candidates(record, moves, i) + self._candidates(
+                pool = self._engine_candidates(record, moves, i) + self.candidates(
                     record, moves, i, scores, also=self.engine_also)
             else:
-                pool = self._candidates(record, moves, i, scores)
+                pool = self.candidates(record, moves, i, scores)
             if src is not None and self.proposals:
                 pool += self._proposed(src, moves, i, scores)
             kept = []

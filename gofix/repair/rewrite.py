@@ -82,7 +82,7 @@ def with_repairs(record: GameRecord, moves: Sequence[Move], notes: dict[int, str
     changed move gets ``DO[]`` and ``C[]`` with ``notes[index]`` (index into
     ``moves``). ``summary`` is appended to the root's ``GC[]``. Everything
     else in the file is kept. Returns ``record`` itself when nothing changed.
-    Text values are written in the record's encoding (``sgf_io.dump_game``
+    Text values are written in the record's encoding (``formats.dump_game``
     recodes to UTF-8 on output); notes are ASCII-safe UTF-8 and are recoded
     the same way, so prefer ASCII in notes for non-UTF-8 records.
     """

@@ -100,7 +100,7 @@ def run_command(dst) -> str | None:
 
 
 def run_repairer(dst) -> dict:
-    """The repairer options (``batch.describe`` of the factory: ``rules_only``, ``model_path``,
+    """The repairer options (``paths.describe`` of the factory: ``rules_only``, ``model_path``,
     ``engine_path``, ...) of the ``gofix clean`` run in ``dst``; raises ReviewError as ``run_review``."""
     options = _run_record(os.fspath(dst)).get("options") or {}
     return options.get("repairer") if isinstance(options.get("repairer"), dict) else {}
@@ -217,7 +217,7 @@ def _write_page(out_path, text: bytes) -> None:
 def _sources(src: str, wanted: set[str]) -> dict[str, tuple[str, str | None]]:
     """For each path in ``wanted`` (sources as the run's report names them, relative to the folder
     it ran in), the source under ``src`` (the run record's real path) it is now, and its output name
-    under DST (``batch.output_names``). A report path matches the source that it is, or that ends in
+    under DST (``paths.output_names``). A report path matches the source that it is, or that ends in
     it ('games/a.sgf' is '/home/u/games/a.sgf'), archive members by their member name too."""
     if not wanted or not os.path.exists(src):
         return {}

@@ -88,7 +88,7 @@ def usable(record, min_moves: int = 30) -> bool:
 
 def build_cache(paths: Iterable, out_path, *, min_moves: int = 30, limit: int | None = None,
                 progress=None) -> dict:
-    """Read every game under ``paths`` (sgf_io.iter_games) into a ``.npz`` cache at ``out_path``.
+    """Read every game under ``paths`` (formats.iter_games) into a ``.npz`` cache at ``out_path``.
 
     Keeps 19x19 games that are ``usable``; the split comes from
     ``splits.split_of(splits.game_key(moves))``. ``progress(n_read, n_kept)``

@@ -1,6 +1,6 @@
 """Training examples for the models: corrupted corpus games, encoded and labelled.
 
-Flow: corpus (SGF, any archive ``sgf_io`` reads) -> ``cache.build_cache`` -> a
+Flow: corpus (SGF, any archive ``formats`` reads) -> ``cache.build_cache`` -> a
 compact ``.npz`` (19x19 games only, legal in their clean form, >= ``min_moves``;
 per game the flat move indices, colours, setup stones and split) -> ``GameCache``
 -> ``TaggingStream`` (each epoch: corrupt with a ``corrupt.Channel``, apply one

@@ -44,7 +44,7 @@ run decided on its own; ``RegionReport.joint`` records it either way.
 
 ``load_record("game.sgf")`` reads the first game of a file, ``"games.sgf#3"``
 the game numbered 3 (0-based, as ``gofix check`` numbers them), through
-``sgf_io`` (so any format it reads).
+``formats`` (so any format it reads).
 
 Nothing here prints; the CLI renders ``RegionReport``s and ``region_diagrams``.
 """

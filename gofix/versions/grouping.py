@@ -1,7 +1,7 @@
 """Groups of records of the same game in an archive, without quadratic work.
 
 ``group_games(items)`` -> ``Grouping``: which records (``GameRecord`` from
-``sgf_io.iter_games``) are copies of one game, possibly rotated or mirrored,
+``formats.iter_games``) are copies of one game, possibly rotated or mirrored,
 possibly with transcription errors (a wrong move, a missing or extra one, a
 record cut short).
 
@@ -386,7 +386,7 @@ def compact_items(items: Iterable, config: GroupConfig) -> Iterable[Compact | tu
 
 def group_games(items: Iterable, config: GroupConfig = GroupConfig(),
                 progress: Callable[[int], None] | None = None) -> Grouping:
-    """Group ``GameRecord`` s (and ``Unreadable`` s, counted) as ``sgf_io.iter_games`` yields them."""
+    """Group ``GameRecord`` s (and ``Unreadable`` s, counted) as ``formats.iter_games`` yields them."""
     return group_compacts(compact_items(items, config), config, progress)
 
 

@@ -14,7 +14,7 @@ properties) and returns the reconciled record and its report line:
 * the root properties are merged (the base's value, else the first record's
   that has one); every property on which the records disagree is listed in the
   root's ``GC[]``, with which source says what;
-* everything is written as UTF-8 (FF[4] CA[UTF-8]) by ``sgf_io.dump_game``.
+* everything is written as UTF-8 (FF[4] CA[UTF-8]) by ``formats.dump_game``.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Check gofix's changes to real records against second records of the same games.
 
-    python scripts/real_subset.py /tmp/real3k --games 3000
+    python research/real_subset.py /tmp/real3k --games 3000
     gofix clean /tmp/real3k --out /tmp/real3k-out --jobs 2
-    python scripts/second_records.py /tmp/real3k /tmp/real3k-out
+    python research/second_records.py /tmp/real3k /tmp/real3k-out
 
 For every game ``gofix clean`` changed (``"changed": true`` in DST/report.jsonl),
 looks through the corpus for other records of the same game (same opening:
@@ -23,7 +23,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def main() -> int:

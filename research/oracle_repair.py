@@ -1,6 +1,6 @@
 """Where exact repair is lost: finding the error, or choosing the edit once it is found.
 
-    python scripts/oracle_repair.py --games 1000 --seed 2
+    python research/oracle_repair.py --games 1000 --seed 2
 
 Builds corrupted cases like ``gofix eval`` (validation split by default, one
 error per corrupted game; only the corrupted games are run) and repairs each
@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def main() -> int:
@@ -48,7 +47,7 @@ def main() -> int:
 
     torch.set_num_threads(1)
     from gofix.edits import apply_edit
-    from gofix.evaluate.eval import _as_record, corpus_cases
+    from gofix.evaluate.eval import as_record, corpus_cases
     from gofix.repair.pretrained import DEFAULT, RepairerFactory
 
     cases = [c for c in corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games) if c.corrupted]
@@ -62,7 +61,7 @@ def main() -> int:
     total: Counter = Counter()
     why: dict[str, Counter] = defaultdict(Counter)
     for case in cases:
-        rec = _as_record(case)
+        rec = as_record(case)
         truth = case.truths[0]
         total[truth.kind] += 1
         first = detector.analyse(rec)
@@ -76,7 +75,7 @@ def main() -> int:
                 right[name][truth.kind] += 1
             elif name == "located":
                 pool = [c for i in truth.positions if i < len(rec.moves)
-                        for c in repairer._candidates(rec, list(rec.moves), i, located)]
+                        for c in repairer.candidates(rec, list(rec.moves), i, located)]
                 fixed = {tuple(key(apply_edit(rec.moves, c.edit))) for c in pool}
                 proposed = "proposed" if tuple(want) in fixed else "not_proposed"
                 why[truth.kind][f"{'changed_wrong' if out.edits else 'no_change'}/{proposed}"] += 1

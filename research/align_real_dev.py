@@ -11,7 +11,7 @@ after that mapping, "sym raw" without it. pairs.tsv measures dx/dy in B's
 orientation; ``Region.offset`` is in A's, so it is mapped into B's before the
 comparison.
 
-Usage: python scripts/align_real_dev.py [../shared/real-dev] [--verbose]
+Usage: python research/align_real_dev.py [../shared/real-dev] [--verbose]
 """
 
 from __future__ import annotations

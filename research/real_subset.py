@@ -1,6 +1,6 @@
 """Copy N real single-game 19x19 records of one split out of the corpus, byte for byte.
 
-    python scripts/real_subset.py OUT_DIR [--games 3000] [--split test]
+    python research/real_subset.py OUT_DIR [--games 3000] [--split test]
 
 For measuring what gofix does to real, uncorrupted archives: e.g.
 ``gofix clean OUT_DIR --out cleaned/ --jobs 2`` then count ``"changed": true``
@@ -8,7 +8,7 @@ in ``cleaned/report.jsonl``. Members are taken in archive order; files are
 named 00000.sgf, 00001.sgf, ... (the report's ``path`` maps back through
 OUT_DIR/sources.txt). With ``--confirmed``, only games that a second record in
 the corpus repeats move for move: any change gofix makes to those is most
-likely damage (``scripts/second_records.py`` checks each change).
+likely damage (``research/second_records.py`` checks each change).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import tarfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def main() -> int:

@@ -1,6 +1,6 @@
 """How the encoder-decoder judges the TRUE repair of each error, by kind.
 
-    python scripts/probe_seq2seq.py [--games 200] [--split val] [--seed 1]
+    python research/probe_seq2seq.py [--games 200] [--split val] [--seed 1]
 
 Corrupts validation games (one error in half of them, as ``gofix eval``), then
 for every corrupted game scores the exact undo of its error with
@@ -21,7 +21,6 @@ from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 
 def main() -> int:
@@ -35,7 +34,7 @@ def main() -> int:
     import torch
 
     torch.set_num_threads(1)
-    from gofix.evaluate.eval import _as_record, corpus_cases
+    from gofix.evaluate.eval import as_record, corpus_cases
     from gofix.repair.rescore import Seq2SeqScorer
 
     cases = corpus_cases(args.corpus, seed=args.seed, split=args.split, limit=args.games)
@@ -45,7 +44,7 @@ def main() -> int:
         if len(case.truths) != 1:
             continue
         truth = case.truths[0]
-        src = scorer.source(_as_record(case))
+        src = scorer.source(as_record(case))
         base, cand = scorer.compare(src, case.noisy, [truth.undo])
         gains[truth.kind].append(float(cand[0] - base))
         if truth.undo.delete == 1 and len(truth.undo.insert) == 1 and not truth.undo.recolour:
