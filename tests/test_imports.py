@@ -113,7 +113,7 @@ def test_gofix_has_no_import_cycle():
 # ------------------------------------------------------------------ layers
 
 # lowest first; a module may import its own layer and those before it
-LAYERS = ("ground", "rules", "formats", "models", "engine", "repair", "versions", "review", "train", "archive",
+LAYERS = ("ground", "rules", "formats", "models", "train", "engine", "repair", "versions", "review", "archive",
           "evaluate", "cli")
 
 
