@@ -14,13 +14,14 @@ import random
 import shutil
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Callable, Iterator
 
 from gofix.train.corrupt import Channel, clean_enough
 from gofix.errors import GofixError
 from gofix.record import GameRecord
-from gofix.formats.sgf import ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, is_gofix_temp, iter_games
+from gofix.formats.sgf import (ARCHIVE_SUFFIXES, Unreadable, atomic_write, dump_collection, is_gofix_temp, iter_games,
+                               sniff_format)
 
 
 class UnsafePathError(GofixError, ValueError):
@@ -411,6 +412,23 @@ def sgf_name(rel: str) -> str:
     that writes a mirrored tree, so a converted file never takes its input's name.
     """
     return rel if rel.lower().endswith(".sgf") else rel + ".sgf"
+
+
+def in_place_target(src: Path, data: bytes) -> Path:
+    """Where ``gofix fix --in-place`` writes the repair of ``src`` (whose bytes are ``data``): ``src``
+    itself for an SGF file; beside a GIB, NGF or UGF file, which is never written to, ``SRC.sgf``."""
+    return src if sniff_format(data, src.name) == "sgf" else src.with_name(src.name + ".sgf")
+
+
+def backup_name(src: Path) -> Path:
+    """Where ``gofix fix --in-place`` keeps the original of ``src``: ``SRC.bak``, else the first of
+    ``SRC.bak1``, ``SRC.bak2``, ... that is not there."""
+    backup = src.with_name(src.name + ".bak")
+    k = 1
+    while backup.exists():
+        backup = src.with_name(f"{src.name}.bak{k}")
+        k += 1
+    return backup
 
 
 def output_names(src) -> dict[str, str | UnsafePathError]:

@@ -1,0 +1,5 @@
+"""``python -m gofix.cli``: the ``gofix`` command."""
+
+from gofix.cli import app
+
+app()
