@@ -329,9 +329,9 @@ class _Inserting(RulesRepairer):
 
 
 def _fix_with(repairer, monkeypatch, tmp_path, text):
-    import gofix.cli
+    import gofix.cli.repair
 
-    monkeypatch.setattr(gofix.cli, "_repairer_factory", lambda *args, **kwargs: repairer)
+    monkeypatch.setattr(gofix.cli.repair, "repairer_factory", lambda *args, **kwargs: repairer)
     src = tmp_path / "game.sgf"
     src.write_text(text)
     fixed = tmp_path / "fixed.sgf"

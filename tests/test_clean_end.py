@@ -12,7 +12,8 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from gofix.cli import _list_files, app
+from gofix.cli import app
+from gofix.cli.common import list_files
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo.sgf"
@@ -43,10 +44,10 @@ def test_clean_ends_with_the_files_it_changed(tmp_path):
 
 def test_a_long_list_is_a_count_and_where_it_is():
     con = Console(record=True, width=200, soft_wrap=True)
-    _list_files(con, "changed", [f"o/{k}.sgf" for k in range(11)], '"changed": true in o/report.jsonl')
+    list_files(con, "changed", [f"o/{k}.sgf" for k in range(11)], '"changed": true in o/report.jsonl')
     assert con.export_text().strip() == 'changed 11 files: the lines with "changed": true in o/report.jsonl'
     con = Console(record=True, width=200, soft_wrap=True)
-    _list_files(con, "refused", ["a: why", "b: why"], "x")
+    list_files(con, "refused", ["a: why", "b: why"], "x")
     assert con.export_text().splitlines() == ["refused a: why", "refused b: why"]
 
 
@@ -73,14 +74,14 @@ def test_a_resumed_run_counts_only_its_own_work(tmp_path, monkeypatch):
     stats = clean_tree(src, dst, chunk=2, options=RULES)
     assert stats.games == 8 and stats.resumed_games == stats.resumed_files and 2 <= stats.resumed_games < 8
     # the CLI: 4 games of which 3 an earlier run's, 1 s of this run's time (a fake clock): 1 game/s
-    import gofix.cli
+    import gofix.cli.archive
     import gofix.archive.clean
 
     monkeypatch.setattr(gofix.archive.clean, "clean_tree", lambda *a, **k: CleanStats(files=4, games=4, clean=4,
                                                                               resumed_files=3, resumed_games=3))
-    monkeypatch.setattr(gofix.cli, "_write_review", lambda *a, **k: None)  # no run was made: nothing to review
+    monkeypatch.setattr(gofix.cli.archive, "write_review", lambda *a, **k: None)  # no run was made: nothing to review
     ticks = iter([0.0, 1.0, 1.0, 1.0, 1.0, 1.0])
-    monkeypatch.setattr(gofix.cli.time, "perf_counter", lambda: next(ticks, 1.0))
+    monkeypatch.setattr(gofix.cli.archive.time, "perf_counter", lambda: next(ticks, 1.0))
     res = runner.invoke(app, ["clean", str(src), "--out", str(tmp_path / "o"), "--rules-only"])
     assert res.exit_code == 0, res.output
     row = next(line for line in res.stdout.splitlines() if re.match(r"^│\s+4 │", line))

@@ -391,7 +391,7 @@ def test_cli_min_confidence_and_the_contexts_shown(tmp_path):
     g = _write(tmp_path / "g.sgf", GAME)
     with_patch = pytest.MonkeyPatch.context()
     with with_patch as mp:
-        mp.setattr("gofix.cli._LazyJudge.choose", lambda self, *a, **k: Verdict(1, 0.85, "model"))
+        mp.setattr("gofix.repair.judge.LazyJudge.choose", lambda self, *a, **k: Verdict(1, 0.85, "model"))
         res = runner.invoke(app, ["compare", g, c, "--json"])
         assert json.loads(res.stdout)["verdict"] == 1
         res = runner.invoke(app, ["compare", g, c, "--min-confidence", "0.9"], terminal_width=200)

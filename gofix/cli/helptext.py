@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import inspect
 
+from typer import core
+
 _WORDS = {"int": "N", "int range": "N", "float": "X", "float range": "X", "str": "TEXT", "path": "PATH",
           "file": "FILE", "directory": "DIR", "bool": None}
 
@@ -49,8 +51,6 @@ def unwrap(doc: str | None) -> str | None:
 
 def tidy(*apps) -> None:
     """Usage, types and docstrings of every command of ``apps`` (``typer.Typer``) as the module doc says."""
-    from typer import core
-
     param = getattr(core, "_TyperParameter", None)
     if param is not None and hasattr(param, "display_type") and not getattr(param, "_gofix_tidy", False):
         raw = param.display_type

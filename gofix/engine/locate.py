@@ -54,6 +54,10 @@ class NetworkFetchError(GofixError):
     """The network could not be downloaded or did not check out."""
 
 
+class EngineChoiceError(GofixError, ValueError):
+    """An ``--engine`` other than auto, katago or none, or katago with no network found."""
+
+
 @dataclass(frozen=True)
 class Found:
     path: Path
@@ -100,6 +104,29 @@ def find_network(explicit: Optional[str | os.PathLike] = None) -> Optional[Found
             if nets:
                 return Found(nets[0], "KaTrain")
     return None
+
+
+def judge_network(engine: str = "auto", explicit: Optional[str | os.PathLike] = None) -> Optional[Path]:
+    """The network that judges the repairs, from ``--engine`` (``engine``: auto, the one
+    ``find_network`` finds if any; katago, it must find one; none) and ``--katago-model``
+    (``explicit``); None: no engine. The file's header is read (``modelfile.read_model``), so a bad
+    file is an error before any work starts. Raises EngineChoiceError, NetworkFetchError or
+    ``modelfile.ModelFileError``."""
+    choice = engine.lower()
+    if choice not in ("auto", "katago", "none"):
+        raise EngineChoiceError(f"--engine {engine}: choose auto, katago or none")
+    if choice == "none":
+        return None
+    found = find_network(explicit)
+    if found is None:
+        if choice == "katago":
+            raise EngineChoiceError("--engine katago: no KataGo network found; `gofix engine fetch` downloads "
+                                    "one, or pass --katago-model PATH")
+        return None
+    from .modelfile import read_model  # numpy: loaded once an engine is asked for
+
+    read_model(found.path)
+    return found.path
 
 
 def _pypi_wheel_url(version: str, opener: Callable) -> str:

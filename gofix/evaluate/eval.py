@@ -24,13 +24,14 @@ speed       games/s and moves/s of the system's run (model loading is timed
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from gofix.rules.board import replay
-from gofix.train.corrupt import Channel, Truth, clean_enough
+from gofix.train.corrupt import Channel, Truth, clean_enough, mix_channel
 from gofix.record import GameRecord, Move
 from gofix.results import Flag, Output  # noqa: F401  (re-exported: evaluate.Output)
 from gofix.record import Unreadable
@@ -219,6 +220,34 @@ def corpus_cases(source, *, channel: Channel | None = None, seed: int = 0, split
     return make_cases(records, channel=channel, seed=seed, split=split, limit=limit)
 
 
+def eval_cases(data, *, split: str = "test", seed: int = 0, mix: str = "default", errors_per_game: int = 1,
+               clean_share: float = 0.5, limit: int | None = None) -> tuple[Iterator[Case], str]:
+    """The cases ``gofix eval`` measures on, and where they come from in words: those of a directory
+    written by ``gofix corrupt`` (``cases_from_truth``; the other options do not apply), else
+    ``corpus_cases`` of the clean games in ``data`` with the error ``mix`` (``corrupt.mix_channel``),
+    from ``split`` (train, val, test, or all the games). Raises ValueError for another split or an
+    unknown mix."""
+    if split not in ("train", "val", "test", "all"):
+        raise ValueError(f"split must be train, val, test or all, not {split!r}")
+    if os.path.isdir(data) and os.path.isfile(os.path.join(data, "truth.jsonl")):
+        return cases_from_truth(data), f"{data} (truth.jsonl)"
+    channel = mix_channel(mix, errors_per_game=errors_per_game, clean_share=clean_share)
+    cases = corpus_cases(data, channel=channel, seed=seed, split=None if split == "all" else split, limit=limit)
+    return cases, f"{data} split={split} seed={seed} errors/game={errors_per_game} clean share={clean_share} mix={mix}"
+
+
+def take_cases(cases: Iterable[Case], limit: int, progress: Callable[[int], None] | None = None) -> list[Case]:
+    """The first ``limit`` of ``cases``; ``progress(n)`` after each one taken."""
+    taken: list[Case] = []
+    for case in cases:
+        taken.append(case)
+        if progress is not None:
+            progress(len(taken))
+        if len(taken) >= limit:
+            break
+    return taken
+
+
 # ------------------------------------------------------------------ scoring
 
 
@@ -394,6 +423,22 @@ def run_system(system: System, cases: Sequence[Case],
         if progress is not None:
             progress(k + 1)
     return outputs, time.perf_counter() - start
+
+
+def score_systems(systems: Sequence[System], cases: Sequence[Case], *, threshold: float | None = None,
+                  margin: int = 0, progress: Callable[[str, int, int], None] | None = None) -> list[Scores]:
+    """Each system run on ``cases`` (``run_system``) and scored (``score``), in order: a flag counts at
+    ``threshold`` or more (None: the system's own threshold, 0.5 for the rules alone);
+    ``progress(system name, cases done, cases)`` as each system starts and after each case."""
+    results = []
+    for system in systems:
+        if progress is not None:
+            progress(system.name, 0, len(cases))
+        tick = None if progress is None else (lambda k, name=system.name: progress(name, k, len(cases)))
+        outputs, secs = run_system(system, cases, tick)
+        at = threshold if threshold is not None else getattr(system, "threshold", 0.5)
+        results.append(score(system.name, cases, outputs, seconds=secs, threshold=at, margin=margin))
+    return results
 
 
 # ------------------------------------------------------------------ reports

@@ -15,11 +15,11 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Iterator
 
 from gofix.errors import GofixError
-from .read import iter_games
+from .read import iter_games, sniff_format
 from .sources import ARCHIVE_SUFFIXES
 from gofix.record import GameRecord, Unreadable
 
@@ -440,6 +440,23 @@ def sgf_name(rel: str) -> str:
     that writes a mirrored tree, so a converted file never takes its input's name.
     """
     return rel if rel.lower().endswith(".sgf") else rel + ".sgf"
+
+
+def in_place_target(src: Path, data: bytes) -> Path:
+    """Where ``gofix fix --in-place`` writes the repair of ``src`` (whose bytes are ``data``): ``src``
+    itself for an SGF file; beside a GIB, NGF or UGF file, which is never written to, ``SRC.sgf``."""
+    return src if sniff_format(data, src.name) == "sgf" else src.with_name(src.name + ".sgf")
+
+
+def backup_name(src: Path) -> Path:
+    """Where ``gofix fix --in-place`` keeps the original of ``src``: ``SRC.bak``, else the first of
+    ``SRC.bak1``, ``SRC.bak2``, ... that is not there."""
+    backup = src.with_name(src.name + ".bak")
+    k = 1
+    while backup.exists():
+        backup = src.with_name(f"{src.name}.bak{k}")
+        k += 1
+    return backup
 
 
 def output_names(src) -> dict[str, str | UnsafePathError]:

@@ -152,3 +152,26 @@ def check_paths_parallel(paths, repairer_factory, jobs: int, batch_files: int = 
             yield from take()
     finally:
         pool.close()
+
+
+def check_paths(paths, repairer_factory, jobs: int = 1, limit: int | None = None) -> Iterator[GameReport]:
+    """The reports of every game under ``paths``, in input order: on ``jobs`` worker processes
+    (``check_paths_parallel``) or, for 1, here with one ``repairer_factory()`` made now; ``limit``:
+    the first N games only. Closing the iterator stops the workers (a sample taken early)."""
+    if jobs > 1:
+        reports = check_paths_parallel(paths, repairer_factory, jobs)
+    else:
+        repairer = repairer_factory()
+        reports = (report for path in paths for report in check_path(path, repairer=repairer))
+    return reports if limit is None else _first(reports, limit)
+
+
+def _first(reports: Iterator[GameReport], n: int) -> Iterator[GameReport]:
+    try:
+        for _ in range(n):
+            report = next(reports, None)
+            if report is None:
+                return
+            yield report
+    finally:
+        reports.close()

@@ -49,12 +49,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from gofix.errors import GofixError
 from gofix.record import Move, RecordView
+from .pretrained import inference_threads
 
 _FOULS = ("ko", "superko", "turn", "suicide")  # on the last move: possibly a real foul
 _TIE = 1e-5  # nats: a smaller margin is a tie (batched forwards differ in the last float bits)
@@ -376,3 +377,22 @@ class Judge:
         # relative to the versions' mean, so a version's term says how much more the others point at it
         mean = sum(out) / len(out)
         return [x - mean for x in out]
+
+
+class LazyJudge:
+    """A judge made on its first question, so records that agree never load a model.
+
+    ``make()`` returns the judge: a ``Judge`` (``functools.partial(Judge, path, rules_only=...)``), or
+    anything with its ``choose`` (``versions.engine.VersionJudge``). ``threads`` (a judge that runs a
+    model): the process's torch threads are set for inference first (``pretrained.inference_threads``).
+    """
+
+    def __init__(self, make: Callable[[], object], *, threads: bool = True):
+        self.make, self.threads, self._judge = make, threads, None
+
+    def choose(self, *args, **kwargs) -> Verdict:
+        if self._judge is None:
+            if self.threads:
+                inference_threads()
+            self._judge = self.make()
+        return self._judge.choose(*args, **kwargs)

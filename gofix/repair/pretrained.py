@@ -11,6 +11,7 @@ falls back to the rules alone.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights"
@@ -83,6 +84,51 @@ def change_trust(path=None) -> dict | None:
     return trust if isinstance(trust, dict) and trust.get("changed") else None
 
 
+def inference_threads() -> None:
+    """One torch thread for inference (GOFIX_THREADS to change): per-game forwards gain little from
+    more, and threads competing with other work collapse throughput. Batch work uses --jobs instead."""
+    import torch
+
+    torch.set_num_threads(max(1, int(os.environ.get("GOFIX_THREADS", "1"))))
+
+
+def has_tagger(path=None) -> bool:
+    """Whether there is a tagger to run (``path``, or the bundled one), loaded once with
+    ``inference_threads`` so that a bad checkpoint raises CheckpointError here, before any work starts;
+    False: none installed, the rules only."""
+    inference_threads()
+    return load_detector(path) is not None
+
+
+def trust_note(path=None, engine: bool = False) -> str:
+    """How far to trust the repairs of the tagger at ``path`` (default: the bundled one), in words: from
+    its model card (``change_trust``), or with the KataGo network as judge (``engine``) from the
+    network's calibration (``engine.judge.trust``)."""
+    if engine:
+        from gofix.engine.judge import trust as engine_trust
+
+        t = engine_trust()
+        if t is None:
+            return ("Repairs judged by the KataGo network, not yet calibrated "
+                    "(scripts/engine_calibrate.py); check each one.")
+        return (f"Repairs judged by the KataGo network: on {t['games']} validation games with planted "
+                f"errors ({t['corrupted']} corrupted, the games the calibration was fitted on), "
+                f"{t['exact_repair']:.0%} of the corrupted games were restored exactly, {t['wrong_repairs']} "
+                f"wrongly changed, {t['clean_untouched']:.0%} of the clean games left alone. "
+                f"Check each one.")
+    trust = change_trust(path)
+    if trust is None:
+        return ("Repairs: this model's card says nothing about how often its changes are right "
+                "(gofix calibrate); check each one.")
+    bins = ", ".join(f"{b['confidence'][0]:.2f}+: {b['right']}/{b['changed']}" for b in trust.get("bins", [])
+                     if b.get("changed"))
+    split = {"val": "validation", "train": "training"}.get(trust["split"], str(trust["split"]))
+    return (f"Repairs: on {trust['games']:,} {split} games with planted errors, "
+            f"{trust['share_right']:.0%} of the games this model changed were restored exactly "
+            f"(right/changed by confidence: {bins}). The confidence ranks repairs; it is not a "
+            f"probability. Check each one.")
+
+
 def load_detector(path=None, *, threshold: float | None = None):
     """A ``detect.ModelDetector`` from ``path`` (default: the bundled model), or None if there is none.
 
@@ -122,6 +168,13 @@ class RepairerFactory:
     def scorer_path(self):
         """The encoder-decoder checkpoint this factory's repairer uses, or None."""
         return None if self.rules_only else self.seq2seq_path
+
+    def check(self) -> None:
+        """Load the encoder-decoder this factory names, once: a bad file raises CheckpointError here,
+        before any work starts."""
+        spath = self.scorer_path()
+        if spath is not None:
+            load_scorer(spath)
 
     def __call__(self):
         from .repairer import ModelRepairer, RulesRepairer

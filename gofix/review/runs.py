@@ -13,14 +13,16 @@ import json
 import os
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from gofix.formats.paths import RUN_FILE, UnsafePathError, named, output_names
 from gofix.errors import GofixError
-from gofix.record import Unreadable
 from gofix.formats.paths import atomic_write
-from gofix.formats.sources import iter_sources
 from gofix.formats.read import parse_items
+from gofix.formats.sources import iter_sources
+from gofix.record import Unreadable
+from gofix.repair.pretrained import trust_note
 from .html import outcome, render
 from .model import ReviewGame, game_from_line
 
@@ -31,12 +33,41 @@ class ReviewError(GofixError):
     """A folder that holds no finished run to review (the message says what is missing)."""
 
 
+class PageError(GofixError, ValueError):
+    """A review page that would be written over an input of the run, through a symbolic link, or over
+    a file that is there (without ``force``)."""
+
+
 @dataclass
 class ReviewStats:
     path: str  # the HTML file written
     games: int
     findings: int
     bytes: int
+
+
+def check_page(page, inputs: Iterable, force: bool = False) -> None:
+    """Raise PageError for a review page (``--html PAGE``) that would land on one of the run's
+    ``inputs`` (``FILE#N`` and ``ARCHIVE!MEMBER`` name their file), on a symbolic link, or on a file
+    that is there, unless ``force``: the rule of every command that writes."""
+    page = Path(page)
+    target = page.resolve()
+    for given in inputs:
+        name = str(given)
+        base = Path(name.split("!", 1)[0].rsplit("#", 1)[0] if not Path(name).exists() else name)
+        if base.exists() and base.resolve() == target:
+            raise PageError(f"--html {page} is an input of this run: choose another file")
+    if page.is_symlink():
+        raise PageError(f"--html {page} is a symbolic link: gofix never writes through one")
+    if page.exists() and not force:
+        raise PageError(f"{page} exists: not overwritten (--force overwrites it)")
+
+
+def review_kept(dst, force: bool = False) -> bool:
+    """Whether DST/review.html was there before a run into ``dst``: then it is kept, as every output
+    there before is, unless ``force`` (a link, even a dangling one, is never written through)."""
+    there = Path(dst) / REVIEW_NAME
+    return (there.exists() or there.is_symlink()) and not force
 
 
 def reproduce(command: str, path: str, flags: Sequence[str] = ()) -> str:
@@ -104,6 +135,16 @@ def run_repairer(dst) -> dict:
     ``engine_path``, ...) of the ``gofix clean`` run in ``dst``; raises ReviewError as ``run_review``."""
     options = _run_record(os.fspath(dst)).get("options") or {}
     return options.get("repairer") if isinstance(options.get("repairer"), dict) else {}
+
+
+def run_trust(dst) -> str:
+    """How far to trust the repairs of the ``gofix clean`` run in ``dst`` (``pretrained.trust_note`` of
+    the models it ran); "" when it ran the rules only or another repairer. Raises ReviewError as
+    ``run_review``."""
+    used = run_repairer(dst)
+    if not str(used.get("class", "")).endswith(".RepairerFactory") or used.get("rules_only"):
+        return ""
+    return trust_note(used.get("model_path") or None, bool(used.get("engine_path")))
 
 
 def run_review(dst, *, trust: str = "", out_path=None) -> ReviewStats:

@@ -10,7 +10,8 @@ encoder-decoder's -loss) under ``out_dir`` atomically. Progress goes to the call
 Under ``torchrun --nproc_per_node N`` (env WORLD_SIZE > 1) it joins a process
 group (gloo on CPU, nccl on GPU), wraps the model in DDP and shards the games
 by rank; rank 0 validates and writes checkpoints. ``python -m gofix.train.loop
---help`` is a thin command line over ``train`` that logs one line per event.
+--help`` is a thin command line over ``train`` that logs one line per event; ``plan`` checks its
+options as it checks `gofix train`'s.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -29,6 +31,7 @@ import torch.distributed as dist
 
 from gofix.models import checkpoint
 from gofix.models.encoding import IGNORE
+from .corrupt import MIXES
 from .data import GameCache, TaggingStream, fixed_batches
 from gofix.errors import NoGamesError
 from gofix.models import TRAINABLE
@@ -62,6 +65,42 @@ class TrainConfig:
     chunk_games: int = 2048  # --pipeline tensor: games replayed at once (thousands on a GPU; inline, 128 gives TaggingStream's batches exactly)
     mix: str = "default"  # training errors: corrupt.MIXES (default | real: order errors and late errors up-weighted); validation keeps the default
     overrides: dict = field(default_factory=dict)  # model config fields to replace
+
+
+def budget_seconds(text: str) -> float:
+    """A time budget as given on the command line: '45m', '2h', '90s' or a plain number of seconds.
+    Raises ValueError for anything else."""
+    t = text.strip().lower()
+    scale = {"s": 1, "m": 60, "h": 3600}.get(t[-1:], None)
+    try:
+        return float(t[:-1]) * scale if scale else float(t)
+    except ValueError:
+        raise ValueError(f"time budget {text!r} is not like 30m, 2h or 900") from None
+
+
+def plan(cfg: TrainConfig, time_budget: str | None = None) -> list[TrainConfig]:
+    """The runs ``cfg`` asks for, its options checked together first: the one check of `gofix train`
+    and of ``python -m gofix.train.loop``, raising ValueError with the reason in the command line's
+    words. ``cfg.model`` all: the tagger then the encoder-decoder, the time budget split between
+    them, into OUT/birnn and OUT/seq2seq. ``time_budget`` (as ``budget_seconds`` reads it), when
+    given, replaces ``cfg.time_budget_s``."""
+    if cfg.model not in ("birnn", "seq2seq", "all"):
+        raise ValueError(f"model must be birnn, seq2seq or all, not {cfg.model!r}")
+    if cfg.causal and cfg.model != "birnn":
+        raise ValueError("--causal is the tagger's ablation: use it with --model birnn")
+    if cfg.init_from and cfg.model == "all":
+        raise ValueError("--init-from names one model's checkpoint: use it with --model birnn or seq2seq")
+    budget = budget_seconds(time_budget) if time_budget is not None else cfg.time_budget_s
+    if cfg.mix not in MIXES:
+        raise ValueError(f"unknown error mix {cfg.mix!r}; known: {', '.join(sorted(MIXES))}")
+    if cfg.pipeline not in ("cpu", "tensor"):
+        raise ValueError(f"pipeline must be cpu or tensor, not {cfg.pipeline!r}")
+    if cfg.pipeline == "tensor" and cfg.model != "birnn":
+        raise ValueError("--pipeline tensor feeds the tagger: use it with --model birnn")
+    if cfg.model != "all":
+        return [replace(cfg, time_budget_s=budget)]
+    return [replace(cfg, model=kind, out_dir=str(Path(cfg.out_dir) / kind), time_budget_s=budget / 2)
+            for kind in ("birnn", "seq2seq")]
 
 
 # ---------------------------------------------------------------- metrics
@@ -495,14 +534,19 @@ def parse_args(argv=None) -> TrainConfig:
     for item in ns.pop("set"):
         k, v = item.split("=", 1)
         overrides[k] = json.loads(v)
-    return TrainConfig(**ns, overrides=overrides)
+    cfg = TrainConfig(**ns, overrides=overrides)
+    try:
+        plan(cfg)  # the options `gofix train` refuses, refused here too
+    except ValueError as exc:
+        ap.error(str(exc))
+    return cfg
 
 
 def main(argv=None) -> None:
     import sys
 
-    cfg = parse_args(argv)
-    train(cfg, [LogLines(sys.stdout)])
+    for cfg in plan(parse_args(argv)):
+        train(cfg, [LogLines(sys.stdout)])
 
 
 if __name__ == "__main__":

@@ -546,6 +546,34 @@ def version_text(records: Sequence[GameRecord], report: RegionReport, i: int) ->
     return " ".join(out) if out else "—"
 
 
+def verdict_text(files: Sequence[str], rep: RegionReport) -> str:
+    """The verdict on a region in words, naming the records by ``files``: who chose which version and
+    how sure, or why the region is undecided (what each context said, where the judge leans)."""
+    if rep.verdict is None:
+        if rep.reason == "contexts disagree":
+            said = "; ".join(f"in [{i}]'s context " + (f"[{c}]" if c is not None else "neither")
+                             + f" ({reason}, {conf:.2f})" for i, c, conf, reason in rep.contexts)
+            if rep.joint is not None:
+                first, last, c, conf, reason = rep.joint
+                said += (f"; with its neighbours, moves {first}-{last} of [0], "
+                         + (f"[{c}]" if c is not None else "neither") + f" ({reason}, {conf:.2f})")
+            return f"undecided (contexts disagree: {said})"
+        if rep.judge_choice is not None:
+            conf = min(c[2] for c in rep.contexts) if rep.contexts else 0.5
+            return f"undecided ({rep.reason}; the judge leans to [{rep.judge_choice}], confidence {conf:.2f})"
+        return f"undecided ({rep.reason})" if rep.reason else "undecided"
+    who = f"[{rep.verdict}] {files[rep.verdict]}"
+    if rep.decided_by == "majority":
+        text = f"{who}, by majority ({max(map(len, rep.groups))} of {len(files)})"
+        if rep.judge_disagrees:
+            text += f"; the judge prefers [{rep.judge_choice}] {files[rep.judge_choice]} ({rep.reason})"
+        return text
+    by = ("the rules: the other version has an illegal move" if rep.decided_by == "illegal"
+          else f"the judge ({rep.reason})")
+    joint = f", judged with its neighbours (moves {rep.joint[0]}-{rep.joint[1]} of [0])" if rep.joint else ""
+    return f"{who}, by {by}, confidence {rep.confidence:.2f}{joint}"
+
+
 def region_diagrams(records: Sequence[GameRecord], report: RegionReport, *, margin: int = 2,
                     limit: int = 35) -> list[list[str]]:
     """Per record, the lines of a small board: the position before the region, its moves numbered.

@@ -6,10 +6,11 @@ network's log-likelihood of each version over its span and the moves after it).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
-from gofix.repair.judge import Verdict, check_versions, illegal_count
+from gofix.repair.judge import Judge, Verdict, check_versions, illegal_count
 from gofix.engine.judge import EngineJudge, load_judge, settings
 
 
@@ -79,3 +80,12 @@ class VersionJudge:
         conf = 1.0 / (1.0 + math.exp(-self.scale * margin))
         surprise = tuple(-scores[k] if k in scores else math.inf for k in range(len(versions)))
         return Verdict(order[0], conf, "both illegal" if best else "model", surprise)
+
+
+def judge_factory(model=None, *, rules_only: bool = False, engine_path=None):
+    """What judges versions for ``compare`` and ``reconcile``, as a picklable callable that makes it
+    (a worker process makes its own): the network (``VersionJudge``) when ``engine_path`` names one,
+    else the tagger's ``Judge`` (``model``, or the bundled one; ``rules_only``: the rules alone)."""
+    if engine_path is not None:
+        return functools.partial(VersionJudge, str(engine_path))
+    return functools.partial(Judge, model, rules_only=rules_only)
