@@ -396,3 +396,25 @@ def test_small_inputs_start_no_worker_processes_and_large_ones_give_the_same(tmp
     monkeypatch.setattr(rc, "POOL_MIN_UNITS", 0)
     rc.reconcile_tree(s, tmp_path / "three", jobs=2)
     assert _hashes(tmp_path / "one") == _hashes(tmp_path / "three")
+
+
+def test_a_run_interrupted_before_a_module_moved_resumes_after_it(tmp_path):
+    """The run record names option classes by module path (``gofix.corrupt.Channel`` before the
+    layout of folders, ``gofix.train.corrupt.Channel`` after); resuming compares them by name."""
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "a.sgf").write_text("(;SZ[19];B[pd])")
+    old = {"channel": {"class": "gofix.corrupt.Channel", "errors": 1}, "seed": 3}
+    with pytest.raises(RuntimeError):
+        with paths.output_run("corrupt", src, dst, state_dir=".state", options=old):
+            raise RuntimeError("interrupted")
+    moved = {"channel": {"class": "gofix.train.corrupt.Channel", "errors": 1}, "seed": 3}
+    with paths.output_run("corrupt", src, dst, state_dir=".state", options=moved) as run:
+        assert run.resumed
+    other = {"channel": {"class": "gofix.train.corrupt.Channel", "errors": 2}, "seed": 3}
+    with pytest.raises(RuntimeError):  # a real difference of options is still refused
+        with paths.output_run("corrupt", src, dst / "again", state_dir=".state", options=old):
+            raise RuntimeError("interrupted")
+    with pytest.raises(paths.OutputExistsError, match="other options"):
+        with paths.output_run("corrupt", src, dst / "again", state_dir=".state", options=other):
+            pass

@@ -119,6 +119,7 @@ def _corrupt(src, run: OutputRun, truth_path: str, channel: Channel, seed: int, 
         if written:
             run.write(rel, dump_collection(written))
             stats.files += 1
+    run.sync()  # the records are on disk before truth.jsonl lists them
     try:
         atomic_write(truth_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines).encode("utf-8"))
     except OSError as exc:

@@ -320,6 +320,7 @@ def _reconcile(src_s: str, run, judge_factory, jobs: int, singletons: bool, conf
             if line.get("output") and not run.existed(name):
                 try:  # the interrupted run's output: rewritten below if this run writes it, else gone
                     os.unlink(run.target(name))
+                    run.removed(run.target(name))
                 except (OSError, UnsafePathError):
                     pass
     from_markers = set(done)

@@ -197,6 +197,21 @@ def describe(obj) -> object:
     return {"class": describe(type(obj)), **{k: describe(v) for k, v in fields.items()}}
 
 
+_GOFIX_NAME = re.compile(r"gofix(?:\.\w+)+")
+
+
+def _layout_free(options):
+    """Options with every gofix class or function named by its own name only (``Channel``, not
+    ``gofix.train.corrupt.Channel``): a run begun before a module moved resumes after the move."""
+    if isinstance(options, dict):
+        return {k: _layout_free(v) for k, v in options.items()}
+    if isinstance(options, list):
+        return [_layout_free(v) for v in options]
+    if isinstance(options, str) and _GOFIX_NAME.fullmatch(options):
+        return options.rsplit(".", 1)[1]
+    return options
+
+
 def _differences(old: dict, new: dict) -> str:
     keys = sorted(set(old) | set(new))
     return ", ".join(f"{k}: {json.dumps(old.get(k))} then, {json.dumps(new.get(k))} now"
@@ -213,6 +228,7 @@ class OutputRun:
     force: bool
     resumed: bool  # an interrupted run with the same command, input and options goes on
     unsynced: list[str] = field(default_factory=list)  # outputs written since the last ``sync``
+    unsynced_folders: set[str] = field(default_factory=set)  # folders whose entries changed (``removed``)
 
     def existed(self, rel: str) -> bool:
         """Whether the output ``rel`` was in DST before this run (so it is kept: no ``force``)."""
@@ -232,18 +248,35 @@ class OutputRun:
             raise path_error(target, exc) from None
         if not fsync:
             self.unsynced.append(target)
+            if len(self.unsynced) >= _SYNC_EVERY:  # a run that never syncs keeps a bounded list
+                self.sync()
+
+    def removed(self, path: str) -> None:
+        """Say that ``path`` was removed from DST: the next ``sync`` makes its folder's entry durable."""
+        self.unsynced_folders.add(os.path.dirname(path) or ".")
 
     def sync(self) -> None:
-        """Make the outputs written since the last sync durable (their data, then their folders'
-        entries), so that a marker written next never says done for an output still in memory.
-        Only these files: ``os.sync`` would flush every filesystem of the machine."""
-        folders = set()
+        """Make the outputs written since the last sync durable (their data, then the entries of
+        their folders up to DST, new folders included), so that a marker written next never says
+        done for an output still in memory. Only these files: ``os.sync`` would flush every
+        filesystem of the machine."""
+        folders = set(self.unsynced_folders)
         for path in self.unsynced:
             _fsync(path, os.O_RDONLY)
             folders.add(os.path.dirname(path) or ".")
+        top = os.path.abspath(self.dst)
+        for folder in list(folders):  # a folder made for this output is an entry of its parent
+            here = os.path.abspath(folder)
+            while here.startswith(top + os.sep):
+                here = os.path.dirname(here)
+                folders.add(here)
         for folder in sorted(folders):
             _fsync(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         self.unsynced.clear()
+        self.unsynced_folders.clear()
+
+
+_SYNC_EVERY = 4096  # outputs written between two syncs at most
 
 
 def _fsync(path: str, flags: int) -> None:
@@ -333,7 +366,8 @@ def output_run(command: str, src, dst, *, state_dir: str, options: dict | None =
             if old.get("src") != record["src"]:
                 raise OutputExistsError(f"{dst_s!r} holds the output of {said}, another input: give another "
                                         "--out, or --force to write over it")
-            if (old.get("options"), old.get("reports")) != (record["options"], record["reports"]):
+            if (_layout_free(old.get("options")), old.get("reports")) != (_layout_free(record["options"]),
+                                                                           record["reports"]):
                 diff = _differences({**(old.get("options") or {}), "report": old.get("reports")},
                                     {**record["options"], "report": record["reports"]})
                 how = "a finished" if old.get("finished") else "an unfinished"
