@@ -1,6 +1,6 @@
 """What a system says about one evaluation case: the result type shared by the
-systems (``detect.ModelSystem``, ``evaluate.RulesOnly``, repairers) and the
-harness that scores them (``evaluate``). It lives below both so that neither
+systems (``repair.detect.ModelSystem``, ``evaluate.eval.RulesOnly``, repairers) and the
+harness that scores them (``evaluate.eval``). It lives below both so that neither
 imports the other.
 """
 

@@ -6,7 +6,7 @@
 Builds corrupted cases like ``gofix eval`` (one error per corrupted game, half
 clean; the VALIDATION split by default, a seed other than the reported 0 so
 that tuning does not fit the reported figures), then for each config — a JSON
-object of ``repair.ModelRepairer`` attributes to override on the bundled
+object of ``repair.repairer.ModelRepairer`` attributes to override on the bundled
 tagger's engine (``{}``: the defaults; ``--model``: another tagger) — prints one JSON line: exact repair,
 the games it changed and the share of those it restored exactly, clean games
 untouched, games/s, and exact repair per error kind. The bundled

@@ -378,7 +378,7 @@ def bench_replay(argv=None) -> int:
     once into (size, setup, moves); then, in one run and on the same move lists:
 
       replay   sgfmill.boards.Board.play          vs  gofix.rules.board.replay (full classification)
-      e2e      sgfmill parse + sgfmill board      vs  gofix.formats.sgf.parse_collection + replay_record
+      e2e      sgfmill parse + sgfmill board      vs  gofix.formats.read.parse_collection + replay_record
 
     Each timed section runs twice and the better time is reported.
     """
@@ -429,7 +429,7 @@ def bench_replay(argv=None) -> int:
         from gofix.formats.read import parse_collection
     except ImportError as exc:
         parse_collection = None
-        notes.append(f"e2e_gofix skipped: gofix.formats.sgf.parse_collection not available ({exc})")
+        notes.append(f"e2e_gofix skipped: gofix.formats.read.parse_collection not available ({exc})")
     if parse_collection is not None:
         from gofix.record import GameRecord
 

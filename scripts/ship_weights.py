@@ -5,7 +5,7 @@
 ``gofix.train.ship.ship_weights``: the shipped file is the same self-describing checkpoint
 (config, vocabulary, training config, step, validation metrics, training history), loadable with
 ``gofix.models.checkpoint.load``. The history lists every training run that led to the weights
-(``train.past_runs``): a checkpoint written before histories were kept gets one rebuilt entry
+(``gofix.train.loop.past_runs``): a checkpoint written before histories were kept gets one rebuilt entry
 (``--device`` says where it ran), preceded by the history of the checkpoint it was fine-tuned
 from (its ``--init-from``), read before ``dst`` is overwritten. ``--card`` also copies the history
 into that model card. Then ``gofix calibrate DST --data ../shared/corpus/pro-games.tar.gz --force``

@@ -4,12 +4,11 @@ import random
 import textwrap
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sgfmill import boards as sgfmill_boards
 
 from gofix.rules.diagram import ascii_board
-from gofix.rules.board import MOVE_CLASSES, Board, Replay, replay, replay_record
+from gofix.rules.board import Board, MOVE_CLASSES, Replay, replay, replay_record
 from gofix.errors import CoordinateError, IllegalMoveError
 from gofix.record import GameRecord, Move, Node
 

@@ -8,12 +8,11 @@ from collections import Counter
 from functools import lru_cache
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from gofix.rules.board import Board
 from gofix.coords import to_sgf
-from gofix.train.corrupt import DEFAULT_WEIGHTS, KINDS, Channel, Truth, occupancy, undo_all
+from gofix.train.corrupt import Channel, DEFAULT_WEIGHTS, KINDS, Truth, occupancy, undo_all
 from gofix.edits import Edit, apply_edit
 from gofix.record import Move, opponent
 

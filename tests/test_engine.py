@@ -11,10 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from gofix.engine import modelfile as mf
-from gofix.engine import modeldesc as md
+from gofix.engine import modeldesc as md, modelfile as mf
 from gofix.engine.engine import Engine
-from gofix.engine.features import BLACK, WHITE, GameFeatures, KBoard
+from gofix.engine.features import BLACK, GameFeatures, KBoard, WHITE
 from gofix.engine.network import KataGoNet
 
 

@@ -6,8 +6,7 @@ generators are ``gofix.evaluate.fuzz``'s) for as long as you like, and through t
 
 import random
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gofix.evaluate.fuzz import SEED_GAMES, exercise, hostile_files, mutate
 from gofix.rules.synth import random_game

@@ -24,8 +24,7 @@ from gofix.versions.grouping import (
     tokens_of,
     window_hashes,
 )
-from gofix.record import GameRecord, Move, Node
-from gofix.record import Unreadable
+from gofix.record import GameRecord, Move, Node, Unreadable
 from gofix.rules.synth import random_game
 
 REAL_DEV = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "real-dev")

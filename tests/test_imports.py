@@ -144,6 +144,43 @@ def test_no_module_imports_a_higher_layer():
     assert upward_imports() == []
 
 
+# layers that never import another one, though the order would allow it: inference (the engine, the
+# repair engine, versions, the review) never needs the training code
+SIDE_ROOMS = {"train": ("engine", "repair", "versions", "review")}
+
+
+def test_inference_never_imports_the_training_code():
+    bad = [f"{mod} imports {target}" for mod, targets in sorted(import_graph().items()) for target in sorted(targets)
+           if layer_of(target) in SIDE_ROOMS and layer_of(mod) in SIDE_ROOMS[layer_of(target)]]
+    assert bad == []
+
+
+def third_party(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_the_ground_needs_no_torch_and_no_numpy():
+    ground = [p for p in sorted(PACKAGE.glob("*.py"))]
+    assert {p.name: sorted(third_party(p) & {"torch", "numpy"}) for p in ground
+            if third_party(p) & {"torch", "numpy"}} == {}
+
+
+def test_gofix_help_starts_without_torch():
+    """``gofix --help`` and the commands that need no model start without importing torch."""
+    import subprocess
+    import sys
+
+    code = "import sys, gofix.cli; print(sorted(m for m in ('torch', 'numpy') if m in sys.modules))"
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "torch" not in res.stdout, res.stdout
+
+
 def test_the_layer_check_sees_an_upward_import(tmp_path):
     """The guard itself: a rules module importing the repair layer is caught."""
     fake = tmp_path / "gofix"

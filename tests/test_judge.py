@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from gofix.models import checkpoint
+from gofix.models import BiRNNTagger, checkpoint, preset
 from gofix.train.corrupt import KINDS
 from gofix.repair.judge import Evidence, Judge, Verdict, VersionsError, check_versions
-from gofix.models import BiRNNTagger, preset
 from gofix.record import Move
 from gofix.rules.synth import random_game
 

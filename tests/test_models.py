@@ -8,14 +8,12 @@ import re
 import pytest
 import torch
 
-from gofix.models import checkpoint
+from gofix.models import BiRNNTagger, PRESETS, checkpoint, encoding, preset
 from gofix.train import data
-from gofix.models import encoding
 from gofix.findings import Finding
 from gofix.repair.check import check_record
 from gofix.repair.detect import ModelDetector
 from gofix.errors import CheckpointError
-from gofix.models import PRESETS, BiRNNTagger, preset
 from gofix.record import GameRecord, Node
 from gofix.rules.synth import random_game
 

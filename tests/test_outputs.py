@@ -14,8 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gofix.formats import paths
-from gofix.archive import convert as cv
-from gofix.archive import reconcile as rc
+from gofix.archive import convert as cv, reconcile as rc
 from gofix.formats.paths import OutputExistsError, OutputLockedError, UnsafePathError
 from gofix.cli import app
 from gofix.archive.clean import clean_tree

@@ -5,10 +5,9 @@ import time
 
 from gofix.repair.check import check_record
 from gofix.archive.clean import clean_tree
-from gofix.record import GameRecord
+from gofix.record import GameRecord, Unreadable
 from gofix.repair.repairer import RulesRepairer
 from gofix.formats.limits import MAX_FILE_BYTES
-from gofix.record import Unreadable
 from gofix.formats.read import iter_games, parse_collection
 from gofix.rules.synth import random_game
 

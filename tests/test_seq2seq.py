@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from gofix.models import checkpoint
+from gofix.models import checkpoint, encoding
 from gofix.train import data
-from gofix.models import encoding
 from gofix.edits import Edit
 from gofix.models.seq2seq import BOS, N_POINTS, Seq2SeqRepairer, preset
 from gofix.record import GameRecord, Node

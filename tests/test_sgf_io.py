@@ -18,16 +18,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sgfmill import sgf as sgfmill_sgf
-from sgfmill import sgf_moves
+from hypothesis import HealthCheck, given, settings, strategies as st
+from sgfmill import sgf as sgfmill_sgf, sgf_moves
 
 from gofix import formats as sgf_io
 from gofix.formats import sgf as sgf_reader, sgf_grammar, sources
 from gofix.errors import SgfError
-from gofix.record import CONTROLS, GameRecord, Move, Node, encode_text, iter_nodes, main_line
-from gofix.record import Unreadable
+from gofix.record import CONTROLS, GameRecord, Move, Node, Unreadable, encode_text, iter_nodes, main_line
 
 DATA = Path(__file__).parent / "data"
 CORPUS = Path(os.environ.get("GOFIX_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))

@@ -11,9 +11,8 @@ import sys
 import pytest
 import torch
 
-from gofix.models import checkpoint
+from gofix.models import checkpoint, encoding
 from gofix.train import data
-from gofix.models import encoding
 from gofix.rules.synth import random_game
 from gofix.train.loop import TrainConfig, evaluate, parse_args, train
 

@@ -43,8 +43,7 @@ from gofix.formats.paths import (
     path_error,
     safe_target,
 )
-from gofix.record import GameRecord
-from gofix.record import Unreadable
+from gofix.record import GameRecord, Unreadable
 from gofix.formats.paths import atomic_write
 from gofix.formats.sgf_writer import dump_collection
 from gofix.formats.sources import iter_sources, load_reason

@@ -3,18 +3,16 @@ and the card ``gofix train`` writes for what it trained."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-_out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 140)
-_err = Console(stderr=True, highlight=False, soft_wrap=True)
+from gofix.errors import GofixError
+
+from .common import err, out, refusing, writing
 
 
 def calibrate(
@@ -74,76 +72,49 @@ def calibrate(
     if not chosen or any(s not in STEPS for s in chosen):
         raise typer.BadParameter(f"some of {', '.join(STEPS)}, not {steps!r}", param_hint="--steps")
     if data is None:
-        data = _training_cache(checkpoint)
-    import torch
+        from gofix.evaluate.calibrate import training_cache
 
-    torch.set_num_threads(threads)
+        with refusing():
+            data = training_cache(checkpoint)
     asked = {"thresholds": games, "judge": judge_games, "trust": trust_games}
     code = _run(checkpoint, data, asked, card=card, judge_data=judge_data, steps=chosen,
                 repair_thresholds=thresholds, judge_train_games=judge_train_games, seq2seq=seq2seq,
-                seq2seq_card=seq2seq_card, force=force)
+                seq2seq_card=seq2seq_card, force=force, threads=threads)
     raise typer.Exit(code)
-
-
-def _training_cache(checkpoint: Path) -> Path:
-    """The cache ``checkpoint`` was trained on, when it is there; else exit 2 saying to give --data."""
-    from gofix.errors import CheckpointError
-    from gofix.models import checkpoint as ckpt_io
-
-    try:
-        cache = (ckpt_io.read(checkpoint).get("train_config") or {}).get("cache") or ""
-    except CheckpointError as exc:
-        _err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-    if cache and os.path.isfile(cache):
-        return Path(cache)
-    said = f" (it was trained on {cache}, which is not here)" if cache else ""
-    _err.print(f"[red]error:[/red] give --data: the games to measure {escape(str(checkpoint))} on{escape(said)}")
-    raise typer.Exit(2)
 
 
 def _run(checkpoint, data, asked: dict, *, force: bool, steps=None, **kw) -> int:
     """One ``evaluate.calibrate.calibrate`` call, rendered; returns the exit code (0 or 1; 2 exits)."""
-    from gofix.errors import GofixError
     from gofix.evaluate.calibrate import STEPS, calibrate as run_calibration
 
     def log(line: str) -> None:
-        if _err.is_terminal:
-            _err.print(f"[dim]{escape(line)}[/dim]")
+        if err.is_terminal:
+            err.print(f"[dim]{escape(line)}[/dim]")
 
-    try:
+    with writing(), refusing(GofixError, ValueError):
         done = run_calibration(checkpoint, data, steps=steps or STEPS, games=asked["thresholds"],
                                judge_games=asked["judge"], trust_games=asked["trust"], force=force, log=log, **kw)
-    except (GofixError, ValueError) as exc:
-        _err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2) from None
-    except OSError as exc:
-        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        _err.print(f"[red]error:[/red] cannot write{escape(where)}: {escape(exc.strerror or str(exc))}")
-        raise typer.Exit(2) from None
     return render(done, asked)
 
 
 def render(done, asked: dict) -> int:
     """The card in words and tables; the exit code: 1 when something needs a look (see --help)."""
-    card, look, fewer = done.card, [], []
+    card, look, fewer = done.card, done.needs_a_look(), []
     if "thresholds" in done.steps:
         v = card["validation"]
-        _out.print(f"thresholds on {v['games']:,} {_split(v['split'])} games: flag at {card['flag_threshold']:.2f} "
+        out.print(f"thresholds on {v['games']:,} {_split(v['split'])} games: flag at {card['flag_threshold']:.2f} "
                    f"(detection precision {v['precision']:.3f}, recall {v['recall']:.3f}, F0.5 {v['f05']:.3f}), "
                    f"apply a repair at {card['repair_threshold']:.2f}")
-        _out.print(_sweep_table("repair thresholds", v["repair_sweep"], card["repair_threshold"]))
-        if not any(t["clean_untouched"] >= 0.99 for t in v["repair_sweep"]):
-            look.append("no repair threshold left 99% of the clean games untouched")
+        out.print(_sweep_table("repair thresholds", v["repair_sweep"], card["repair_threshold"]))
         if done.seq2seq_card is not None:
             s = done.seq2seq_card
-            _out.print(_sweep_table("repair thresholds with the encoder-decoder", s["validation"]["repair_sweep"],
+            out.print(_sweep_table("repair thresholds with the encoder-decoder", s["validation"]["repair_sweep"],
                                     s["repair_threshold"]))
         _fewer(fewer, "thresholds", v["games"], asked["thresholds"])
     if "judge" in done.steps:
         j = card["judge"]
         w = j.get("weights_fitted_on") or {}
-        _out.print(f"judge: weighting fitted on {w.get('games', 0):,} training games ({w.get('model_pairs', 0):,} "
+        out.print(f"judge: weighting fitted on {w.get('games', 0):,} training games ({w.get('model_pairs', 0):,} "
                    f"pairs left to the model, {w.get('share_right_on_train', 0):.1%} right on them); confidence on "
                    f"{j['games']:,} {_split(j['split'])} games ({j['fit_regions']:,} regions, "
                    f"{j['fit_model_regions']:,} left to the model), scale {j['scale']}, "
@@ -159,19 +130,19 @@ def render(done, asked: dict) -> int:
             lo, hi = r["confidence"]
             table.add_row(f"{lo:.2f}-{hi:.2f}", f"{r['changed']:,}", f"{r['right']:,}", f"{r['share_right']:.0%}",
                           f"{r['clean_games_changed']:,}")
-        _out.print(table)
+        out.print(table)
         share = "" if t.share_right is None else f" ({t.share_right:.0%})"
-        _out.print(f"changes right: {t.right:,} of {t.changed:,}{share}; wrong changes to corrupted games: "
+        out.print(f"changes right: {t.right:,} of {t.changed:,}{share}; wrong changes to corrupted games: "
                    f"{t.wrong['touching']} touching the error, {t.wrong['near']} within {t.near} moves of it, "
                    f"{t.wrong['far']} farther")
         _fewer(fewer, "trust", t.games, asked["trust"])
     for line in fewer:
-        _out.print(f"[dim]{escape(line)}[/dim]")
+        out.print(f"[dim]{escape(line)}[/dim]")
     for path in [done.card_path] + ([done.seq2seq_card_path] if done.seq2seq_card is not None else []):
         again = " (replaced)" if path in done.replaced else ""
-        _out.print(f"model card {escape(str(path))}{again}")
+        out.print(f"model card {escape(str(path))}{again}")
     for line in look:
-        _err.print(f"[yellow]look:[/yellow] {escape(line)}")
+        err.print(f"[yellow]look:[/yellow] {escape(line)}")
     return 1 if look else 0
 
 
@@ -198,11 +169,13 @@ def calibrate_trained(done: list, cache: Path) -> int:
     """After ``gofix train``: the model card of the tagger it trained (OUT/best.pt's, else last.pt's;
     with the encoder-decoder trained beside it, its card too) on the run's cache, replacing the card
     of an earlier run there (it says so). Returns the exit code: 0, or 1 when no card could be made."""
-    paths = {kind: _trained(out_dir) for kind, out_dir, _ in done}
+    from gofix.evaluate.calibrate import trained_checkpoint
+
+    paths = {kind: trained_checkpoint(out_dir) for kind, out_dir, _ in done}
     tagger, s2s = paths.get("birnn"), paths.get("seq2seq")
     if tagger is None:
         if s2s is not None:
-            _out.print(f"an encoder-decoder's card needs a tagger: gofix calibrate TAGGER --seq2seq "
+            out.print(f"an encoder-decoder's card needs a tagger: gofix calibrate TAGGER --seq2seq "
                        f"{escape(str(s2s))} --data {escape(str(cache))}")
         return 0
     asked = {"thresholds": 200, "judge": 200, "trust": 1000}
@@ -211,14 +184,7 @@ def calibrate_trained(done: list, cache: Path) -> int:
     except typer.Exit as exc:  # no card: the weights are there all the same
         if exc.exit_code != 2:
             raise
-        _err.print(f"[yellow]no model card:[/yellow] {escape(str(tagger))} flags and repairs at 0.5 until "
+        err.print(f"[yellow]no model card:[/yellow] {escape(str(tagger))} flags and repairs at 0.5 until "
                    f"`gofix calibrate {escape(str(tagger))} --data GAMES` measures it on more games")
         return 1
 
-
-def _trained(out_dir) -> Path | None:
-    for name in ("best.pt", "last.pt"):
-        p = Path(out_dir) / name
-        if p.is_file():
-            return p
-    return None

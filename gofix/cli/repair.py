@@ -13,9 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gofix.formats.paths import backup_name, in_place_target
+from gofix.formats.paths import atomic_write, backup_name, in_place_target
 from gofix.edits import decider_words
-from gofix.formats.paths import atomic_write
 from gofix.findings import GameReport, not_repaired, unlisted
 from gofix.repair.check import check_paths
 from gofix.repair.pretrained import trust_note

@@ -29,7 +29,7 @@ def progress(console) -> Progress:
 
 
 class TrainReport:
-    """``train.train``'s callbacks: moves/s and the loss on the bar, a line per validation and checkpoint."""
+    """``train.loop.train``'s callbacks: moves/s and the loss on the bar, a line per validation and checkpoint."""
 
     def __init__(self, bar: Progress, task, budget: float, out, clock=time.monotonic):
         self.bar, self.task, self.budget, self.out, self.clock = bar, task, budget, out, clock
@@ -50,7 +50,7 @@ class TrainReport:
 
 
 def cache_line(path, stats: dict) -> str:
-    """``data.build_cache``'s counts in words: 'cache c.npz: 90 of 100 games kept (3 unreadable, ...)'."""
+    """``train.cache.build_cache``'s counts in words: 'cache c.npz: 90 of 100 games kept (3 unreadable, ...)'."""
     parts = [f"{stats.get(k, 0):,} {words}" for k, words in
              (("unreadable", "unreadable"), ("not_19", "not 19x19"), ("short_or_illegal", "short or illegal"))]
     return f"cache {path}: {stats.get('kept', 0):,} of {stats.get('read', 0):,} games kept ({', '.join(parts)})"

@@ -105,6 +105,38 @@ class Calibration:
     trust: TrustReport | None = None
     replaced: list = field(default_factory=list)  # cards that were there before (force)
 
+    def needs_a_look(self) -> list[str]:
+        """What a person should look at in this card, in words ([] when nothing)."""
+        sweep = self.card.get("validation", {}).get("repair_sweep", []) if "thresholds" in self.steps else []
+        if "thresholds" in self.steps and not any(t["clean_untouched"] >= 0.99 for t in sweep):
+            return ["no repair threshold left 99% of the clean games untouched"]
+        return []
+
+
+class NoDataError(GofixError, ValueError):
+    """No games given to calibrate on, and the cache the checkpoint was trained on is not there."""
+
+
+def training_cache(checkpoint) -> Path:
+    """The cache ``checkpoint`` was trained on, when it is there; NoDataError (saying to give
+    --data) otherwise, CheckpointError for a file that is no checkpoint."""
+    from gofix.models import checkpoint as ckpt_io
+
+    cache = (ckpt_io.read(checkpoint).get("train_config") or {}).get("cache") or ""
+    if cache and os.path.isfile(cache):
+        return Path(cache)
+    said = f" (it was trained on {cache}, which is not here)" if cache else ""
+    raise NoDataError(f"give --data: the games to measure {checkpoint} on{said}")
+
+
+def trained_checkpoint(out_dir) -> Path | None:
+    """The checkpoint a ``gofix train`` run left in ``out_dir``: best.pt, else last.pt (None: neither)."""
+    for name in ("best.pt", "last.pt"):
+        path = Path(out_dir) / name
+        if path.is_file():
+            return path
+    return None
+
 
 # ------------------------------------------------------------------ games
 
@@ -268,19 +300,24 @@ def _ordered(card: dict) -> dict:
 def calibrate(checkpoint, data, *, card=None, judge_data=None, steps: Sequence[str] = STEPS,
               games: int = 200, repair_thresholds: Sequence[float] = REPAIR_THRESHOLDS, judge_games: int = 200,
               judge_train_games: int = 800, trust_games: int = 1000, seq2seq=None, seq2seq_card=None,
-              force: bool = False, log: Callable[[str], None] | None = None) -> Calibration:
+              force: bool = False, log: Callable[[str], None] | None = None,
+              threads: int | None = None) -> Calibration:
     """Measure the tagger at ``checkpoint`` on ``data`` and write its model card (see the module doc).
 
     ``card``: where (default: the checkpoint with ``.json``); ``judge_data``: the judge's games, if
     not ``data``'s; ``steps``: which of ``STEPS`` to run; ``games``, ``judge_games``,
     ``judge_train_games``, ``trust_games``: each step's games; ``seq2seq``: an encoder-decoder
     whose card (``seq2seq_card``, default: it with ``.json``) the thresholds step also writes;
-    ``log``: called with a line per measurement. Raises CardExistsError for a card that is there
+    ``log``: called with a line per measurement; ``threads``: torch threads. Raises CardExistsError for a card that is there
     (without ``force``), CheckpointError for a checkpoint that is not a tagger, NoGamesError when
     a step finds no games; nothing is written then.
     """
     from gofix.models import checkpoint as ckpt_io
 
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
     if not steps or any(s not in STEPS for s in steps):
         raise ValueError(f"steps must be some of {', '.join(STEPS)}, not {list(steps)!r}")
     steps = tuple(s for s in STEPS if s in steps)

@@ -32,9 +32,8 @@ from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from gofix.rules.board import replay
 from gofix.train.corrupt import Channel, Truth, clean_enough, mix_channel
-from gofix.record import GameRecord, Move
+from gofix.record import GameRecord, Move, Unreadable
 from gofix.results import Flag, Output  # noqa: F401  (re-exported: evaluate.Output)
-from gofix.record import Unreadable
 
 @dataclass
 class Case:

@@ -14,8 +14,7 @@ from __future__ import annotations
 import random
 
 from gofix.repair.check import check_record
-from gofix.record import GameRecord
-from gofix.record import Unreadable
+from gofix.record import GameRecord, Unreadable
 from gofix.formats.sgf_writer import dump_game
 from gofix.formats.read import parse_collection
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gofix.record import Node
+from gofix.record import Node, iter_nodes
 from .sgf_grammar import Tree, first_value, show_value
-from gofix.record import iter_nodes
 
 def text_encoding(text: bytes, declared: str | None = None) -> tuple[str, list[str]]:
     """The charset of text from a file in another format, chosen as ``choose_encoding`` does.

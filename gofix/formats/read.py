@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from gofix.errors import SgfError
 from . import limits
@@ -19,7 +19,6 @@ from .sgf import read_sgf
 from .sgf_grammar import UTF8_BOM, WIDE_NAMES, transcode, wide_codec
 from .sgf_writer import dump_tree
 from .sources import iter_sources, load_reason
-from typing import Iterable
 
 def parse_items(data: bytes, source: str, *, strict: bool = False) -> list[GameRecord | Unreadable]:
     """``parse_collection``, except that it never raises: a bug becomes one ``Unreadable``."""

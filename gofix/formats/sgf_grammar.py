@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 
 from . import limits
-from gofix.record import Move, Node
+from gofix.record import Move, Node, main_line
 import functools
-from gofix.record import main_line
 
 # ---------------------------------------------------------------- file-level bytes
 

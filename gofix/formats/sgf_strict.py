@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from gofix.record import Node
+from gofix.record import Node, iter_nodes
 from .sgf_grammar import SETUP_KEYS, Tree, letters_point, show_value
-from gofix.record import iter_nodes
 
 _MOVE = {"B", "W"}
 _POINT_LIST = {"AB", "AW", "AE", "TR", "SQ", "CR", "MA", "SL"}

@@ -7,9 +7,8 @@ from typing import Callable, Iterable
 
 from gofix.errors import SgfError
 from gofix.komi import normalise_komi
-from gofix.record import GameRecord, Node, encode_text
+from gofix.record import CONTROLS, GameRecord, Node, Unreadable, encode_text
 import codecs
-from gofix.record import CONTROLS, Unreadable
 
 _LINE = 72  # start a new line before a node once the line is this long
 _IDENT_RE = re.compile(r"[A-Z]+\Z")

@@ -32,7 +32,7 @@ def make(model, *, model_kind: str | None = None, train_config: dict | None = No
     """The checkpoint dict of ``model`` (a module with ``.cfg.to_dict()``, or DDP around one).
 
     ``history``: one dict per training run that led to these weights, oldest
-    first (see ``train.run_entry``); carried from checkpoint to checkpoint by
+    first (see ``train.loop.past_runs``); carried from checkpoint to checkpoint by
     ``--init-from`` and ``--resume`` and copied into the model card.
     """
     model = getattr(model, "module", model)

@@ -238,7 +238,7 @@ def _unsym_cells(pp: np.ndarray, sym: int, window: int) -> np.ndarray:
 
 
 class ModelSystem:
-    """``evaluate.System`` adapter: flags every move with its P(wrong) (the harness thresholds them)."""
+    """``evaluate.eval.System`` adapter: flags every move with its P(wrong) (the harness thresholds them)."""
 
     def __init__(self, detector: ModelDetector, name: str = "tagger", min_p: float = 0.05):
         self.detector, self.name, self.min_p = detector, name, min_p

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from gofix.formats.paths import RUN_FILE, UnsafePathError, named, output_names
+from gofix.formats.paths import RUN_FILE, UnsafePathError, atomic_write, named, output_names
 from gofix.errors import GofixError
-from gofix.formats.paths import atomic_write
 from gofix.formats.read import parse_items
 from gofix.formats.sources import iter_sources
 from gofix.record import Unreadable

@@ -29,12 +29,11 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
-from gofix.models import checkpoint
+from gofix.models import TRAINABLE, checkpoint
 from gofix.models.encoding import IGNORE
 from .corrupt import MIXES
 from .data import GameCache, TaggingStream, fixed_batches
 from gofix.errors import NoGamesError
-from gofix.models import TRAINABLE
 
 
 @dataclass
