@@ -486,7 +486,7 @@ def bench_replay(argv=None) -> int:
 def bench_engine(argv=None) -> int:
     """Positions per second: gofix's torch KataGo network against the official binary, same positions, same run.
 
-        python scripts/bench.py engine [--games 10] [--dtype float32 bfloat16] [--check]
+        python scripts/bench.py engine [--games 10] [--dtype float32 bfloat16] [--check] [--profile]
 
     Takes the first ``--games`` games of the reference fixture (tests/data/katago_reference.json.gz),
     evaluates every position of each (all turns, not only the fixture's) with
@@ -495,13 +495,16 @@ def bench_engine(argv=None) -> int:
     the ratio. gofix's figure includes computing the input features. With ``--check``, also the time
     of a whole ``gofix check --engine katago`` of each game (the tagger's screen, the network's pass,
     the judged candidates; a fresh process, loading included) against the binary's raw pass over the
-    same game's positions, in the same run: the median of the per-game ratios.
+    same game's positions, in the same run: the median of the per-game ratios. With ``--profile``,
+    where one forward of 16 positions spends its time (torch's profiler, the top operators), then
+    nothing else.
     """
     ap = _parser("engine")
     ap.add_argument("--games", type=int, default=10)
     ap.add_argument("--dtype", nargs="+", default=["float32", "bfloat16"])
     ap.add_argument("--fixture", type=Path, default=REPO / "tests" / "data" / "katago_reference.json.gz")
     ap.add_argument("--check", action="store_true", help="also time a whole gofix check --engine katago per game")
+    ap.add_argument("--profile", action="store_true", help="only: where one forward of 16 positions spends its time")
     args = ap.parse_args(argv)
     from gofix.coords import from_gtp
     from gofix.engine.engine import Engine
@@ -509,6 +512,8 @@ def bench_engine(argv=None) -> int:
 
     with gzip.open(args.fixture, "rt") as f:
         games = [g for g in json.load(f)["games"] if not g["setup_black"]][: args.games]
+    if args.profile:
+        return profile_forward(games[0], args.dtype[0])
     n_pos = sum(len(g["moves"]) for g in games)
     queries = [{"id": g["id"], "moves": g["moves"], "rules": "japanese", "komi": g["komi"], "boardXSize": 19,
                 "boardYSize": 19, "analyzeTurns": list(range(len(g["moves"]))), "includePolicy": True}
@@ -538,6 +543,33 @@ def bench_engine(argv=None) -> int:
         sys.stdout.flush()
     if args.check:
         check_against_binary(games)
+    return 0
+
+
+def profile_forward(game: dict, dtype: str) -> int:
+    """The operators one forward of the network over 16 positions of ``game`` spends its time in."""
+    import torch
+    from torch.profiler import ProfilerActivity, profile
+
+    from gofix.coords import from_gtp
+    from gofix.engine.engine import Engine
+    from gofix.engine.features import GameFeatures
+
+    eng = Engine.load(KATAGO / "b10c384h6nbttflrs.bin.gz", dtype=dtype)
+    moves = [(c.lower(), from_gtp(p, 19)) for c, p in game["moves"]]
+    sp, gl, _ = GameFeatures(19, moves, komi=game["komi"]).batch(list(range(min(16, len(moves)))))
+    sp, gl = torch.from_numpy(sp), torch.from_numpy(gl)
+    with torch.inference_mode():
+        eng.net(sp, gl)  # warm-up
+        with profile(activities=[ProfilerActivity.CPU]) as prof:
+            for _ in range(3):
+                eng.net(sp, gl)
+    rows = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)
+    total = sum(e.self_cpu_time_total for e in rows)
+    print(f"one forward of {sp.shape[0]} positions, {dtype}, threads {Engine.threads()}: "
+          f"{total / 3 / 1e6:.2f} s of operator time")
+    for e in rows[:10]:
+        print(f"  {e.key:<50} {e.self_cpu_time_total / total:6.1%}  ({e.count // 3} calls)")
     return 0
 
 
