@@ -8,17 +8,12 @@ is not in the repository: these tests read it from ``../shared/katago`` and skip
 
 from __future__ import annotations
 
-import gzip
-import json
-import math
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from gofix.coords import from_gtp
 from gofix.engine.engine import Engine
-from gofix.engine.features import GameFeatures
+from gofix.engine.reference import compare, load_reference
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "data" / "katago_reference.json.gz"
@@ -27,47 +22,9 @@ NETWORK = HERE.parent.parent / "shared" / "katago" / "b10c384h6nbttflrs.bin.gz"
 pytestmark = pytest.mark.skipif(not NETWORK.exists(), reason="../shared/katago network not present")
 
 
-def _index(name: str) -> int:
-    if name == "pass":
-        return 361
-    row, col = from_gtp(name, 19)
-    return (18 - row) * 19 + col
-
-
-def _load():
-    with gzip.open(FIXTURE, "rt", encoding="utf-8") as f:
-        return json.load(f)
-
-
-def compare(engine: Engine, games) -> dict:
-    """Per position: top-1 agreement, KL(KataGo || gofix) over the top-10 moves plus the rest, value error."""
-    top1, kls, dv, cats = [], [], [], []
-    for g in games:
-        moves = [(c.lower(), from_gtp(p, 19)) for c, p in g["moves"]]
-        gf = GameFeatures(19, moves, setup_black=[from_gtp(p, 19) for p in g["setup_black"]],
-                          setup_white=[from_gtp(p, 19) for p in g["setup_white"]], komi=g["komi"],
-                          first_player=moves[0][0] if moves else "b")
-        turns = [p["turn"] for p in g["positions"]]
-        ev = engine.evaluate(gf, turns)
-        for i, pos in enumerate(g["positions"]):
-            ref = [(_index(n), p) for n, p in pos["top"]]
-            mine = ev.policy[i]
-            top1.append(int(np.argmax(mine)) == ref[0][0])
-            kl = sum(p * math.log(p / max(float(mine[j]), 1e-12)) for j, p in ref if p > 0)
-            rest_ref = max(1.0 - sum(p for _, p in ref), 0.0)
-            rest_mine = max(1.0 - sum(float(mine[j]) for j, _ in ref), 1e-12)
-            if rest_ref > 0:
-                kl += rest_ref * math.log(rest_ref / rest_mine)
-            kls.append(kl)
-            dv.append(abs(float(ev.winrate_black[i]) - pos["winrate_black"]))
-            cats.append(pos["category"])
-    return {"top1": float(np.mean(top1)), "kl": float(np.mean(kls)), "kl_max": float(np.max(kls)),
-            "value_max": float(np.max(dv)), "n": len(top1), "cats": cats}
-
-
 @pytest.fixture(scope="module")
 def reference():
-    return _load()["games"]
+    return load_reference(FIXTURE)
 
 
 def test_fixture_covers_the_kinds_of_position(reference):

@@ -12,5 +12,5 @@ Three layers, each usable alone:
 
 KataGo's source (MIT, github.com/lightvector/KataGo: cpp/neuralnet/desc.cpp, eigenbackend.cpp,
 nninputs.cpp, cpp/game/board.cpp) is the reference for every format detail and formula here;
-``tests/test_engine_reference.py`` checks the result against the KataGo binary's own output.
+``reference`` (with ``tests/test_engine_reference.py``) checks the result against the KataGo binary's own output.
 """
