@@ -45,6 +45,7 @@ from typing import Callable, Iterator
 from gofix.formats.paths import (
     OutputRun,
     UnsafePathError,
+    atomic_write,
     check_output,
     describe,
     input_file,
@@ -52,15 +53,14 @@ from gofix.formats.paths import (
     named,
     output_names,
     output_run,
-    path_error,
     safe_target,
+    write_report,
 )
 from gofix.findings import GameReport, attach_declined, attach_repairs, not_repaired
 from gofix.pool import Pool
 from gofix.repair.check import first_looks
 from gofix.repair.repairer import RulesRepairer
 from gofix.record import Unreadable
-from gofix.formats.paths import atomic_write
 from gofix.formats.sgf_writer import dump_collection
 from gofix.formats.sources import iter_sources
 from gofix.formats.read import parse_collection, sniff_format
@@ -362,11 +362,7 @@ def _clean(src, run: OutputRun, report_path: str, repairer_factory, jobs: int, g
             flush()
     finally:
         pool.close()
-    report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for rel in order for line in done[rel])
-    try:
-        atomic_write(report_path, report.encode("utf-8"))
-    except OSError as exc:
-        raise path_error(report_path, exc) from None
+    write_report(report_path, (line for rel in order for line in done[rel]))
     return stats
 
 

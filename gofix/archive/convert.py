@@ -34,17 +34,17 @@ from typing import Callable
 
 from gofix.formats.paths import (
     UnsafePathError,
+    atomic_write,
     check_output,
     input_file,
     input_stamp,
     named,
     output_names,
     output_run,
-    path_error,
     safe_target,
+    write_report,
 )
 from gofix.record import GameRecord, Unreadable
-from gofix.formats.paths import atomic_write
 from gofix.formats.sgf_writer import dump_collection
 from gofix.formats.sources import iter_sources, load_reason
 from gofix.formats.read import parse_items, sniff_format
@@ -85,11 +85,7 @@ def convert_tree(
     report_path = os.fspath(report_path) if report_path else safe_target(dst, REPORT)
     with output_run("convert", root, dst, state_dir=STATE_DIR, force=overwrite, reports=[report_path]) as run:
         stats = _convert(root, run, progress, chunk)
-        report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in stats.lines)
-        try:
-            atomic_write(report_path, report.encode("utf-8"))
-        except OSError as exc:
-            raise path_error(report_path, exc) from None
+        write_report(report_path, stats.lines)
     return stats
 
 

@@ -6,7 +6,6 @@ The corruption channel itself is ``train.corrupt``; the output tree follows the 
 
 from __future__ import annotations
 
-import json
 import os
 import random
 from dataclasses import dataclass, field
@@ -22,11 +21,10 @@ from gofix.formats.paths import (
     named,
     output_names,
     output_run,
-    path_error,
     safe_target,
+    write_report,
 )
 from gofix.record import Unreadable
-from gofix.formats.paths import atomic_write
 from gofix.formats.sgf_writer import dump_collection
 from gofix.repair.rewrite import with_main_line
 from gofix.train.corrupt import Channel, clean_enough
@@ -120,8 +118,5 @@ def _corrupt(src, run: OutputRun, truth_path: str, channel: Channel, seed: int, 
             run.write(rel, dump_collection(written))
             stats.files += 1
     run.sync()  # the records are on disk before truth.jsonl lists them
-    try:
-        atomic_write(truth_path, "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in lines).encode("utf-8"))
-    except OSError as exc:
-        raise path_error(truth_path, exc) from None
+    write_report(truth_path, lines)
     return stats

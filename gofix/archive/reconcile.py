@@ -43,6 +43,7 @@ from gofix.pool import Pool
 from gofix.versions.grouping import GroupConfig, GroupStats, Grouping, Ref, group_path
 from gofix.record import GameRecord
 from gofix.versions.reconcile import reconcile_group
+from gofix.formats.paths import write_report
 
 STATE_DIR = ".gofix-reconcile"
 # fewer groups to do than this: done in this process whatever ``jobs`` (starting workers that each
@@ -228,8 +229,7 @@ def reconcile_tree(
     records and their files are unchanged. Raises UnsafePathError when ``dst`` or the report is
     ``src``, inside it or around it, OutputLockedError when another run writes to ``dst``.
     """
-    from gofix.formats.paths import describe, output_run, path_error, safe_target
-    from gofix.formats.paths import atomic_write
+    from gofix.formats.paths import describe, output_run, safe_target
 
     src_s, dst_s = os.fspath(src), os.fspath(dst)
     report_path = os.fspath(report_path) if report_path else safe_target(dst_s, "reconcile.jsonl")
@@ -241,11 +241,7 @@ def reconcile_tree(
                     reports=[report_path]) as run:
         stats, report_lines = _reconcile(src_s, run, judge_factory, jobs, singletons, config, chunk, progress,
                                          min_confidence, limit)
-        report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in report_lines)
-        try:
-            atomic_write(report_path, report.encode("utf-8"))
-        except OSError as exc:
-            raise path_error(report_path, exc) from None
+        write_report(report_path, report_lines)
     return stats
 
 

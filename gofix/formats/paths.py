@@ -71,6 +71,16 @@ def path_error(path, exc: OSError) -> OutputPathError:
     return OutputPathError(f"cannot write {os.fspath(path)!r}: {exc.strerror or exc}")
 
 
+def write_report(path: str, lines) -> None:
+    """JSON Lines (one object of ``lines`` a line, UTF-8 as written) at ``path`` all at once
+    (``atomic_write``); OutputPathError when it cannot be written."""
+    report = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+    try:
+        atomic_write(path, report.encode("utf-8"))
+    except OSError as exc:
+        raise path_error(path, exc) from None
+
+
 def make_folder(path) -> None:
     """``os.makedirs(path, exist_ok=True)``; raises OutputPathError (one line) when that cannot be."""
     p = os.fspath(path)
